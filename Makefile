@@ -1,0 +1,50 @@
+# Tongxing: every target creates or reuses .venv and installs what it needs.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export TONGXING_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install run test lint bench i18n catalogs rasa-compare clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) catalogs
+
+# Compile the Babel catalogs (.po -> .mo); the .mo files are build products.
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --domain messages --directory locales --use-fuzzy --statistics 2>&1 | tail -n 3
+
+# Re-extract user-facing strings and merge them into every catalog.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --mapping babel.cfg --output-file locales/messages.pot \
+	    --no-location --sort-output --project tongxing --copyright-holder Tongxing .
+	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales \
+	    --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(MAKE) catalogs
+
+run: install
+	$(BIN)/tongxing db upgrade
+	$(BIN)/tongxing kb check
+	$(BIN)/tongxing chat
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check core bot dialogues nlu knowledge reminders
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

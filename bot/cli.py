@@ -1,0 +1,263 @@
+"""The `tongxing` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.context import AppContext
+from bot.models import KnowledgeImport, UnansweredQuestion
+from core.database import transaction
+from core.i18n import Translator
+from core.lexicon import Lexicon
+from knowledge.answer import make_answer, render_answer
+from knowledge.city_import import import_city_sheet
+from knowledge.schema import Document, Service
+from knowledge.sheet import template_for_city, write_sheet
+from knowledge.validator import KnowledgeError, check_knowledge
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="同行 Tongxing: the assistant for migrant families.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: check, import and export service lists.")
+app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
+
+
+def _context() -> AppContext:
+    return AppContext()
+
+
+def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> tuple[str | None, str | None]:
+    """Accept ids (xiamen) or names (厦门, 厦门市); a city implies its province."""
+
+    def find(kind: str, value: str) -> str:
+        key = value.strip().lower()
+        for place in lexicon.places:
+            if place.kind == kind and key in {place.id, place.name.lower(), f"{place.name}市", f"{place.name}省"}:
+                return place.id
+        raise typer.BadParameter(f"unknown {kind} '{value}'")
+
+    province_id = find("province", province) if province else None
+    city_id = find("city", city) if city else None
+    if city_id:
+        owner = lexicon.place_by_id[("city", city_id)].province
+        if province_id and province_id != owner:
+            raise typer.BadParameter(f"{city} is not in {province}")
+        province_id = owner
+    return province_id, city_id
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    context = _context()
+    context.upgrade_database()
+    typer.echo(f"database is up to date: {context.engine.url.render_as_string(hide_password=True)}")
+
+
+@kb_app.command("check")
+def kb_check(
+    directory: Annotated[Path | None, typer.Option("--dir", help="knowledge data folder")] = None,
+) -> None:
+    """Validate every file of the knowledge base; print file:line for each problem."""
+    context = _context()
+    folder = directory or context.knowledge_dir
+    kb, problems = check_knowledge(folder, context.taxonomy, context.lexicon)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    layers = sorted({(item.layer, item.province or "", item.city or "") for item in kb.items})
+    typer.echo(
+        f"ok: {len(kb.items)} services in {len(layers)} lists, {len(kb.documents)} source documents; "
+        f"every topic answerable in: {', '.join(kb.provinces)}"
+    )
+
+
+@kb_app.command("import")
+def kb_import(
+    sheet: Path,
+    province: Annotated[str, typer.Option(help="province id or name, e.g. fujian / 福建")],
+    city: Annotated[str, typer.Option(help="city id or name, e.g. xiamen / 厦门")],
+    document_id: Annotated[str | None, typer.Option(help="register the city list's own document")] = None,
+    document_title: Annotated[str | None, typer.Option()] = None,
+    document_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    issuer: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Import a city's service list from .xlsx or .csv; a malformed sheet changes nothing."""
+    context = _context()
+    province_id, city_id = resolve_place(context.lexicon, province, city)
+    assert province_id and city_id
+    document = None
+    if document_id:
+        if not (document_title and document_date and issuer):
+            raise typer.BadParameter("--document-id needs --document-title, --document-date and --issuer")
+        document = Document(
+            id=document_id, title=document_title, issuer=issuer,
+            date=date.fromisoformat(document_date), kind="city_list",
+        )
+    result = import_city_sheet(
+        sheet, context.knowledge_dir, province_id, city_id, context.taxonomy, context.lexicon, document
+    )
+    if not result.ok:
+        for problem in result.problems:
+            typer.echo(problem, err=True)
+        typer.echo("nothing was imported", err=True)
+        raise typer.Exit(1)
+    try:
+        context.upgrade_database()
+        with transaction(context.sessions) as session:
+            session.add(KnowledgeImport(file_name=sheet.name, province=province_id, city=city_id,
+                                        services=result.services, sha256=result.sha256))
+    except SQLAlchemyError as error:
+        typer.echo(f"imported, but the audit line could not be stored: {error.__class__.__name__}", err=True)
+    typer.echo(f"imported {result.services} services into {result.target}")
+
+
+@kb_app.command("export")
+def kb_export(
+    out: Annotated[Path, typer.Option(help="a .xlsx or .csv file to write")],
+    province: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    template_for: Annotated[
+        str | None, typer.Option("--template-for-city", help="a new city's starting sheet from its province list")
+    ] = None,
+) -> None:
+    """Export a list (national, a province, or a city) as a spreadsheet."""
+    context = _context()
+    kb = context.knowledge
+    province_id, city_id = resolve_place(context.lexicon, province, city)
+    if template_for:
+        template_province, template_city = resolve_place(context.lexicon, province, template_for)
+        assert template_city
+        items = list(kb.layer("province", template_province))
+        services: list[Service] = template_for_city(items, template_city)
+    elif city_id:
+        services = [item.service for item in kb.layer("city", province_id, city_id)]
+    elif province_id:
+        services = [item.service for item in kb.layer("province", province_id)]
+    else:
+        services = [item.service for item in kb.layer("national")]
+    if not services:
+        typer.echo("that list has no services", err=True)
+        raise typer.Exit(1)
+    write_sheet(out, services)
+    typer.echo(f"wrote {len(services)} services to {out}")
+
+
+@kb_app.command("gaps")
+def kb_gaps(limit: int = 50) -> None:
+    """Questions parents asked that the knowledge base could not answer, newest first."""
+    context = _context()
+    context.upgrade_database()
+    with context.sessions() as session:
+        rows = session.scalars(
+            select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)
+        ).all()
+    for row in rows:
+        place = "/".join(part for part in (row.province, row.city) if part) or "-"
+        typer.echo(f"{row.created_at:%Y-%m-%d %H:%M}\t{place}\t{row.channel}\t{row.text}")
+    if not rows:
+        typer.echo("no unanswered questions")
+
+
+def record_gap(context: AppContext, text: str, province: str | None, city: str | None, channel: str) -> None:
+    try:
+        context.upgrade_database()
+        with transaction(context.sessions) as session:
+            session.add(UnansweredQuestion(text=text[:2000], province=province, city=city, channel=channel))
+    except SQLAlchemyError:
+        pass  # a gap that cannot be recorded must not stop the answer
+
+
+def answer_question(
+    context: AppContext, question: str, province: str | None, city: str | None, age: float | None,
+    translator: Translator, limit: int = 3,
+) -> tuple[list[dict[str, object]], str]:
+    hits = context.index.search(question, province=province, city=city, age=age, limit=limit)
+    answers = [make_answer(context.knowledge, hit, translator) for hit in hits]
+    t = translator
+    if not answers:
+        record_gap(context, question, province, city, "cli")
+        return [], t.gettext("这个问题知识库里还没有答案，我不想乱说。可以请社工帮你问清楚：发送 /human 转人工，"
+                             "或拨打当地政务服务热线 12345。")
+    text = render_answer(answers[0], t)
+    if province is None:
+        text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
+    others = [answer.title for answer in answers[1:]]
+    if others:
+        text += "\n" + t.gettext("相关服务：{titles}", titles="、".join(others))
+    return [answer.to_dict() for answer in answers], text
+
+
+@app.command()
+def ask(
+    question: str,
+    province: Annotated[str | None, typer.Option(help="where the family lives: province id or name")] = None,
+    city: Annotated[str | None, typer.Option(help="city id or name")] = None,
+    age: Annotated[float | None, typer.Option(min=0, max=17, help="the child's age in years")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the ranked answers as JSON")] = False,
+    locale: Annotated[str, typer.Option(help="zh_Hans, zh_Hant or en")] = "zh_Hans",
+    limit: Annotated[int, typer.Option(min=1, max=20)] = 3,
+) -> None:
+    """Answer a parent's question from the knowledge base, naming the source."""
+    context = _context()
+    province_id, city_id = resolve_place(context.lexicon, province, city)
+    answers, text = answer_question(context, question, province_id, city_id, age, context.translator(locale), limit)
+    if as_json:
+        typer.echo(json.dumps({"answers": answers}, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def chat(
+    province: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    locale: Annotated[str, typer.Option()] = "zh_Hans",
+) -> None:
+    """Talk to the assistant in the terminal (one message per line when stdin is not a terminal)."""
+    context = _context()
+    translator = context.translator(locale)
+    province_id, city_id = resolve_place(context.lexicon, province, city)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo(translator.gettext("你好，我是同行。问我孩子在这边能享受什么服务，比如上学、打疫苗、医保。输入 /quit 退出。"))
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            break
+        text = line.strip()
+        if text in {"/quit", "/exit"}:
+            break
+        if not text:
+            typer.echo(translator.gettext("请打一句话告诉我你想问什么。"))
+            continue
+        _, reply = answer_question(context, text[:2000], province_id, city_id, None, translator)
+        typer.echo(reply)
+        typer.echo("")
+
+
+def main() -> None:
+    """Entry point: no stack traces for the people using it."""
+    try:
+        app()
+    except KnowledgeError as error:
+        for problem in error.problems:
+            print(str(problem), file=sys.stderr)
+        print("the knowledge base has problems: run `tongxing kb check`", file=sys.stderr)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        print(f"database error: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

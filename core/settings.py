@@ -1,0 +1,35 @@
+"""Settings from the environment (prefix TONGXING_). Created by the caller, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
+
+
+class Settings(BaseSettings):
+    """Everything configurable. `TONGXING_DATA_DIR` holds the SQLite file, keys and caches."""
+
+    model_config = SettingsConfigDict(env_prefix="TONGXING_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"))
+    database_url: str | None = None
+    default_locale: str = "zh_Hans"
+    retention_days: int = 180
+    nlu_backend: str = "embedded"
+    rasa_url: str | None = None
+    telegram_token: str | None = None
+    knowledge_dir: Path | None = None
+
+    def resolved_database_url(self) -> str:
+        """The database URL; the embedded default is a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tongxing.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

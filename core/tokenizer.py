@@ -1,0 +1,93 @@
+"""Chinese text to terms: normalisation (width, case, Traditional -> Simplified),
+jieba segmentation with the domain lexicon, and synonyms mapped onto canonical terms.
+
+Shared by nlu/ (features) and knowledge/ (retrieval) so that both read a
+parent's words the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+import jieba
+from opencc import OpenCC
+
+from core.lexicon import Lexicon
+
+jieba.setLogLevel(logging.WARNING)
+
+_KEEP = re.compile(r"[\u3400-\u9fff\uf900-\ufaffa-z0-9]")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 着 过 和 跟 与 及 或 是 在 有 也 都 就 还 又 很 太 这 那 个 些 "
+    "我 你 他 她 它 我们 你们 他们 咱 咱们 俺 您 自己 一个 一下 什么 怎么 怎样 如何 哪里 哪儿 那个 这个 "
+    "请问 问下 问一下 想问 想知道 知道 可以 能 能不能 可不可以 会 要 想 需要 应该 请 谢谢 麻烦 "
+    "the a an of to is are do does can i my we our for in on how what".split()
+)
+
+
+class Tokenizer:
+    """A jieba tokenizer that knows the domain words; one per process, passed where needed."""
+
+    def __init__(self, lexicon: Lexicon, cache_dir: Path | None = None) -> None:
+        self.lexicon = lexicon
+        self._jieba = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._jieba.tmp_dir = str(cache_dir)
+        for word in lexicon.dictionary_words():
+            self._jieba.add_word(word, freq=20000)
+        self._t2s = OpenCC("t2s")
+        # Variants found as substrings, longest first, so "异地就医备案" wins over "备案".
+        self._variants = sorted(lexicon.canonical, key=len, reverse=True)
+
+    def normalize(self, text: str) -> str:
+        """Full-width to half-width, lower case, Traditional to Simplified, spaces folded."""
+        folded = unicodedata.normalize("NFKC", text).lower()
+        if any("\u3400" <= char <= "\u9fff" for char in folded):
+            folded = self._t2s.convert(folded)
+        return " ".join(folded.split())
+
+    def words(self, text: str, *, normalized: bool = False) -> list[str]:
+        """Segmented words without punctuation, spaces and stopwords."""
+        clean = text if normalized else self.normalize(text)
+        return [
+            word
+            for word in self._jieba.lcut(clean, HMM=True)
+            if _KEEP.search(word) and word not in STOPWORDS
+        ]
+
+    def canonical_terms(self, text: str, *, normalized: bool = False) -> list[str]:
+        """Canonical terms of every lexicon variant that occurs in the text."""
+        clean = text if normalized else self.normalize(text)
+        found: list[str] = []
+        taken = clean
+        for variant in self._variants:
+            if variant in taken:
+                found.append(self.lexicon.canonical[variant])
+                taken = taken.replace(variant, " ")
+        return found
+
+    def terms(self, text: str) -> list[str]:
+        """Words with synonyms replaced by their canonical term, plus lexicon terms found inside words."""
+        clean = self.normalize(text)
+        mapping = self.lexicon.canonical
+        terms = [mapping.get(word, word) for word in self.words(clean, normalized=True)]
+        for canonical in self.canonical_terms(clean, normalized=True):
+            if canonical not in terms:
+                terms.append(canonical)
+        return terms
+
+    @staticmethod
+    def bigrams(text: str) -> list[str]:
+        """Character bigrams of the Chinese runs, and ASCII words: robust to typos and unknown words."""
+        grams: list[str] = []
+        for run in re.findall(r"[\u3400-\u9fff]+", text):
+            if len(run) == 1:
+                grams.append(run)
+            grams += [run[i : i + 2] for i in range(len(run) - 1)]
+        grams += _ASCII_WORD.findall(text)
+        return grams

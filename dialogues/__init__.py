@@ -1,0 +1,1 @@
+"""The conversation engine: a turn in, replies + effects + new state out (no I/O)."""

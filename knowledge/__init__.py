@@ -1,0 +1,1 @@
+"""The service lists (national, province, city layers), their schema, validation and retrieval."""

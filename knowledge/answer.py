@@ -1,0 +1,152 @@
+"""Answers: a ranked item as a stable JSON object, and as plain text for a parent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.i18n import Translator
+from knowledge.catalog import KnowledgeBase
+from knowledge.index import Hit
+from knowledge.schema import HandledAt, Source
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of `tongxing ask --json` and of the hotline API (see docs/answer-schema.md)."""
+
+    service_id: str
+    topic: str
+    score: float
+    title: str
+    summary: str
+    who: str
+    provides: tuple[str, ...]
+    how: tuple[str, ...]
+    materials: tuple[str, ...]
+    where: str
+    department: str
+    handled_at: str
+    handling_note: str | None
+    contacts: tuple[dict[str, str | None], ...]
+    unknowns: tuple[str, ...]
+    terms: dict[str, str]
+    source: str
+    source_detail: dict[str, str | bool | None]
+    layer: str
+    province: str | None
+    city: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service_id": self.service_id,
+            "topic": self.topic,
+            "score": self.score,
+            "title": self.title,
+            "summary": self.summary,
+            "how": list(self.how),
+            "where": self.where,
+            "source": self.source,
+            "who": self.who,
+            "provides": list(self.provides),
+            "materials": list(self.materials),
+            "department": self.department,
+            "handled_at": self.handled_at,
+            "handling_note": self.handling_note,
+            "contacts": [dict(contact) for contact in self.contacts],
+            "unknowns": list(self.unknowns),
+            "terms": dict(self.terms),
+            "source_detail": dict(self.source_detail),
+            "layer": self.layer,
+            "province": self.province,
+            "city": self.city,
+        }
+
+
+def source_line(kb: KnowledgeBase, source: Source, translator: Translator) -> str:
+    """《Document title》item (date): the line a parent can check."""
+    document = kb.document_of(source)
+    when = source.date or document.date
+    return translator.gettext(
+        "《{title}》{item}（{date}）",
+        title=translator.content(document.title),
+        item=translator.content(source.item),
+        date=translator.format_date(when),
+    )
+
+
+def make_answer(kb: KnowledgeBase, hit: Hit, translator: Translator) -> Answer:
+    service = hit.item.service
+    text = translator.content
+    document = kb.document_of(service.source)
+    return Answer(
+        service_id=service.id,
+        topic=service.topic,
+        score=hit.score,
+        title=text(service.title),
+        summary=text(service.summary),
+        who=text(service.audience.description),
+        provides=tuple(text(line) for line in service.provides),
+        how=tuple(text(step) for step in service.how.steps),
+        materials=tuple(text(line) for line in service.how.materials),
+        where=text(service.how.where),
+        department=text(service.how.department),
+        handled_at=str(service.handled_at),
+        handling_note=text(service.handling_note) if service.handling_note else None,
+        contacts=tuple(
+            {"name": text(contact.name), "phone": contact.phone, "note": text(contact.note) if contact.note else None}
+            for contact in service.contacts
+        ),
+        unknowns=tuple(text(line) for line in service.unknowns),
+        terms={text(term): text(meaning) for term, meaning in service.terms.items()},
+        source=source_line(kb, service.source, translator),
+        source_detail={
+            "document": document.id,
+            "title": text(document.title),
+            "number": document.number,
+            "item": text(service.source.item),
+            "date": (service.source.date or document.date).isoformat(),
+            "derived": service.derived,
+        },
+        layer=hit.item.layer,
+        province=hit.item.province,
+        city=hit.item.city,
+    )
+
+
+def _handled_at_line(answer: Answer, t: Translator) -> str:
+    if answer.handled_at == HandledAt.hukou:
+        line = t.gettext("在哪办：向老家（户籍地）申请，这边可以帮忙。")
+    elif answer.handled_at == HandledAt.both:
+        line = t.gettext("在哪办：在现在住的地方提出，部分手续由老家（户籍地）办理。")
+    else:
+        line = t.gettext("在哪办：在现在住的地方办。")
+    return f"{line}{answer.handling_note}" if answer.handling_note else line
+
+
+def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None = None) -> str:
+    """Short plain text: what the child gets, who, how, where, the source.
+
+    Official terms are explained the first time they appear (`explained` remembers them)."""
+    seen = explained if explained is not None else set()
+    lines = [f"【{answer.title}】{answer.summary}"]
+    glossary = [
+        t.gettext("{term}：{meaning}", term=term, meaning=meaning)
+        for term, meaning in answer.terms.items()
+        if term not in seen
+    ]
+    seen.update(answer.terms)
+    if glossary:
+        lines.append(t.gettext("（说明：{glossary}）", glossary="；".join(glossary)))
+    lines.append(t.gettext("孩子能得到：{items}", items="；".join(answer.provides)))
+    lines.append(t.gettext("谁可以：{who}", who=answer.who))
+    steps = " ".join(f"{number}. {step}" for number, step in enumerate(answer.how, start=1))
+    lines.append(t.gettext("怎么办：{steps}", steps=steps))
+    if answer.materials:
+        lines.append(t.gettext("要带：{materials}", materials="、".join(answer.materials)))
+    lines.append(t.gettext("去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department))
+    lines.append(_handled_at_line(answer, t))
+    if answer.unknowns:
+        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns)))
+    lines.append(t.gettext("来源：{source}", source=answer.source))
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""The schema of the knowledge-base YAML files (knowledge/data/).
+
+Layers: `national.yaml`, `provinces/<province>.yaml`, `cities/<province>/<city>.yaml`,
+and `documents.yaml`, the register of source documents that items cite.
+Every file is validated by these pydantic models, then frozen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+MAX_CHILD_AGE = 17  # the lists are for minors; "under 16" is written age_max: 15
+
+
+class Stage(StrEnum):
+    infant = "infant"  # 0-3, 托育
+    preschool = "preschool"  # 3-6, 幼儿园
+    primary = "primary"  # 小学
+    junior_middle = "junior_middle"  # 初中
+    senior_high = "senior_high"  # 普通高中
+    vocational = "vocational"  # 中职
+
+
+class Condition(StrEnum):
+    """Circumstances that an item requires (all of them, unless the item says otherwise)."""
+
+    disability = "disability"
+    low_income = "low_income"  # 家庭经济困难
+    minimum_living = "minimum_living"  # 符合低保条件
+    extreme_poverty = "extreme_poverty"  # 符合特困供养条件
+    orphan = "orphan"  # 孤儿
+    unsupported = "unsupported"  # 事实无人抚养
+    hiv = "hiv"  # 艾滋病病毒感染
+    housing_difficulty = "housing_difficulty"
+    severe_mental_disorder = "severe_mental_disorder"
+    emergency = "emergency"  # 急难情形
+    key_child = "key_child"  # 重点关爱服务对象
+    residence_permit = "residence_permit"  # 持居住证
+
+
+class HandledAt(StrEnum):
+    residence = "residence"  # 在居住地办理
+    hukou = "hukou"  # 向户籍地申领（居住地协助）
+    both = "both"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Document(_Strict):
+    """A source document (a plan, law, regulation or notice)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=2)
+    issuer: str = Field(min_length=2)
+    number: str | None = None  # 文号
+    date: dt.date
+    kind: Literal["plan", "law", "regulation", "policy", "notice", "city_list"]
+    url: str | None = None
+    note: str | None = None
+
+
+class DocumentsFile(_Strict):
+    documents: list[Document] = Field(min_length=1)
+
+
+class Source(_Strict):
+    """Where an item comes from: a document of the register, and the item or article in it."""
+
+    document: str = Field(pattern=ID_PATTERN)
+    item: str = Field(min_length=1)  # e.g. 附件清单第1项 / 第三部分第9条 / 第9条
+    date: dt.date | None = None  # defaults to the document's date
+    quote: str | None = None  # a short quotation that the item rests on
+
+
+class Audience(_Strict):
+    """Who the item is for."""
+
+    description: str = Field(min_length=2)
+    age_min: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
+    age_max: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
+    stages: tuple[Stage, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Audience:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_min {self.age_min} is greater than age_max {self.age_max}")
+        return self
+
+    def includes_age(self, age: float) -> bool:
+        low = self.age_min if self.age_min is not None else 0
+        high = self.age_max if self.age_max is not None else MAX_CHILD_AGE
+        return low <= age < high + 1
+
+
+class Contact(_Strict):
+    name: str = Field(min_length=2)
+    phone: str | None = Field(default=None, pattern=r"^[0-9\-+ ]{3,20}$")
+    note: str | None = None
+
+
+class HowTo(_Strict):
+    steps: tuple[str, ...] = Field(min_length=1)
+    materials: tuple[str, ...] = ()
+    where: str = Field(min_length=2)
+    department: str = Field(min_length=2)
+
+
+class Service(_Strict):
+    """One service of a list: what a child gets, who qualifies, how, where, and the source."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    topic: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=2, max_length=40)
+    summary: str = Field(min_length=4, max_length=200)
+    audience: Audience
+    provides: tuple[str, ...] = Field(min_length=1)
+    how: HowTo
+    handled_at: HandledAt
+    handling_note: str | None = None  # 跨省通办 / 协助向户籍地申领 ...
+    contacts: tuple[Contact, ...] = ()
+    source: Source
+    also_sources: tuple[Source, ...] = ()
+    derived: bool = False  # derived from a plan's text rather than a published list item
+    unknowns: tuple[str, ...] = ()  # what the sources do not say, and whom to ask
+    terms: dict[str, str] = Field(default_factory=dict)  # official term -> a few plain words
+    keywords: tuple[str, ...] = ()  # how parents ask about it
+    covers: tuple[str, ...] = ()  # city layer: the province items this item implements
+    last_reviewed: dt.date
+
+
+class LayerFile(_Strict):
+    """One YAML file of the knowledge base."""
+
+    layer: Literal["national", "province", "city"]
+    province: str | None = Field(default=None, pattern=ID_PATTERN)
+    city: str | None = Field(default=None, pattern=ID_PATTERN)
+    title: str | None = None
+    services: tuple[Service, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _place_matches_layer(self) -> LayerFile:
+        if self.layer == "national" and (self.province or self.city):
+            raise ValueError("a national file names no province or city")
+        if self.layer == "province" and (not self.province or self.city):
+            raise ValueError("a province file names its province and no city")
+        if self.layer == "city" and not (self.province and self.city):
+            raise ValueError("a city file names its province and its city")
+        return self

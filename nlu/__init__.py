@@ -1,0 +1,1 @@
+"""Understanding one message: tokens, intent + topic, entities."""

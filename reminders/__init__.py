@@ -1,0 +1,1 @@
+"""The immunisation schedule as data, reminder plans, the durable reminder table, the dispatcher."""
