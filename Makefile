@@ -26,7 +26,8 @@ i18n: $(STAMP)
 	$(BIN)/pybabel extract --mapping babel.cfg --output-file locales/messages.pot \
 	    --no-location --sort-output --project tongxing --copyright-holder Tongxing .
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales \
-	    --no-fuzzy-matching --ignore-obsolete --omit-header
+	    --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python locales/hant.py
 	$(MAKE) catalogs
 
 run: install

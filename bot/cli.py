@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import AppContext
 from bot.models import KnowledgeImport, UnansweredQuestion
+from bot.nlu_cli import nlu_app
 from core.database import transaction
 from core.i18n import Translator
 from core.lexicon import Lexicon
@@ -28,6 +29,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrat
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: check, import and export service lists.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+app.add_typer(nlu_app, name="nlu")
 
 
 def _context() -> AppContext:

@@ -1,0 +1,1 @@
+"""Benchmarks (accuracy, latency, throughput). Not tests: `make bench` prints the figures."""

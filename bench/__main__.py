@@ -1,0 +1,26 @@
+"""`make bench`: print every figure the issues ask for."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.context import AppContext
+from bench import retrieval
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=["retrieval"], default=None)
+    parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
+    arguments = parser.parse_args()
+    context = AppContext()
+    if arguments.only in (None, "retrieval"):
+        result = retrieval.evaluate(context.index, retrieval.load_questions())
+        print(retrieval.report(result, OUT / "retrieval.json", arguments.misses))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Knowledge-base retrieval on parents' questions: hit@1 and hit@3 by topic, and latency."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.timing import latency, measure
+from knowledge.index import Index
+
+QUESTIONS = Path(__file__).resolve().parent / "data" / "retrieval_questions.yaml"
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["questions"])
+
+
+def evaluate(index: Index, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    per_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # count, hit1, hit3
+    misses: list[dict[str, Any]] = []
+    samples: list[float] = []
+    for question in questions:
+        def search(question: dict[str, Any] = question) -> list[Any]:
+            return index.search(
+                question["text"], province=question.get("province"), city=question.get("city"),
+                age=question.get("age"), limit=3,
+            )
+
+        hits = search()
+        for _ in range(5):  # warm repeats for latency
+            samples += measure(search)
+        topics = [hit.item.topic for hit in hits]
+        counts = per_topic[question["topic"]]
+        counts[0] += 1
+        if topics[:1] == [question["topic"]]:
+            counts[1] += 1
+        else:
+            misses.append({"text": question["text"], "label": question["topic"], "got": topics})
+        if question["topic"] in topics[:3]:
+            counts[2] += 1
+    total = sum(counts[0] for counts in per_topic.values())
+    return {
+        "questions": total,
+        "hit_at_1": sum(counts[1] for counts in per_topic.values()) / total,
+        "hit_at_3": sum(counts[2] for counts in per_topic.values()) / total,
+        "per_topic": {
+            topic: {"n": counts[0], "hit_at_1": counts[1] / counts[0], "hit_at_3": counts[2] / counts[0]}
+            for topic, counts in sorted(per_topic.items())
+        },
+        "latency": latency(samples),
+        "misses": misses,
+    }
+
+
+def report(result: dict[str, Any], out: Path | None = None, show_misses: int = 15) -> str:
+    lines = [
+        f"retrieval: {result['questions']} questions, hit@1 {result['hit_at_1']:.1%} (target >= 85%), "
+        f"hit@3 {result['hit_at_3']:.1%} (target >= 95%)",
+        result["latency"].line("retrieval latency, whole KB loaded (target p99 <= 5 ms)"),
+        "per topic (n, hit@1, hit@3):",
+    ]
+    for topic, figures in result["per_topic"].items():
+        lines.append(f"  {topic:<24} {figures['n']:>3}  {figures['hit_at_1']:6.1%}  {figures['hit_at_3']:6.1%}")
+    if result["misses"]:
+        lines.append(f"first {min(show_misses, len(result['misses']))} of {len(result['misses'])} top-1 misses:")
+        for miss in result["misses"][:show_misses]:
+            lines.append(f"  [{miss['label']}] -> {miss['got']}: {miss['text'][:60]}")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {key: value for key, value in result.items() if key != "latency"}
+        payload["latency_ms"] = {"p50": result["latency"].p50_ms, "p99": result["latency"].p99_ms}
+        out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    return "\n".join(lines)
