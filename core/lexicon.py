@@ -40,6 +40,7 @@ class _Places(BaseModel):
 class _LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     synonyms: dict[str, list[str]]
+    context_terms: list[str] = []
     words: list[str]
     places: _Places
 
@@ -72,6 +73,7 @@ class Lexicon:
     synonyms: dict[str, tuple[str, ...]]
     words: tuple[str, ...]
     places: tuple[Place, ...]
+    context_terms: frozenset[str] = frozenset()
 
     @cached_property
     def canonical(self) -> dict[str, str]:
@@ -102,7 +104,7 @@ class Lexicon:
             words.add(canonical)
             words.update(variants)
         words.update(self.place_names)
-        return sorted(word for word in words if len(word) > 1)
+        return sorted(word for word in words if len(word) > 1 and not word.isascii())
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
@@ -129,4 +131,5 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
         synonyms={key: tuple(value) for key, value in raw.synonyms.items()},
         words=tuple(raw.words),
         places=tuple(places + extra),
+        context_terms=frozenset(raw.context_terms),
     )

@@ -27,6 +27,13 @@ STOPWORDS = frozenset(
     "请问 问下 问一下 想问 想知道 知道 可以 能 能不能 可不可以 会 要 想 需要 应该 请 谢谢 麻烦 "
     "the a an of to is are do does can i my we our for in on how what".split()
 )
+# Words about the *aspect* of a question (how long, how much, what to bring, where) rather than the
+# service asked about: they appear in every kind of question, so retrieval ignores them.
+ASPECT_WORDS = frozenset(
+    "多久 多长时间 几天 多少钱 多少 一个月 每个月 一年 每年 几年 材料 条件 要求 申请 办理 手续 流程 "
+    "哪里 在哪 去哪 去哪里 能不能 有没有 有没 怎么办 咋办 咋弄 咋整 啥 什么样 要不要 是不是 审核 "
+    "apply how long much where when who what which need get".split()
+)
 
 
 class Tokenizer:
@@ -54,10 +61,35 @@ class Tokenizer:
     def words(self, text: str, *, normalized: bool = False) -> list[str]:
         """Segmented words without punctuation, spaces and stopwords."""
         clean = text if normalized else self.normalize(text)
+        known = self.lexicon.canonical
         return [
             word
             for word in self._jieba.lcut(clean, HMM=True)
-            if _KEEP.search(word) and word not in STOPWORDS
+            if _KEEP.search(word)
+            and word not in STOPWORDS
+            and (len(word) > 1 or word.isascii() or word in known)  # lone characters are mostly noise
+        ]
+
+    def query(self, text: str) -> tuple[list[str], list[str]]:
+        """For retrieval, in one pass: the canonical terms and the content words (see `content_words`)."""
+        clean = self.normalize(text)
+        pieces = [piece for piece in self._jieba.lcut(clean, HMM=True) if _KEEP.search(piece)]
+        mapping = self.lexicon.canonical
+        content = [piece for piece in pieces if piece not in STOPWORDS and piece not in ASPECT_WORDS]
+        terms = [mapping.get(piece, piece) for piece in content if len(piece) > 1 or piece.isascii()
+                 or piece in mapping]
+        for canonical in self.canonical_terms(clean, normalized=True):
+            if canonical not in terms:
+                terms.append(canonical)
+        return terms, content
+
+    def content_words(self, text: str) -> list[str]:
+        """Words that say what a question is about (no stopwords, no aspect words), single characters kept."""
+        clean = self.normalize(text)
+        return [
+            word
+            for word in self._jieba.lcut(clean, HMM=True)
+            if _KEEP.search(word) and word not in STOPWORDS and word not in ASPECT_WORDS
         ]
 
     def canonical_terms(self, text: str, *, normalized: bool = False) -> list[str]:

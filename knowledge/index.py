@@ -20,6 +20,7 @@ K1 = 1.2
 B = 0.75
 BIGRAM_WEIGHT = 0.35
 AGE_MISMATCH_FACTOR = 0.35
+CONTEXT_WEIGHT = 0.35
 MIN_SCORE = 2.5  # below this, the knowledge base has no answer (calibrated on bench/, see README)
 
 
@@ -48,11 +49,12 @@ class _Bm25:
                 weight = self.idf[token] * tf * (K1 + 1) / (tf + norm)
                 self.postings.setdefault(token, []).append((position, weight))
 
-    def scores(self, query: Sequence[str]) -> dict[int, float]:
+    def scores(self, query: Sequence[str], weights: dict[str, float] | None = None) -> dict[int, float]:
         totals: dict[int, float] = {}
         for token in set(query):
+            factor = weights.get(token, 1.0) if weights else 1.0
             for position, weight in self.postings.get(token, ()):
-                totals[position] = totals.get(position, 0.0) + weight
+                totals[position] = totals.get(position, 0.0) + factor * weight
         return totals
 
 
@@ -101,8 +103,14 @@ class Index:
     ) -> list[Hit]:
         """Ranked items for the place; the best item of each topic unless one_per_topic is False."""
         text = self.tokenizer.normalize(question)
-        term_scores = self._terms.scores(self.tokenizer.terms(text))
-        gram_scores = self._grams.scores(self.tokenizer.bigrams(text))
+        terms, content = self.tokenizer.query(text)
+        context = self.tokenizer.lexicon.context_terms
+        weights = None
+        if any(term not in context and term in self._terms.idf for term in terms):
+            # context terms ("we have a residence permit...") count less beside a real subject
+            weights = {term: CONTEXT_WEIGHT for term in terms if term in context}
+        term_scores = self._terms.scores(terms, weights)
+        gram_scores = self._grams.scores(self.tokenizer.bigrams(" ".join(content)))
         allowed = {self.position[item.id] for item in self.kb.for_place(province, city)}
         hits: list[Hit] = []
         for position in set(term_scores) | set(gram_scores):

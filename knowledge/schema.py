@@ -27,7 +27,7 @@ class Stage(StrEnum):
 
 
 class Condition(StrEnum):
-    """Circumstances that an item requires (all of them, unless the item says otherwise)."""
+    """Circumstances an item is for; an item listing several is for a child in any one of them."""
 
     disability = "disability"
     low_income = "low_income"  # 家庭经济困难

@@ -1,8 +1,8 @@
 """City service lists as spreadsheets (.xlsx or .csv), the way civil-affairs staff fill them in.
 
 One row per service, one column per field (Chinese headers). Cells that hold
-lists take one entry per line (or separated by "；"); contacts are "名称:电话",
-terms "词:解释". Reading never raises on a malformed sheet: it returns the
+lists take one entry per line (or separated by "；"); contacts are "名称:电话:说明",
+terms "词:解释", further sources "文件|条目|原文", yes/no cells 是/否. Reading never raises on a malformed sheet: it returns the
 services it could read and every problem as row/column.
 """
 
@@ -27,7 +27,7 @@ from knowledge.schema import Service
 class Column:
     header: str
     field: str
-    kind: str  # text | int | list | date | contacts | terms
+    kind: str  # text | int | list | date | contacts | terms | sources | bool
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -51,6 +51,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("来源文件", "source.document", "text"),
     Column("来源条目", "source.item", "text"),
     Column("来源日期", "source.date", "date"),
+    Column("来源原文", "source.quote", "text"),
+    Column("其他来源", "also_sources", "sources"),
+    Column("由正文推导", "derived", "bool"),
     Column("覆盖省级条目", "covers", "list"),
     Column("尚不明确", "unknowns", "list"),
     Column("名词解释", "terms", "terms"),
@@ -117,13 +120,29 @@ def _cell_value(kind: str, raw: Any) -> Any:
     text = str(raw).strip()
     if kind == "list":
         return _split(text)
+    if kind == "bool":
+        if text.lower() in {"是", "yes", "true", "1", "y"}:
+            return True
+        if text.lower() in {"否", "no", "false", "0", "n"}:
+            return False
+        raise ValueError(f"'{text}' is not 是 or 否")
     if kind == "contacts":
         contacts = []
         for line in text.splitlines():
             if line.strip():
-                name, phone = _pair(line)
-                contacts.append({"name": name, "phone": phone or None})
+                name, rest = _pair(line)
+                phone, note = _pair(rest) if rest else ("", "")
+                contacts.append({"name": name, "phone": phone or None, "note": note or None})
         return contacts
+    if kind == "sources":
+        sources = []
+        for line in text.splitlines():
+            if line.strip():
+                parts = [part.strip() for part in line.split("|")]
+                if len(parts) < 2:
+                    raise ValueError(f"'{line}' should be 文件|条目 or 文件|条目|原文")
+                sources.append({"document": parts[0], "item": parts[1], "quote": "|".join(parts[2:]) or None})
+        return sources
     if kind == "terms":
         return dict(_pair(line) for line in text.splitlines() if line.strip())
     return text
@@ -227,8 +246,16 @@ def _cell_text(column: Column, value: Any) -> Any:
         return None
     if column.kind == "list":
         return "\n".join(str(entry) for entry in value) or None
+    if column.kind == "bool":
+        return "是" if value else "否"
     if column.kind == "contacts":
-        return "\n".join(f"{c['name']}:{c.get('phone') or ''}".rstrip(":") for c in value) or None
+        return "\n".join(
+            f"{c['name']}:{c.get('phone') or ''}:{c.get('note') or ''}".rstrip(":") for c in value
+        ) or None
+    if column.kind == "sources":
+        return "\n".join(
+            f"{c['document']}|{c['item']}|{c.get('quote') or ''}".rstrip("|") for c in value
+        ) or None
     if column.kind == "terms":
         return "\n".join(f"{term}:{meaning}" for term, meaning in value.items()) or None
     if column.kind == "date":

@@ -1,0 +1,100 @@
+"""The `tongxing` command line, run as a parent or civil-affairs staff would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TONGXING = str(Path(sys.executable).parent / "tongxing")
+
+
+def run(*args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "TONGXING_DATA_DIR": str(data_dir), **(env or {})}
+    environment.pop("TONGXING_DATABASE_URL", None)
+    return subprocess.run([TONGXING, *args], capture_output=True, text=True, input=stdin, env=environment,
+                          cwd=ROOT, timeout=120)
+
+
+def test_kb_check_passes_on_shipped_data(tmp_path: Path) -> None:
+    result = run("kb", "check", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "every topic answerable in: fujian, hainan" in result.stdout
+
+
+def test_kb_check_fails_with_file_and_line_on_a_broken_copy(kb_copy: Path, tmp_path: Path) -> None:
+    path = kb_copy / "national.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  bad: [\n", encoding="utf-8")
+    result = run("kb", "check", "--dir", str(kb_copy), data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "national.yaml:" in result.stderr and "broken YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_prints_answer_with_source(tmp_path: Path) -> None:
+    result = run("ask", "孩子在厦门上小学要准备什么", "--city", "厦门", "--age", "6", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "来源：《福建省加强流动儿童关爱保护行动实施方案》" in result.stdout
+    assert "怎么办：" in result.stdout and "去哪里：" in result.stdout
+
+
+def test_ask_json_follows_the_documented_schema(tmp_path: Path) -> None:
+    result = run("ask", "暂住证怎么办", "--province", "hainan", "--json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)["answers"]
+    assert answers and answers[0]["topic"] == "residence_permit"
+    for answer in answers:
+        assert {"service_id", "topic", "score", "title", "summary", "how", "where", "source"} <= set(answer)
+    assert [answer["score"] for answer in answers] == sorted((a["score"] for a in answers), reverse=True)
+
+
+def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(tmp_path: Path) -> None:
+    result = run("ask", "明天厦门天气怎么样", "--province", "fujian", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert "还没有答案" in result.stdout and "/human" in result.stdout
+    gaps = run("kb", "gaps", data_dir=tmp_path)
+    assert "明天厦门天气怎么样" in gaps.stdout
+
+
+def test_ask_in_traditional_and_english(tmp_path: Path) -> None:
+    hant = run("ask", "居住證怎麼辦", "--province", "fujian", "--locale", "zh_Hant", data_dir=tmp_path)
+    assert "來源：" in hant.stdout
+    english = run("ask", "居住证怎么办", "--province", "fujian", "--locale", "en", data_dir=tmp_path)
+    assert "Source:" in english.stdout and "How to get it:" in english.stdout
+
+
+def test_unknown_place_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    result = run("ask", "低保", "--city", "Atlantis", data_dir=tmp_path)
+    assert result.returncode != 0
+    assert "unknown city" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    result = run("db", "upgrade", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "tongxing.db").exists()
+
+
+def test_kb_export_then_import_a_city_list(kb_copy: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "xiamen.xlsx"
+    env = {"TONGXING_KNOWLEDGE_DIR": str(kb_copy)}
+    exported = run("kb", "export", "--province", "fujian", "--template-for-city", "xiamen", "--out", str(sheet),
+                   data_dir=tmp_path, env=env)
+    assert exported.returncode == 0, exported.stderr
+    imported = run("kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=tmp_path, env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert (kb_copy / "cities" / "fujian" / "xiamen.yaml").exists()
+    assert run("kb", "check", "--dir", str(kb_copy), data_dir=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("lines", ["孩子打疫苗在哪里\n\n暂住证怎么办\n", "\x00\x01\n" + "长" * 6000 + "\n😀😀\n"])
+def test_chat_reads_one_message_per_line_without_crashing(tmp_path: Path, lines: str) -> None:
+    result = run("chat", "--province", "fujian", data_dir=tmp_path, stdin=lines)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout.strip()
