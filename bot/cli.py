@@ -13,10 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import AppContext
-from bot.models import KnowledgeImport, UnansweredQuestion
+from bot.cipher import CipherError
+from bot.conversation import purge_messages
+from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion
 from bot.nlu_cli import nlu_app
 from core.database import transaction
 from core.i18n import Translator
+from core.message import Button, Inbound, Reply
+from dialogues.flow import FLOWS_DIR, FlowError, check_flows
 from core.lexicon import Lexicon
 from knowledge.answer import make_answer, render_answer
 from knowledge.city_import import import_city_sheet
@@ -30,6 +34,8 @@ kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: check, impo
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(nlu_app, name="nlu")
+handoff_app = typer.Typer(no_args_is_help=True, help="Conversations handed to a person.")
+app.add_typer(handoff_app, name="handoff")
 
 
 def _context() -> AppContext:
@@ -222,17 +228,17 @@ def ask(
 
 @app.command()
 def chat(
-    province: Annotated[str | None, typer.Option()] = None,
-    city: Annotated[str | None, typer.Option()] = None,
-    locale: Annotated[str, typer.Option()] = "zh_Hans",
+    user: Annotated[str, typer.Option(help="who is talking (one conversation per user)")] = "terminal",
+    locale: Annotated[str | None, typer.Option(help="zh_Hans, zh_Hant or en (first message only)")] = None,
 ) -> None:
-    """Talk to the assistant in the terminal (one message per line when stdin is not a terminal)."""
+    """Talk to the assistant in the terminal; buttons are numbered choices. When stdin is not a
+    terminal it reads one message per line and prints the replies, so a conversation can be scripted."""
     context = _context()
-    translator = context.translator(locale)
-    province_id, city_id = resolve_place(context.lexicon, province, city)
+    service = context.conversations
     interactive = sys.stdin.isatty()
+    buttons: tuple[Button, ...] = ()
     if interactive:
-        typer.echo(translator.gettext("你好，我是同行。问我孩子在这边能享受什么服务，比如上学、打疫苗、医保。输入 /quit 退出。"))
+        typer.echo("同行 Tongxing — /help 帮助，/quit 退出")
     while True:
         try:
             line = input("> " if interactive else "")
@@ -241,22 +247,78 @@ def chat(
         text = line.strip()
         if text in {"/quit", "/exit"}:
             break
-        if not text:
-            typer.echo(translator.gettext("请打一句话告诉我你想问什么。"))
-            continue
-        _, reply = answer_question(context, text[:2000], province_id, city_id, None, translator)
-        typer.echo(reply)
+        payload = None
+        if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
+            payload = buttons[int(text) - 1].payload
+        inbound = Inbound(user_id=user, channel="cli", text="" if payload else line, payload=payload, locale=locale)
+        replies = service.handle(inbound)
+        buttons = ()
+        for reply in replies:
+            typer.echo(render_reply(reply))
+            if reply.buttons:
+                buttons = reply.buttons
         typer.echo("")
+
+
+def render_reply(reply: Reply) -> str:
+    """A reply as plain text, buttons as numbered choices (for channels without buttons)."""
+    lines = [reply.text]
+    lines += [f"  {number}. {button.label}" for number, button in enumerate(reply.buttons, start=1)]
+    return "\n".join(lines)
+
+
+@handoff_app.command("list")
+def handoff_list(status: Annotated[str, typer.Option(help="open, assigned, closed or all")] = "open") -> None:
+    """The handed-off conversations waiting for a person, urgent first."""
+    context = _context()
+    context.upgrade_database()
+    with context.sessions() as session:
+        query = select(HandoffTicket)
+        if status != "all":
+            query = query.where(HandoffTicket.status == status)
+        tickets = session.scalars(query.order_by(HandoffTicket.urgency.desc(), HandoffTicket.id)).all()
+        for ticket in tickets:
+            place = "/".join(part for part in (ticket.province, ticket.city, ticket.district) if part) or "-"
+            try:
+                summary = context.cipher.decrypt(ticket.summary)[:80]
+            except CipherError:
+                summary = "(cannot decrypt)"
+            typer.echo(f"#{ticket.id}\t{ticket.urgency}\t{ticket.status}\t{ticket.reason}\t{place}\t"
+                       f"{ticket.created_at:%Y-%m-%d %H:%M}\t{ticket.user_key}\t{summary}")
+    if not tickets:
+        typer.echo(f"no {status} tickets")
+
+
+@db_app.command("purge")
+def db_purge() -> None:
+    """Delete messages older than the retention period (TONGXING_RETENTION_DAYS, default 180)."""
+    context = _context()
+    context.upgrade_database()
+    removed = purge_messages(context.sessions, context.clock, context.settings.retention_days)
+    typer.echo(f"purged {removed} message(s) older than {context.settings.retention_days} days")
+
+
+@app.command("flows")
+def flows_check() -> None:
+    """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
+    context = _context()
+    _, problems = check_flows(FLOWS_DIR, set(context.taxonomy.intents), set(context.taxonomy.topics),
+                              set(context.knowledge.documents))
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: every flow is valid")
 
 
 def main() -> None:
     """Entry point: no stack traces for the people using it."""
     try:
         app()
-    except KnowledgeError as error:
+    except (KnowledgeError, FlowError) as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
-        print("the knowledge base has problems: run `tongxing kb check`", file=sys.stderr)
+        print("the data files have problems: run `tongxing kb check` and `tongxing flows`", file=sys.stderr)
         sys.exit(1)
     except SQLAlchemyError as error:
         print(f"database error: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)

@@ -11,6 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import database
+from bot.cipher import Cipher, load_or_create_key
+from bot.conversation import ConversationService
+from core.clock import Clock, SystemClock
 from core.database import make_engine, make_sessions
 from core.i18n import Translator
 from core.lexicon import Lexicon, load_lexicon
@@ -19,7 +22,12 @@ from core.taxonomy import Taxonomy, load_taxonomy
 from core.tokenizer import Tokenizer
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
+from dialogues.engine import Engine
+from dialogues.flow import FLOWS_DIR, FlowSet, load_flows
+from dialogues.safety import load_safety_net
 from knowledge.validator import load_knowledge
+from nlu.engine import load_parser
+from nlu.result import Parser
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 
@@ -27,6 +35,7 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 @dataclass
 class AppContext:
     settings: Settings = field(default_factory=Settings)
+    clock: Clock = field(default_factory=SystemClock)
 
     @property
     def knowledge_dir(self) -> Path:
@@ -66,3 +75,29 @@ class AppContext:
 
     def translator(self, locale: str | None = None) -> Translator:
         return Translator(locale or self.settings.default_locale)
+
+    @cached_property
+    def parser(self) -> Parser:
+        return load_parser(self.settings, self.tokenizer)
+
+    @cached_property
+    def flows(self) -> FlowSet:
+        return load_flows(FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics),
+                          set(self.knowledge.documents))
+
+    @cached_property
+    def cipher(self) -> Cipher:
+        return Cipher(load_or_create_key(self.settings.ensure_data_dir(), self.settings.secret_key))
+
+    @cached_property
+    def engine_for_dialogue(self) -> Engine:
+        return Engine(
+            parser=self.parser, index=self.index, kb=self.knowledge, flows=self.flows, lexicon=self.lexicon,
+            tokenizer=self.tokenizer, clock=self.clock, safety_net=load_safety_net(), translator=self.translator,
+            retention_days=self.settings.retention_days,
+        )
+
+    @cached_property
+    def conversations(self) -> ConversationService:
+        self.upgrade_database()
+        return ConversationService(self.engine_for_dialogue, self.sessions, self.cipher, self.clock)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     rasa_url: str | None = None
     telegram_token: str | None = None
     knowledge_dir: Path | None = None
+    secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
 
     def resolved_database_url(self) -> str:
         """The database URL; the embedded default is a SQLite file in the data directory."""

@@ -1,0 +1,59 @@
+"""Effects: what the engine decided should happen outside it; bot/ carries them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class OpenHandoff:
+    """Hand the conversation to a social worker (a ticket in the worker queue)."""
+
+    reason: str  # crisis | requested | low_confidence | no_answer
+    urgency: Literal["urgent", "normal"]
+    summary: str
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteUserData:
+    """Delete everything stored about the user: messages, children, checklists, reminders, state."""
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    purpose: str
+    granted: bool
+
+
+@dataclass(frozen=True)
+class RecordGap:
+    """A question the knowledge base could not answer (for civil-affairs staff)."""
+
+    text: str
+    province: str | None = None
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class StoreChecklist:
+    """A finished flow's checklist, with its dates in structured form (for reminders)."""
+
+    flow_id: str
+    title: str
+    lines: tuple[dict[str, str | None], ...]
+    dates: tuple[dict[str, str | None], ...] = field(default_factory=tuple)
+    child_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelChildPlans:
+    """Stop everything planned for a child (after a reported loss)."""
+
+    child_id: str
+
+
+Effect = OpenHandoff | DeleteUserData | RecordConsent | RecordGap | StoreChecklist | CancelChildPlans

@@ -1,0 +1,269 @@
+"""Guided flows as data (dialogues/flows/*.yaml): schema, loading and validation.
+
+A flow asks a few questions (steps), skipping those already known or not
+relevant to earlier answers, and ends in a personal checklist: what applies to
+this family and why, what to bring, where to go, what to watch for, the
+sources, and the dates that matter in structured form (for reminders).
+All user-facing text is Simplified Chinese and goes through the catalogs
+(extracted by dialogues.flow_extract).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
+
+FLOWS_DIR = Path(__file__).resolve().parent / "flows"
+ID = r"^[a-z][a-z0-9_]*$"
+
+
+class StepType(StrEnum):
+    choice = "choice"
+    yes_no = "yes_no"
+    date = "date"
+    number = "number"
+    age = "age"
+    text = "text"
+    place = "place"
+
+
+class Slot(StrEnum):
+    """Answers remembered beyond the flow (asked once, then skipped)."""
+
+    residence = "family.residence"  # province/city/district where the family lives
+    hukou = "family.hukou"  # province/city of household registration
+    child_age = "child.age"
+    child_birth_date = "child.birth_date"
+    child_stage = "child.stage"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Condition(_Strict):
+    """True when the answer to `step` is one of `values` (yes_no answers are "yes"/"no")."""
+
+    step: str = Field(pattern=ID)
+    values: tuple[str, ...] = Field(min_length=1)
+
+
+class NumberCondition(_Strict):
+    """True when a numeric answer (or age) lies in [min, max]."""
+
+    step: str = Field(pattern=ID)
+    min: float | None = None
+    max: float | None = None
+
+
+class Choice(_Strict):
+    value: str = Field(pattern=ID)
+    label: str = Field(min_length=1, max_length=30)
+
+
+class Step(_Strict):
+    id: str = Field(pattern=ID)
+    type: StepType
+    ask: str = Field(min_length=2, max_length=300)
+    help: str | None = Field(default=None, max_length=300)  # a few plain words on an official term
+    choices: tuple[Choice, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    dates: Literal["past", "future", "any"] = "any"
+    slot: Slot | None = None
+    when: tuple[Condition, ...] = ()
+    when_number: tuple[NumberCondition, ...] = ()
+    invalid: str | None = None  # what to say when the answer does not fit
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> Step:
+        if self.type == StepType.choice and len(self.choices) < 2:
+            raise ValueError(f"step '{self.id}': a choice step needs at least two choices")
+        if self.type != StepType.choice and self.choices:
+            raise ValueError(f"step '{self.id}': only choice steps have choices")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"step '{self.id}': min is greater than max")
+        return self
+
+
+class SourceRef(_Strict):
+    document: str = Field(pattern=ID)  # an id of knowledge/data/documents.yaml
+    item: str = Field(min_length=1)
+
+
+class Section(StrEnum):
+    applies = "applies"  # what applies to this family, and why
+    bring = "bring"  # what to bring
+    where = "where"  # where to go
+    watch = "watch"  # what to watch for
+
+
+class Entry(_Strict):
+    section: Section
+    text: str = Field(min_length=2, max_length=300)
+    why: str | None = Field(default=None, max_length=200)
+    when: tuple[Condition, ...] = ()
+    when_number: tuple[NumberCondition, ...] = ()
+    source: SourceRef | None = None
+
+
+class DateRule(_Strict):
+    """A date that matters, computed from the answers or the calendar.
+
+    yearly_window: every year from `start` to `end` (MM-DD), e.g. the medical-insurance enrolment;
+    after_answer: `step`'s date answer plus months/days (e.g. the permit's yearly endorsement)."""
+
+    id: str = Field(pattern=ID)
+    label: str = Field(min_length=2, max_length=80)
+    kind: Literal["yearly_window", "after_answer"]
+    start: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
+    end: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
+    step: str | None = Field(default=None, pattern=ID)
+    months: int = 0
+    days: int = 0
+    when: tuple[Condition, ...] = ()
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> DateRule:
+        if self.kind == "yearly_window" and not (self.start and self.end):
+            raise ValueError(f"date '{self.id}': a yearly window needs start and end (MM-DD)")
+        if self.kind == "after_answer" and not self.step:
+            raise ValueError(f"date '{self.id}': after_answer needs the step whose date it follows")
+        return self
+
+
+class Flow(_Strict):
+    id: str = Field(pattern=ID)
+    title: str = Field(min_length=2, max_length=30)
+    intent: str | None = Field(default=None, pattern=ID)  # the taxonomy intent that starts it
+    command: str | None = Field(default=None, pattern=r"^/[a-z_]+$")  # a command that starts it
+    topic: str = Field(pattern=ID)  # the taxonomy topic it is about
+    consent: Literal["child_profile"] | None = "child_profile"
+    intro: str = Field(min_length=2, max_length=300)
+    steps: tuple[Step, ...] = Field(min_length=1)
+    checklist: tuple[Entry, ...] = Field(min_length=1)
+    dates: tuple[DateRule, ...] = ()
+    kind: Literal["checklist", "entitlement_checkup"] = "checklist"
+
+    @model_validator(mode="after")
+    def _started_somehow(self) -> Flow:
+        if not (self.intent or self.command):
+            raise ValueError("a flow needs an intent or a command that starts it")
+        return self
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    flows: dict[str, Flow]
+
+    def for_intent(self, intent: str) -> Flow | None:
+        return next((flow for flow in self.flows.values() if flow.intent == intent), None)
+
+
+class FlowError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: set[str],
+                       documents: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(location: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(source.display, source.line_of(location), message))
+
+    if flow.intent is not None and flow.intent not in intents:
+        add(("intent",), f"unknown intent '{flow.intent}'")
+    if flow.topic not in topics:
+        add(("topic",), f"unknown topic '{flow.topic}'")
+    seen: dict[str, Step] = {}
+    for position, step in enumerate(flow.steps):
+        if step.id in seen:
+            add(("steps", position, "id"), f"duplicate step id '{step.id}'")
+        for index, condition in enumerate((*step.when, *step.when_number)):
+            if condition.step not in seen:
+                add(("steps", position, "when", index), f"step '{step.id}' depends on '{condition.step}', "
+                    "which is not an earlier step")
+            elif isinstance(condition, Condition):
+                problems += _value_problems(source, ("steps", position, "when", index), seen[condition.step],
+                                            condition)
+        seen[step.id] = step
+    for position, entry in enumerate(flow.checklist):
+        for index, condition in enumerate((*entry.when, *entry.when_number)):
+            if condition.step not in seen:
+                add(("checklist", position, "when", index), f"checklist entry depends on unknown step "
+                    f"'{condition.step}'")
+            elif isinstance(condition, Condition):
+                problems += _value_problems(source, ("checklist", position, "when", index), seen[condition.step],
+                                            condition)
+        if entry.source and entry.source.document not in documents:
+            add(("checklist", position, "source", "document"),
+                f"source document '{entry.source.document}' is not in knowledge/data/documents.yaml")
+    for position, rule in enumerate(flow.dates):
+        if rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
+            add(("dates", position, "step"), f"date '{rule.id}' follows '{rule.step}', which is not a date step")
+        if rule.source and rule.source.document not in documents:
+            add(("dates", position, "source", "document"),
+                f"source document '{rule.source.document}' is not in knowledge/data/documents.yaml")
+    if not any(entry.source for entry in flow.checklist):
+        add(("checklist",), "the checklist names no source")
+    return problems
+
+
+def _value_problems(source: YamlFile, location: tuple[str | int, ...], step: Step, condition: Condition
+                    ) -> list[Problem]:
+    if step.type == StepType.yes_no:
+        allowed = {"yes", "no"}
+    elif step.type == StepType.choice:
+        allowed = {choice.value for choice in step.choices}
+    else:
+        return []
+    wrong = [value for value in condition.values if value not in allowed]
+    if wrong:
+        return [Problem(source.display, source.line_of(location),
+                        f"'{step.id}' has no answer {wrong}; answers are {sorted(allowed)}")]
+    return []
+
+
+def check_flows(directory: Path, intents: set[str], topics: set[str], documents: set[str]
+                ) -> tuple[FlowSet, list[Problem]]:
+    flows: dict[str, Flow] = {}
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.yaml")):
+        display = f"dialogues/flows/{path.name}"
+        try:
+            source = read_yaml(path, display)
+        except YamlError as error:
+            problems += error.problems
+            continue
+        try:
+            flow = Flow.model_validate(source.data)
+        except ValidationError as error:
+            for entry in error.errors():
+                location = tuple(entry["loc"])
+                label = ".".join(str(part) for part in location)
+                message = str(entry["msg"]).removeprefix("Value error, ")
+                problems.append(Problem(display, source.line_of(location), f"'{label}': {message}" if label else message))
+            continue
+        if flow.id != path.stem:
+            problems.append(Problem(display, source.line_of(("id",)), f"flow id '{flow.id}' differs from its file name"))
+        if flow.id in flows:
+            problems.append(Problem(display, source.line_of(("id",)), f"duplicate flow id '{flow.id}'"))
+        problems += _semantic_problems(source, flow, intents, topics, documents)
+        flows[flow.id] = flow
+    return FlowSet(flows), problems
+
+
+def load_flows(directory: Path, intents: set[str], topics: set[str], documents: set[str]) -> FlowSet:
+    flow_set, problems = check_flows(directory, intents, topics, documents)
+    if problems:
+        raise FlowError(problems)
+    return flow_set

@@ -1,0 +1,206 @@
+"""Walking a flow: which step comes next (skipping what is known or irrelevant), progress, and the
+personal checklist at the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from core.i18n import Translator
+from dialogues.flow import Condition, DateRule, Flow, NumberCondition, Slot, Step
+from dialogues.state import ActiveFlow, Checklist, ChecklistLine, KeyDate, State
+from knowledge.catalog import KnowledgeBase
+from knowledge.schema import Condition as Need
+from knowledge.schema import HandledAt
+
+
+def _holds(conditions: tuple[Condition, ...], numbers: tuple[NumberCondition, ...], answers: dict[str, Any]
+           ) -> bool | None:
+    """True/False once the steps it depends on are answered; None while one is still open."""
+    for condition in conditions:
+        if condition.step not in answers:
+            return None
+        if str(answers[condition.step]) not in condition.values:
+            return False
+    for number in numbers:
+        if number.step not in answers:
+            return None
+        value = answers[number.step]
+        if not isinstance(value, (int, float)):
+            return False
+        if (number.min is not None and value < number.min) or (number.max is not None and value > number.max):
+            return False
+    return True
+
+
+def known_value(step: Step, state: State, today: date) -> Any:
+    """An answer already remembered for this step's slot (so the step is skipped)."""
+    child = state.active_child()
+    if step.slot == Slot.residence and state.residence.known():
+        return state.residence.model_dump()
+    if step.slot == Slot.hukou and state.hukou.known():
+        return state.hukou.model_dump()
+    if child is not None:
+        if step.slot == Slot.child_age:
+            age = child.age_on(today)
+            return round(age, 1) if age is not None else None
+        if step.slot == Slot.child_birth_date and child.birth_date:
+            return child.birth_date.isoformat()
+        if step.slot == Slot.child_stage and child.stage:
+            return child.stage
+    return None
+
+
+def next_step(flow: Flow, active: ActiveFlow, state: State, today: date) -> Step | None:
+    """The first step still to ask; known slots are filled in on the way."""
+    for step in flow.steps:
+        if step.id in active.answers:
+            continue
+        relevant = _holds(step.when, step.when_number, active.answers)
+        if relevant is False:
+            continue
+        known = known_value(step, state, today)
+        if known is not None:
+            active.answers[step.id] = known
+            continue
+        return step
+    return None
+
+
+def progress(flow: Flow, active: ActiveFlow, current: Step) -> tuple[int, int]:
+    """("第2步，共5步"): the steps asked so far plus those that still may come."""
+    asked = [step_id for step_id in active.history if step_id != current.id]
+    remaining = 0
+    seen_current = False
+    for step in flow.steps:
+        if step.id == current.id:
+            seen_current = True
+        if not seen_current or step.id in active.answers:
+            continue
+        if _holds(step.when, step.when_number, active.answers) is not False:
+            remaining += 1
+    return len(asked) + 1, len(asked) + remaining
+
+
+def source_parts(kb: KnowledgeBase, document_id: str | None, item: str | None, t: Translator
+                 ) -> tuple[str | None, str | None]:
+    """(document title, item) in the reader's script."""
+    if document_id is None:
+        return None, None
+    document = kb.documents.get(document_id)
+    title = document.title if document else document_id
+    return t.content(title), t.content(item) if item else None
+
+
+STAGE_AGES = {"infant": (0, 3), "preschool": (3, 6), "primary": (6, 12), "junior_middle": (12, 15),
+              "senior_high": (15, 18), "vocational": (15, 18)}
+
+
+def fits_stage(stages: tuple[str, ...], age: float) -> bool:
+    """Whether a child of `age` can be at one of `stages` (a year of slack either way)."""
+    return not stages or any(STAGE_AGES[stage][0] - 1 <= age < STAGE_AGES[stage][1] + 1 for stage in stages)
+
+
+def _dates(flow: Flow, answers: dict[str, Any], today: date, t: Translator, child_id: str | None
+           ) -> list[KeyDate]:
+    found: list[KeyDate] = []
+    for rule in flow.dates:
+        if _holds(rule.when, (), answers) is False:
+            continue
+        start, end = _date_window(rule, answers, today)
+        if start is not None:
+            found.append(KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end, child_id=child_id))
+    return found
+
+
+def _date_window(rule: DateRule, answers: dict[str, Any], today: date) -> tuple[date | None, date | None]:
+    if rule.kind == "yearly_window" and rule.start and rule.end:
+        start_month, start_day = (int(part) for part in rule.start.split("-"))
+        end_month, end_day = (int(part) for part in rule.end.split("-"))
+        start = date(today.year, start_month, start_day)
+        end = date(today.year, end_month, end_day)
+        if end < start:
+            end = date(today.year + 1, end_month, end_day)
+        if end < today:
+            start, end = start.replace(year=start.year + 1), end.replace(year=end.year + 1)
+        return start, end
+    raw = answers.get(rule.step or "")
+    if not raw:
+        return None, None
+    base = date.fromisoformat(str(raw))
+    month = base.month - 1 + rule.months
+    year = base.year + month // 12
+    day = min(base.day, 28)
+    start = date(year, month % 12 + 1, day) + timedelta(days=rule.days)
+    while start < today:  # the next occurrence: yearly rules repeat
+        start = start.replace(year=start.year + 1)
+    return start, start + timedelta(days=30)
+
+
+def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Translator, today: date,
+                    province: str | None, city: str | None, age: float | None) -> Checklist:
+    lines: list[ChecklistLine] = []
+    if flow.kind == "entitlement_checkup":
+        lines += checkup_lines(active.answers, kb, t, province, city, age)
+    for entry in flow.checklist:
+        if _holds(entry.when, entry.when_number, active.answers) is not True:
+            continue
+        title, item = source_parts(kb, entry.source.document if entry.source else None,
+                                   entry.source.item if entry.source else None, t)
+        lines.append(
+            ChecklistLine(
+                section=str(entry.section),
+                text=t.gettext(entry.text),
+                why=t.gettext(entry.why) if entry.why else None,
+                source=title,
+                source_item=item,
+            )
+        )
+    return Checklist(
+        flow_id=flow.id,
+        title=t.gettext(flow.title),
+        created_at=datetime.combine(today, datetime.min.time(), tzinfo=UTC),
+        lines=lines,
+        dates=_dates(flow, active.answers, today, t, active.child_id),
+        child_id=active.child_id,
+    )
+
+
+CONDITIONS_BY_ANSWER = {
+    "disability": {Need.disability},
+    "low_income": {Need.low_income, Need.minimum_living},
+    "orphan": {Need.orphan, Need.unsupported, Need.hiv},
+    "housing": {Need.housing_difficulty},
+}
+
+
+def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, province: str | None,
+                  city: str | None, age: float | None) -> list[ChecklistLine]:
+    """Every service of the family's list that likely applies, and what to check for the others."""
+    has: set[Need] = set()
+    for step_id, needs in CONDITIONS_BY_ANSWER.items():
+        if answers.get(step_id) == "yes":
+            has |= needs
+    lines: list[ChecklistLine] = []
+    for item in kb.for_place(province, city):
+        service = item.service
+        if age is not None and not (service.audience.includes_age(age)
+                                    and fits_stage(tuple(str(stage) for stage in service.audience.stages), age)):
+            continue
+        required = set(service.audience.conditions) - {Need.residence_permit}
+        source, source_item = source_parts(kb, service.source.document, service.source.item, t)
+        where = {
+            HandledAt.residence: t.gettext("在这边办"),
+            HandledAt.hukou: t.gettext("向老家申请，这边帮忙"),
+            HandledAt.both: t.gettext("这边提出，老家办理"),
+        }[service.handled_at]
+        title = t.content(service.title)
+        if not required or required & has:  # an item's conditions are alternatives (any of them)
+            lines.append(ChecklistLine(section="applies", text=f"{title}（{where}）",
+                                       why=t.content(service.summary), source=source, source_item=source_item))
+        elif required & {Need.emergency, Need.severe_mental_disorder, Need.key_child, Need.extreme_poverty}:
+            lines.append(ChecklistLine(section="watch", text=t.gettext("如果遇到这种情况：{title}（{where}）",
+                                                                        title=title, where=where),
+                                       why=t.content(service.audience.description), source=source,
+                                       source_item=source_item))
+    return lines

@@ -1,0 +1,153 @@
+"""Reading a parent's answer to one flow step: choice, yes/no, number, age, date, text, place.
+
+Each reader returns the value, or a problem that becomes a clear re-ask.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.lexicon import Lexicon, Place
+from core.tokenizer import Tokenizer
+from dialogues.flow import Step, StepType
+from nlu.result import Parse
+
+YES = re.compile(r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交|yes|y|yeah|yep|ok|okay|sure)")
+NO = re.compile(r"(^(否|no|n|nope|没|无)$)|不是|没有|没满|不满|没办|没交|不可以|不行|不用|^不|^没|not yet")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_ISO_LIKE = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: Any = None
+    problem: str | None = None  # a problem code: not_understood | out_of_range | future | past | bad_date
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def read_choice(step: Step, text: str) -> Reading:
+    clean = text.strip().lower()
+    if clean.isdigit() and 1 <= int(clean) <= len(step.choices):
+        return Reading(step.choices[int(clean) - 1].value)
+    for choice in step.choices:
+        if clean in {choice.value, choice.label.lower()}:
+            return Reading(choice.value)
+    matches = [choice for choice in step.choices if choice.label.lower() in clean]
+    if len(matches) == 1:
+        return Reading(matches[0].value)
+    return Reading(problem="not_understood")
+
+
+def read_yes_no(text: str, parse: Parse | None) -> Reading:
+    clean = text.strip().lower()
+    if NO.search(clean):
+        return Reading("no")
+    if YES.search(clean):
+        return Reading("yes")
+    if parse is not None and parse.confidence >= 0.6:
+        if parse.intent == "affirm":
+            return Reading("yes")
+        if parse.intent == "deny":
+            return Reading("no")
+    return Reading(problem="not_understood")
+
+
+def _entity(parse: Parse | None, *names: str) -> Any:
+    if parse is None:
+        return None
+    for entity in parse.entities:
+        if entity.name in names:
+            return entity.value
+    return None
+
+
+def read_number(step: Step, text: str, parse: Parse | None, *, age: bool = False) -> Reading:
+    value: float | None = None
+    if age:
+        found = _entity(parse, "age")
+        value = float(found) if isinstance(found, (int, float)) else None
+    if value is None:
+        match = _NUMBER.search(text)
+        if match:
+            value = float(match.group(0))
+    if value is None:
+        return Reading(problem="not_understood")
+    low = step.min if step.min is not None else (0 if age else None)
+    high = step.max if step.max is not None else (17 if age else None)
+    if (low is not None and value < low) or (high is not None and value > high):
+        return Reading(problem="out_of_range")
+    return Reading(value)
+
+
+def read_date(step: Step, text: str, parse: Parse | None, today: date) -> Reading:
+    found = _entity(parse, "birth_date", "date")
+    when: date | None = None
+    if isinstance(found, str):
+        try:
+            when = date.fromisoformat(found)
+        except ValueError:
+            when = None
+    if when is None:
+        match = _ISO_LIKE.search(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            year = year + 2000 if year < 100 else year
+            try:
+                when = date(year, month, day)
+            except ValueError:
+                return Reading(problem="bad_date")
+    if when is None:
+        return Reading(problem="not_understood")
+    if step.dates == "past" and when > today:
+        return Reading(problem="future")
+    if step.dates == "future" and when < today:
+        return Reading(problem="past")
+    if when.year < 1990:
+        return Reading(problem="bad_date")
+    return Reading(when)
+
+
+def find_places(lexicon: Lexicon, text: str) -> list[Place]:
+    """Places named in the text, most specific first (districts, then cities, then provinces)."""
+    found: dict[tuple[str, str], Place] = {}
+    for name, place in lexicon.place_names.items():
+        if len(name) >= 2 and name in text:
+            found.setdefault((place.kind, place.id), place)
+    order = {"district": 0, "city": 1, "province": 2}
+    return sorted(found.values(), key=lambda place: order[place.kind])
+
+
+def read_place(lexicon: Lexicon, text: str) -> Reading:
+    places = find_places(lexicon, text)
+    if not places:
+        return Reading(problem="not_understood")
+    best = places[0]
+    value = {"province": best.province, "city": best.city, "district": best.id if best.kind == "district" else None}
+    return Reading(value)
+
+
+def read_answer(step: Step, text: str, parse: Parse | None, lexicon: Lexicon, tokenizer: Tokenizer,
+                today: date) -> Reading:
+    clean = tokenizer.normalize(text)[:MAX_TEXT]
+    if not clean:
+        return Reading(problem="not_understood")
+    if step.type == StepType.choice:
+        return read_choice(step, clean)
+    if step.type == StepType.yes_no:
+        return read_yes_no(clean, parse)
+    if step.type == StepType.number:
+        return read_number(step, clean, parse)
+    if step.type == StepType.age:
+        return read_number(step, clean, parse, age=True)
+    if step.type == StepType.date:
+        return read_date(step, clean, parse, today)
+    if step.type == StepType.place:
+        return read_place(lexicon, clean)
+    return Reading(text.strip()[:MAX_TEXT])

@@ -1,0 +1,110 @@
+"""A user's conversation state: what the engine remembers between turns.
+
+The engine never stores it: bot/ loads it before a turn and saves the new one
+(encrypted at rest, since it holds children's ages and birth dates).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+STATE_VERSION = 1
+Purpose = Literal["child_profile", "reminders", "handoff"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Place(_Model):
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+
+    def known(self) -> bool:
+        return self.province is not None
+
+
+class Child(_Model):
+    id: str
+    name: str | None = None
+    birth_date: date | None = None
+    age: float | None = None  # as told, on `age_told_on`
+    age_told_on: date | None = None
+    stage: str | None = None
+    active: bool = True  # False after a reported loss: nothing more is planned for this child
+
+    def age_on(self, today: date) -> float | None:
+        if self.birth_date is not None:
+            return max(0.0, (today - self.birth_date).days / 365.25)
+        if self.age is not None and self.age_told_on is not None:
+            return self.age + max(0, (today - self.age_told_on).days) / 365.25
+        return self.age
+
+
+class ActiveFlow(_Model):
+    flow_id: str
+    step_id: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    history: list[str] = Field(default_factory=list)  # steps answered, in order (for "back")
+    child_id: str | None = None
+
+
+class Pending(_Model):
+    """Something the assistant asked outside a flow and is waiting for."""
+
+    kind: Literal["place", "consent", "forget", "handoff", "language", "change_step", "bereavement"]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChecklistLine(_Model):
+    section: str
+    text: str
+    why: str | None = None
+    source: str | None = None  # the document's title
+    source_item: str | None = None  # the item or article in it
+
+
+class KeyDate(_Model):
+    id: str
+    label: str
+    start: date
+    end: date | None = None
+    child_id: str | None = None
+
+
+class Checklist(_Model):
+    flow_id: str
+    title: str
+    created_at: datetime
+    lines: list[ChecklistLine]
+    dates: list[KeyDate] = Field(default_factory=list)
+    child_id: str | None = None
+
+
+class State(_Model):
+    version: int = STATE_VERSION
+    locale: str = "zh_Hans"
+    residence: Place = Field(default_factory=Place)
+    hukou: Place = Field(default_factory=Place)
+    children: list[Child] = Field(default_factory=list)
+    consent: dict[str, bool] = Field(default_factory=dict)  # purpose -> granted (absent: not asked yet)
+    flow: ActiveFlow | None = None
+    pending: Pending | None = None
+    explained: list[str] = Field(default_factory=list)  # official terms already explained
+    checklists: dict[str, Checklist] = Field(default_factory=dict)
+    handoff_open: bool = False
+    place_asked: bool = False  # where the family lives is asked once, then remembered or left unknown
+    turns: int = 0
+
+    def active_child(self) -> Child | None:
+        if self.flow and self.flow.child_id:
+            return next((child for child in self.children if child.id == self.flow.child_id), None)
+        living = [child for child in self.children if child.active]
+        return living[0] if len(living) == 1 else (living[-1] if living else None)
+
+    def has_child_data(self) -> bool:
+        return bool(self.children) or bool(self.checklists)

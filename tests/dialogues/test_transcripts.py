@@ -1,0 +1,116 @@
+"""Whole conversations as YAML transcripts (tests/transcripts/*.yaml), run through the real engine,
+the real NLU model and real storage (SQLite), with a fixed clock.
+
+A transcript is a list of steps:
+  - say: "text"                    # the parent writes
+  - press: "按钮文字"               # the parent presses a button shown in the last replies (by label)
+  - payload: "nav:back"            # a raw button payload (e.g. a stale one)
+  - restart: true                  # the service restarts: a new engine and context, same database
+  - days_later: 3                  # the clock moves on
+  expect:                          # checks on the replies of that step
+    contains: [...]                # every string appears in the replies' text
+    not_contains: [...]
+    buttons: [...]                 # these button labels are offered
+    effects: [OpenHandoff, ...]    # these effects were decided
+    no_effects: [...]
+    state: {"residence.city": "xiamen", "flow": null, "children.0.age": 5}
+    stored: {handoff_ticket: 1, conversation: 0, checklist: 1, message_log: ">0"}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from bot.context import AppContext
+from bot.models import Base
+from core.clock import FixedClock
+from core.message import Inbound, Reply
+from dialogues.engine import Outcome
+from tests.dialogues.conftest import TODAY
+
+TRANSCRIPTS = sorted((Path(__file__).resolve().parents[1] / "transcripts").glob("*.yaml"))
+
+
+def _get(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if data is None:
+            return None
+        data = data[int(part)] if isinstance(data, list) else data.get(part)
+    return data
+
+
+def _count(context: AppContext, table: str) -> int:
+    model = Base.metadata.tables[table]
+    with context.sessions() as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def _check(step: dict[str, Any], outcome: Outcome | None, context: AppContext, where: str) -> None:
+    expect = step.get("expect") or {}
+    replies: tuple[Reply, ...] = outcome.replies if outcome else ()
+    text = "\n".join(reply.text for reply in replies)
+    labels = [button.label for reply in replies for button in reply.buttons]
+    effects = [type(effect).__name__ for effect in (outcome.effects if outcome else ())]
+    for needle in expect.get("contains", []):
+        assert needle in text, f"{where}: expected {needle!r} in:\n{text}"
+    for needle in expect.get("not_contains", []):
+        assert needle not in text, f"{where}: did not expect {needle!r} in:\n{text}"
+    for label in expect.get("buttons", []):
+        assert label in labels, f"{where}: expected button {label!r} among {labels}"
+    for name in expect.get("effects", []):
+        assert name in effects, f"{where}: expected effect {name} among {effects}"
+    for name in expect.get("no_effects", []):
+        assert name not in effects, f"{where}: did not expect effect {name} among {effects}"
+    if "state" in expect:
+        assert outcome is not None
+        state = outcome.state.model_dump(mode="json")
+        for dotted, value in expect["state"].items():
+            assert _get(state, dotted) == value, f"{where}: state {dotted} = {_get(state, dotted)!r}, not {value!r}"
+    for table, wanted in (expect.get("stored") or {}).items():
+        count = _count(context, table)
+        if isinstance(wanted, str) and wanted.startswith(">"):
+            assert count > int(wanted[1:]), f"{where}: {table} has {count} rows, expected {wanted}"
+        else:
+            assert count == wanted, f"{where}: {table} has {count} rows, expected {wanted}"
+
+
+def run_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    clock = FixedClock(TODAY)
+    context = make_context(clock=clock)
+    user = spec.get("user", "parent-1")
+    channel = spec.get("channel", "test")
+    locale = spec.get("locale")
+    last: Outcome | None = None
+    for number, step in enumerate(spec["steps"], start=1):
+        where = f"{path.name} step {number}"
+        if step.get("restart"):
+            context = make_context(clock=clock)  # a new process: nothing but the database carries over
+            last = None
+            _check(step, None, context, where)
+            continue
+        if "days_later" in step:
+            clock.move_to(clock.now() + timedelta(days=int(step["days_later"])))
+            continue
+        payload = step.get("payload")
+        text = step.get("say", "")
+        if "press" in step:
+            buttons = [button for reply in (last.replies if last else ()) for button in reply.buttons]
+            match = [button for button in buttons if button.label == step["press"]]
+            assert match, f"{where}: no button {step['press']!r} among {[b.label for b in buttons]}"
+            payload = match[0].payload
+        inbound = Inbound(user_id=user, channel=channel, text=text, payload=payload, locale=locale)
+        last = context.conversations.handle_outcome(inbound)
+        _check(step, last, context, where)
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[path.stem for path in TRANSCRIPTS])
+def test_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
+    run_transcript(path, make_context)
