@@ -5,21 +5,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench import nlu, retrieval, turn
 from bot.context import AppContext
-from bench import retrieval
 
 OUT = Path(__file__).resolve().parent / "out"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["retrieval"], default=None)
+    parser.add_argument("--only", choices=["retrieval", "nlu", "turn"], default=None)
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     arguments = parser.parse_args()
     context = AppContext()
     if arguments.only in (None, "retrieval"):
         result = retrieval.evaluate(context.index, retrieval.load_questions())
         print(retrieval.report(result, OUT / "retrieval.json", arguments.misses))
+    if arguments.only in (None, "nlu"):
+        print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
+    if arguments.only in (None, "turn"):
+        print(turn.report(turn.evaluate(context.settings.ensure_data_dir())))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from core.database import transaction
 from core.i18n import Translator
 from core.message import Button, Inbound, Reply
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
+from reminders.jobs import DailyJobs
 from core.lexicon import Lexicon
 from knowledge.answer import make_answer, render_answer
 from knowledge.city_import import import_city_sheet
@@ -235,6 +236,7 @@ def chat(
     terminal it reads one message per line and prints the replies, so a conversation can be scripted."""
     context = _context()
     service = context.conversations
+    jobs = start_daily_jobs(context)
     interactive = sys.stdin.isatty()
     buttons: tuple[Button, ...] = ()
     if interactive:
@@ -258,6 +260,20 @@ def chat(
             if reply.buttons:
                 buttons = reply.buttons
         typer.echo("")
+    jobs.shutdown()
+
+
+def start_daily_jobs(context: AppContext) -> DailyJobs:
+    """The daily purge of old messages: once now (catching up), then every night."""
+
+    def purge() -> None:
+        purge_messages(context.sessions, context.clock, context.settings.retention_days)
+
+    purge()
+    jobs = DailyJobs()
+    jobs.add_daily("purge_messages", purge)
+    jobs.start()
+    return jobs
 
 
 def render_reply(reply: Reply) -> str:

@@ -34,6 +34,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: safe from corruption, fsync at checkpoints
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 

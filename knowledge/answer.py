@@ -147,6 +147,6 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     lines.append(t.gettext("去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department))
     lines.append(_handled_at_line(answer, t))
     if answer.unknowns:
-        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns)))
+        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns[:2])))
     lines.append(t.gettext("来源：{source}", source=answer.source))
     return "\n".join(lines)

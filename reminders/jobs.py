@@ -1,0 +1,38 @@
+"""Recurring jobs (the daily message purge now; the reminder dispatcher later), ticked by APScheduler.
+
+APScheduler only ticks: every job's state lives in the database, so a missed tick
+(a restart, a sleeping laptop) is caught up by the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+TIMEZONE = "Asia/Shanghai"
+
+
+class DailyJobs:
+    def __init__(self) -> None:
+        self._scheduler = BackgroundScheduler(timezone=TIMEZONE)
+
+    def add_daily(self, name: str, job: Callable[[], object], hour: int = 3, minute: int = 30) -> None:
+        """Run `job` every day at hour:minute (China time); a run missed by up to an hour still runs."""
+        self._scheduler.add_job(job, CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE), id=name,
+                                name=name, replace_existing=True, coalesce=True, misfire_grace_time=3600)
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def next_run(self, name: str) -> object:
+        job = self._scheduler.get_job(name)
+        return job.next_run_time if job else None
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
