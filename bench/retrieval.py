@@ -24,10 +24,14 @@ def evaluate(index: Index, questions: list[dict[str, Any]]) -> dict[str, Any]:
     misses: list[dict[str, Any]] = []
     samples: list[float] = []
     for question in questions:
+
         def search(question: dict[str, Any] = question) -> list[Any]:
             return index.search(
-                question["text"], province=question.get("province"), city=question.get("city"),
-                age=question.get("age"), limit=3,
+                question["text"],
+                province=question.get("province"),
+                city=question.get("city"),
+                age=question.get("age"),
+                limit=3,
             )
 
         hits = search()
@@ -64,9 +68,11 @@ def report(result: dict[str, Any], out: Path | None = None, show_misses: int = 1
         "per topic (n, hit@1, hit@3):",
     ]
     for topic, figures in result["per_topic"].items():
-        lines.append(f"  {topic:<24} {figures['n']:>3}  {figures['hit_at_1']:6.1%}  {figures['hit_at_3']:6.1%}")
+        hits = f"{figures['hit_at_1']:6.1%}  {figures['hit_at_3']:6.1%}"
+        lines.append(f"  {topic:<24} {figures['n']:>3}  {hits}")
     if result["misses"]:
-        lines.append(f"first {min(show_misses, len(result['misses']))} of {len(result['misses'])} top-1 misses:")
+        shown = min(show_misses, len(result["misses"]))
+        lines.append(f"first {shown} of {len(result['misses'])} top-1 misses:")
         for miss in result["misses"][:show_misses]:
             lines.append(f"  [{miss['label']}] -> {miss['got']}: {miss['text'][:60]}")
     if out is not None:

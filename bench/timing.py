@@ -39,7 +39,8 @@ class Latency:
     def line(self, label: str) -> str:
         return (
             f"{label}: p50 {self.p50_ms:.3f} ms, p99 {self.p99_ms:.3f} ms "
-            f"(p99 = {self.p99_ms / self.reference_ms:.2f}x the reference workload of {self.reference_ms:.2f} ms; "
+            f"(p99 = {self.p99_ms / self.reference_ms:.2f}x the reference workload of "
+            f"{self.reference_ms:.2f} ms; "
             f"p99/p50 = {self.p99_ms / max(self.p50_ms, 1e-9):.1f})"
         )
 

@@ -72,17 +72,28 @@ def evaluate(data_dir: Path) -> dict[str, Any]:
         spawn = multiprocessing.get_context("spawn")
         start_at = time.time() + 15  # both workers load first, then start together
         with spawn.Pool(2) as pool:
-            results = pool.map(_worker, [(str(data_dir), database, range(300, 310), 2, start_at),
-                                         (str(data_dir), database, range(400, 410), 2, start_at)])
+            results = pool.map(
+                _worker,
+                [
+                    (str(data_dir), database, range(300, 310), 2, start_at),
+                    (str(data_dir), database, range(400, 410), 2, start_at),
+                ],
+            )
         elapsed = max(finish for _, finish in results) - start_at
-    return {"latency": latency(samples), "turns": len(samples),
-            "parallel_turns": sum(count for count, _ in results), "parallel_seconds": elapsed}
+    return {
+        "latency": latency(samples),
+        "turns": len(samples),
+        "parallel_turns": sum(count for count, _ in results),
+        "parallel_seconds": elapsed,
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     per_second = result["parallel_turns"] / result["parallel_seconds"]
-    return "\n".join([
-        result["latency"].line(f"full turn on SQLite ({result['turns']} turns, target p99 <= 15 ms)"),
-        f"throughput, 2 processes on one SQLite file: {per_second:.0f} turns/s "
-        f"({result['parallel_turns']} turns in {result['parallel_seconds']:.1f} s after both had loaded)",
-    ])
+    return "\n".join(
+        [
+            result["latency"].line(f"full turn on SQLite ({result['turns']} turns, target p99 <= 15 ms)"),
+            f"throughput, 2 processes on one SQLite file: {per_second:.0f} turns/s "
+            f"({result['parallel_turns']} turns in {result['parallel_seconds']:.1f} s after both had loaded)",
+        ]
+    )

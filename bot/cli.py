@@ -12,24 +12,26 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.context import AppContext
 from bot.cipher import CipherError
+from bot.context import AppContext
 from bot.conversation import purge_messages
 from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion
 from bot.nlu_cli import nlu_app
 from core.database import transaction
 from core.i18n import Translator
+from core.lexicon import Lexicon
 from core.message import Button, Inbound, Reply
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
-from reminders.jobs import DailyJobs
-from core.lexicon import Lexicon
 from knowledge.answer import make_answer, render_answer
 from knowledge.city_import import import_city_sheet
 from knowledge.schema import Document, Service
 from knowledge.sheet import template_for_city, write_sheet
 from knowledge.validator import KnowledgeError, check_knowledge
+from reminders.jobs import DailyJobs
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="同行 Tongxing: the assistant for migrant families.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="同行 Tongxing: the assistant for migrant families."
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: check, import and export service lists.")
 app.add_typer(db_app, name="db")
@@ -49,7 +51,12 @@ def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> t
     def find(kind: str, value: str) -> str:
         key = value.strip().lower()
         for place in lexicon.places:
-            if place.kind == kind and key in {place.id, place.name.lower(), f"{place.name}市", f"{place.name}省"}:
+            if place.kind == kind and key in {
+                place.id,
+                place.name.lower(),
+                f"{place.name}市",
+                f"{place.name}省",
+            }:
                 return place.id
         raise typer.BadParameter(f"unknown {kind} '{value}'")
 
@@ -110,8 +117,11 @@ def kb_import(
         if not (document_title and document_date and issuer):
             raise typer.BadParameter("--document-id needs --document-title, --document-date and --issuer")
         document = Document(
-            id=document_id, title=document_title, issuer=issuer,
-            date=date.fromisoformat(document_date), kind="city_list",
+            id=document_id,
+            title=document_title,
+            issuer=issuer,
+            date=date.fromisoformat(document_date),
+            kind="city_list",
         )
     result = import_city_sheet(
         sheet, context.knowledge_dir, province_id, city_id, context.taxonomy, context.lexicon, document
@@ -124,8 +134,15 @@ def kb_import(
     try:
         context.upgrade_database()
         with transaction(context.sessions) as session:
-            session.add(KnowledgeImport(file_name=sheet.name, province=province_id, city=city_id,
-                                        services=result.services, sha256=result.sha256))
+            session.add(
+                KnowledgeImport(
+                    file_name=sheet.name,
+                    province=province_id,
+                    city=city_id,
+                    services=result.services,
+                    sha256=result.sha256,
+                )
+            )
     except SQLAlchemyError as error:
         typer.echo(f"imported, but the audit line could not be stored: {error.__class__.__name__}", err=True)
     typer.echo(f"imported {result.services} services into {result.target}")
@@ -137,7 +154,8 @@ def kb_export(
     province: Annotated[str | None, typer.Option()] = None,
     city: Annotated[str | None, typer.Option()] = None,
     template_for: Annotated[
-        str | None, typer.Option("--template-for-city", help="a new city's starting sheet from its province list")
+        str | None,
+        typer.Option("--template-for-city", help="a new city's starting sheet from its province list"),
     ] = None,
 ) -> None:
     """Export a list (national, a province, or a city) as a spreadsheet."""
@@ -188,16 +206,23 @@ def record_gap(context: AppContext, text: str, province: str | None, city: str |
 
 
 def answer_question(
-    context: AppContext, question: str, province: str | None, city: str | None, age: float | None,
-    translator: Translator, limit: int = 3,
+    context: AppContext,
+    question: str,
+    province: str | None,
+    city: str | None,
+    age: float | None,
+    translator: Translator,
+    limit: int = 3,
 ) -> tuple[list[dict[str, object]], str]:
     hits = context.index.search(question, province=province, city=city, age=age, limit=limit)
     answers = [make_answer(context.knowledge, hit, translator) for hit in hits]
     t = translator
     if not answers:
         record_gap(context, question, province, city, "cli")
-        return [], t.gettext("这个问题知识库里还没有答案，我不想乱说。可以请社工帮你问清楚：发送 /human 转人工，"
-                             "或拨打当地政务服务热线 12345。")
+        return [], t.gettext(
+            "这个问题知识库里还没有答案，我不想乱说。可以请社工帮你问清楚：发送 /human 转人工，"
+            "或拨打当地政务服务热线 12345。"
+        )
     text = render_answer(answers[0], t)
     if province is None:
         text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
@@ -220,7 +245,9 @@ def ask(
     """Answer a parent's question from the knowledge base, naming the source."""
     context = _context()
     province_id, city_id = resolve_place(context.lexicon, province, city)
-    answers, text = answer_question(context, question, province_id, city_id, age, context.translator(locale), limit)
+    answers, text = answer_question(
+        context, question, province_id, city_id, age, context.translator(locale), limit
+    )
     if as_json:
         typer.echo(json.dumps({"answers": answers}, ensure_ascii=False, indent=2))
     else:
@@ -252,7 +279,9 @@ def chat(
         payload = None
         if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
             payload = buttons[int(text) - 1].payload
-        inbound = Inbound(user_id=user, channel="cli", text="" if payload else line, payload=payload, locale=locale)
+        inbound = Inbound(
+            user_id=user, channel="cli", text="" if payload else line, payload=payload, locale=locale
+        )
         replies = service.handle(inbound)
         buttons = ()
         for reply in replies:
@@ -299,8 +328,10 @@ def handoff_list(status: Annotated[str, typer.Option(help="open, assigned, close
                 summary = context.cipher.decrypt(ticket.summary)[:80]
             except CipherError:
                 summary = "(cannot decrypt)"
-            typer.echo(f"#{ticket.id}\t{ticket.urgency}\t{ticket.status}\t{ticket.reason}\t{place}\t"
-                       f"{ticket.created_at:%Y-%m-%d %H:%M}\t{ticket.user_key}\t{summary}")
+            typer.echo(
+                f"#{ticket.id}\t{ticket.urgency}\t{ticket.status}\t{ticket.reason}\t{place}\t"
+                f"{ticket.created_at:%Y-%m-%d %H:%M}\t{ticket.user_key}\t{summary}"
+            )
     if not tickets:
         typer.echo(f"no {status} tickets")
 
@@ -318,8 +349,12 @@ def db_purge() -> None:
 def flows_check() -> None:
     """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
     context = _context()
-    _, problems = check_flows(FLOWS_DIR, set(context.taxonomy.intents), set(context.taxonomy.topics),
-                              set(context.knowledge.documents))
+    _, problems = check_flows(
+        FLOWS_DIR,
+        set(context.taxonomy.intents),
+        set(context.taxonomy.topics),
+        set(context.knowledge.documents),
+    )
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)

@@ -20,11 +20,11 @@ from core.lexicon import Lexicon, load_lexicon
 from core.settings import Settings
 from core.taxonomy import Taxonomy, load_taxonomy
 from core.tokenizer import Tokenizer
-from knowledge.catalog import KnowledgeBase
-from knowledge.index import Index
-from dialogues.engine import Engine
+from dialogues.engine import Engine as DialogueEngine
 from dialogues.flow import FLOWS_DIR, FlowSet, load_flows
 from dialogues.safety import load_safety_net
+from knowledge.catalog import KnowledgeBase
+from knowledge.index import Index
 from knowledge.validator import load_knowledge
 from nlu.engine import load_parser
 from nlu.result import Parser
@@ -82,18 +82,26 @@ class AppContext:
 
     @cached_property
     def flows(self) -> FlowSet:
-        return load_flows(FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics),
-                          set(self.knowledge.documents))
+        return load_flows(
+            FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics), set(self.knowledge.documents)
+        )
 
     @cached_property
     def cipher(self) -> Cipher:
         return Cipher(load_or_create_key(self.settings.ensure_data_dir(), self.settings.secret_key))
 
     @cached_property
-    def engine_for_dialogue(self) -> Engine:
-        return Engine(
-            parser=self.parser, index=self.index, kb=self.knowledge, flows=self.flows, lexicon=self.lexicon,
-            tokenizer=self.tokenizer, clock=self.clock, safety_net=load_safety_net(), translator=self.translator,
+    def engine_for_dialogue(self) -> DialogueEngine:
+        return DialogueEngine(
+            parser=self.parser,
+            index=self.index,
+            kb=self.knowledge,
+            flows=self.flows,
+            lexicon=self.lexicon,
+            tokenizer=self.tokenizer,
+            clock=self.clock,
+            safety_net=load_safety_net(),
+            translator=self.translator,
             retention_days=self.settings.retention_days,
         )
 

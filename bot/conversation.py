@@ -77,12 +77,18 @@ class ConversationService:
         dialect = session.get_bind().dialect.name
         values = {"user_key": key, "version": 0, "state": None}
         if dialect == "postgresql":
-            session.execute(pg_insert(Conversation).values(**values).on_conflict_do_nothing(
-                index_elements=["user_key"]))
+            session.execute(
+                pg_insert(Conversation).values(**values).on_conflict_do_nothing(index_elements=["user_key"])
+            )
         else:
-            session.execute(sqlite_insert(Conversation).values(**values).on_conflict_do_nothing(
-                index_elements=["user_key"]))
-        row = session.scalars(select(Conversation).where(Conversation.user_key == key).with_for_update()).one()
+            session.execute(
+                sqlite_insert(Conversation)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["user_key"])
+            )
+        row = session.scalars(
+            select(Conversation).where(Conversation.user_key == key).with_for_update()
+        ).one()
         return row
 
     def _load_state(self, row: Conversation) -> State:
@@ -96,32 +102,60 @@ class ConversationService:
             return State()
 
     def _log(self, session: Session, key: str, direction: str, text: str, now: datetime) -> None:
-        session.add(MessageLog(user_key=key, direction=direction, body=self.cipher.encrypt(text), created_at=now))
+        session.add(
+            MessageLog(user_key=key, direction=direction, body=self.cipher.encrypt(text), created_at=now)
+        )
 
     def _carry_out(self, session: Session, key: str, effect: Effect, now: datetime) -> None:
         if isinstance(effect, OpenHandoff):
-            session.add(HandoffTicket(user_key=key, reason=effect.reason, urgency=effect.urgency, status="open",
-                                      province=effect.province, city=effect.city, district=effect.district,
-                                      summary=self.cipher.encrypt(effect.summary), created_at=now))
+            session.add(
+                HandoffTicket(
+                    user_key=key,
+                    reason=effect.reason,
+                    urgency=effect.urgency,
+                    status="open",
+                    province=effect.province,
+                    city=effect.city,
+                    district=effect.district,
+                    summary=self.cipher.encrypt(effect.summary),
+                    created_at=now,
+                )
+            )
         elif isinstance(effect, RecordConsent):
-            session.add(ConsentRecord(user_key=key, purpose=effect.purpose, granted=effect.granted, created_at=now))
+            session.add(
+                ConsentRecord(user_key=key, purpose=effect.purpose, granted=effect.granted, created_at=now)
+            )
         elif isinstance(effect, RecordGap):
-            session.add(UnansweredQuestion(text=effect.text, channel=key.split(":", 1)[0],
-                                           province=effect.province, city=effect.city))
+            session.add(
+                UnansweredQuestion(
+                    text=effect.text, channel=key.split(":", 1)[0], province=effect.province, city=effect.city
+                )
+            )
         elif isinstance(effect, StoreChecklist):
-            session.execute(update(StoredChecklist).where(StoredChecklist.user_key == key,
-                                                          StoredChecklist.flow_id == effect.flow_id)
-                            .values(active=False))
-            session.add(StoredChecklist(
-                user_key=key, flow_id=effect.flow_id, child_ref=effect.child_id,
-                body=self.cipher.encrypt(json.dumps({"title": effect.title, "lines": list(effect.lines)},
-                                                    ensure_ascii=False)),
-                dates=self.cipher.encrypt(json.dumps(list(effect.dates), ensure_ascii=False)),
-                active=True, created_at=now))
+            session.execute(
+                update(StoredChecklist)
+                .where(StoredChecklist.user_key == key, StoredChecklist.flow_id == effect.flow_id)
+                .values(active=False)
+            )
+            session.add(
+                StoredChecklist(
+                    user_key=key,
+                    flow_id=effect.flow_id,
+                    child_ref=effect.child_id,
+                    body=self.cipher.encrypt(
+                        json.dumps({"title": effect.title, "lines": list(effect.lines)}, ensure_ascii=False)
+                    ),
+                    dates=self.cipher.encrypt(json.dumps(list(effect.dates), ensure_ascii=False)),
+                    active=True,
+                    created_at=now,
+                )
+            )
         elif isinstance(effect, CancelChildPlans):
-            session.execute(update(StoredChecklist).where(StoredChecklist.user_key == key,
-                                                          StoredChecklist.child_ref == effect.child_id)
-                            .values(active=False))
+            session.execute(
+                update(StoredChecklist)
+                .where(StoredChecklist.user_key == key, StoredChecklist.child_ref == effect.child_id)
+                .values(active=False)
+            )
         elif isinstance(effect, DeleteUserData):
             for table in (MessageLog, StoredChecklist, HandoffTicket, ConsentRecord):
                 session.execute(delete(table).where(table.user_key == key))

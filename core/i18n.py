@@ -95,7 +95,7 @@ class Translator:
     def content(self, text: str) -> str:
         """Knowledge-base text (written in Simplified Chinese) in this locale's script."""
         if self.locale == "zh_Hant":
-            return _s2t().convert(text)
+            return str(_s2t().convert(text))
         return text
 
     def format_date(self, value: date) -> str:

@@ -22,17 +22,22 @@ jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\u3400-\u9fff\uf900-\ufaffa-z0-9]")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 着 过 和 跟 与 及 或 是 在 有 也 都 就 还 又 很 太 这 那 个 些 "
-    "我 你 他 她 它 我们 你们 他们 咱 咱们 俺 您 自己 一个 一下 什么 怎么 怎样 如何 哪里 哪儿 那个 这个 "
-    "请问 问下 问一下 想问 想知道 知道 可以 能 能不能 可不可以 会 要 想 需要 应该 请 谢谢 麻烦 "
-    "the a an of to is are do does can i my we our for in on how what".split()
+    (
+        "的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 着 过 和 跟 与 及 或 是 在 有 也 都 就 还 又 很 太 这 那 "
+        "个 些 我 你 他 她 它 我们 你们 他们 咱 咱们 俺 您 自己 一个 一下 什么 怎么 怎样 如何 哪里 哪儿 "
+        "那个 这个 请问 问下 问一下 想问 想知道 知道 可以 能 能不能 可不可以 会 要 想 需要 应该 请 谢谢 麻烦 "
+        "the a an of to is are do does can i my we our for in on how "
+        "what "
+    ).split()
 )
 # Words about the *aspect* of a question (how long, how much, what to bring, where) rather than the
 # service asked about: they appear in every kind of question, so retrieval ignores them.
 ASPECT_WORDS = frozenset(
-    "多久 多长时间 几天 多少钱 多少 一个月 每个月 一年 每年 几年 材料 条件 要求 申请 办理 手续 流程 "
-    "哪里 在哪 去哪 去哪里 能不能 有没有 有没 怎么办 咋办 咋弄 咋整 啥 什么样 要不要 是不是 审核 "
-    "apply how long much where when who what which need get".split()
+    (
+        "多久 多长时间 几天 多少钱 多少 一个月 每个月 一年 每年 几年 材料 条件 要求 申请 办理 手续 流程 哪里 "
+        "在哪 去哪 去哪里 能不能 有没有 有没 怎么办 咋办 咋弄 咋整 啥 什么样 要不要 是不是 审核 apply how "
+        "long much where when who what which need get "
+    ).split()
 )
 
 
@@ -76,8 +81,11 @@ class Tokenizer:
         pieces = [piece for piece in self._jieba.lcut(clean, HMM=True) if _KEEP.search(piece)]
         mapping = self.lexicon.canonical
         content = [piece for piece in pieces if piece not in STOPWORDS and piece not in ASPECT_WORDS]
-        terms = [mapping.get(piece, piece) for piece in content if len(piece) > 1 or piece.isascii()
-                 or piece in mapping]
+        terms = [
+            mapping.get(piece, piece)
+            for piece in content
+            if len(piece) > 1 or piece.isascii() or piece in mapping
+        ]
         for canonical in self.canonical_terms(clean, normalized=True):
             if canonical not in terms:
                 terms.append(canonical)

@@ -49,7 +49,9 @@ class YamlFile:
         return self.lines.get((), 1)
 
 
-def _index(node: Node, where: Location, lines: dict[Location, int], problems: list[Problem], name: str) -> None:
+def _index(
+    node: Node, where: Location, lines: dict[Location, int], problems: list[Problem], name: str
+) -> None:
     lines[where] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
         seen: set[str] = set()

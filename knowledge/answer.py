@@ -94,7 +94,11 @@ def make_answer(kb: KnowledgeBase, hit: Hit, translator: Translator) -> Answer:
         handled_at=str(service.handled_at),
         handling_note=text(service.handling_note) if service.handling_note else None,
         contacts=tuple(
-            {"name": text(contact.name), "phone": contact.phone, "note": text(contact.note) if contact.note else None}
+            {
+                "name": text(contact.name),
+                "phone": contact.phone,
+                "note": text(contact.note) if contact.note else None,
+            }
             for contact in service.contacts
         ),
         unknowns=tuple(text(line) for line in service.unknowns),
@@ -144,7 +148,11 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     lines.append(t.gettext("怎么办：{steps}", steps=steps))
     if answer.materials:
         lines.append(t.gettext("要带：{materials}", materials="、".join(answer.materials)))
-    lines.append(t.gettext("去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department))
+    lines.append(
+        t.gettext(
+            "去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department
+        )
+    )
     lines.append(_handled_at_line(answer, t))
     if answer.unknowns:
         lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns[:2])))

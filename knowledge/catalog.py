@@ -39,7 +39,9 @@ class KnowledgeBase:
 
     @cached_property
     def provinces(self) -> tuple[str, ...]:
-        return tuple(sorted({item.province for item in self.items if item.layer == "province" and item.province}))
+        return tuple(
+            sorted({item.province for item in self.items if item.layer == "province" and item.province})
+        )
 
     @cached_property
     def cities(self) -> dict[str, tuple[str, ...]]:

@@ -21,7 +21,7 @@ import yaml
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
 from knowledge.schema import Document
-from knowledge.sheet import SheetProblem, parse_rows, read_rows
+from knowledge.sheet import parse_rows, read_rows
 from knowledge.validator import DOCUMENTS, check_knowledge
 
 
@@ -63,12 +63,18 @@ def import_city_sheet(
     except (ValueError, OSError) as error:
         return ImportResult(False, target, problems=[f"{sheet.name}: cannot read the sheet: {error}"])
     except Exception as error:  # openpyxl raises many types on a corrupt workbook
-        return ImportResult(False, target, problems=[f"{sheet.name}: not a readable spreadsheet ({type(error).__name__})"])
+        return ImportResult(
+            False, target, problems=[f"{sheet.name}: not a readable spreadsheet ({type(error).__name__})"]
+        )
     services, sheet_problems = parse_rows(rows)
     if sheet_problems:
-        return ImportResult(False, target, problems=[f"{sheet.name}: {problem}" for problem in sheet_problems])
+        return ImportResult(
+            False, target, problems=[f"{sheet.name}: {problem}" for problem in sheet_problems]
+        )
     content = dump_yaml(
-        _jsonable({"layer": "city", "province": province, "city": city, "title": sheet.stem, "services": services})
+        _jsonable(
+            {"layer": "city", "province": province, "city": city, "title": sheet.stem, "services": services}
+        )
     )
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "knowledge" / "data"
@@ -80,7 +86,9 @@ def import_city_sheet(
         staged.write_text(content, encoding="utf-8")
         _, problems = check_knowledge(copy, taxonomy, lexicon)
         if problems:
-            return ImportResult(False, target, problems=[_explain(str(problem), sheet, services) for problem in problems])
+            return ImportResult(
+                False, target, problems=[_explain(str(problem), sheet, services) for problem in problems]
+            )
         registered = (copy / DOCUMENTS).read_text(encoding="utf-8")
     if document is not None:
         _atomic_write(knowledge_dir / DOCUMENTS, registered)

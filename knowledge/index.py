@@ -61,7 +61,11 @@ class _Bm25:
 def _item_fields(item: Item) -> list[tuple[str, int]]:
     """The texts of an item with their weights."""
     service = item.service
-    fields: list[tuple[str, int]] = [(service.title, 3), (service.summary, 2), (service.audience.description, 1)]
+    fields: list[tuple[str, int]] = [
+        (service.title, 3),
+        (service.summary, 2),
+        (service.audience.description, 1),
+    ]
     fields += [(keyword, 2) for keyword in service.keywords]
     fields += [(line, 1) for line in service.provides]
     fields += [(term, 1) for term in service.terms]

@@ -2,7 +2,8 @@
 
 One row per service, one column per field (Chinese headers). Cells that hold
 lists take one entry per line (or separated by "；"); contacts are "名称:电话:说明",
-terms "词:解释", further sources "文件|条目|原文", yes/no cells 是/否. Reading never raises on a malformed sheet: it returns the
+terms "词:解释", further sources "文件|条目|原文", yes/no cells 是/否.
+Reading never raises on a malformed sheet: it returns the
 services it could read and every problem as row/column.
 """
 
@@ -60,8 +61,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("常见问法", "keywords", "list"),
     Column("最后核对", "last_reviewed", "date"),
 )
-REQUIRED_HEADERS = {"编号", "主题", "服务项目", "服务对象", "服务内容", "办理步骤", "办理地点", "责任部门",
-                    "办理地", "来源文件", "来源条目", "覆盖省级条目", "最后核对"}
+REQUIRED_HEADERS = {
+    "编号",
+    "主题",
+    "服务项目",
+    "服务对象",
+    "服务内容",
+    "办理步骤",
+    "办理地点",
+    "责任部门",
+    "办理地",
+    "来源文件",
+    "来源条目",
+    "覆盖省级条目",
+    "最后核对",
+}
 _BY_FIELD = {column.field: column for column in COLUMNS}
 
 
@@ -249,13 +263,15 @@ def _cell_text(column: Column, value: Any) -> Any:
     if column.kind == "bool":
         return "是" if value else "否"
     if column.kind == "contacts":
-        return "\n".join(
-            f"{c['name']}:{c.get('phone') or ''}:{c.get('note') or ''}".rstrip(":") for c in value
-        ) or None
+        return (
+            "\n".join(f"{c['name']}:{c.get('phone') or ''}:{c.get('note') or ''}".rstrip(":") for c in value)
+            or None
+        )
     if column.kind == "sources":
-        return "\n".join(
-            f"{c['document']}|{c['item']}|{c.get('quote') or ''}".rstrip("|") for c in value
-        ) or None
+        return (
+            "\n".join(f"{c['document']}|{c['item']}|{c.get('quote') or ''}".rstrip("|") for c in value)
+            or None
+        )
     if column.kind == "terms":
         return "\n".join(f"{term}:{meaning}" for term, meaning in value.items()) or None
     if column.kind == "date":

@@ -90,7 +90,9 @@ class _Checker:
     def load_documents(self) -> None:
         path = self.directory / DOCUMENTS
         if not path.exists():
-            self.problems.append(Problem(self.display(path), 1, "the register of source documents is missing"))
+            self.problems.append(
+                Problem(self.display(path), 1, "the register of source documents is missing")
+            )
             return
         source = self.read(path)
         if source is None:
@@ -140,7 +142,9 @@ class _Checker:
                     )
             if service.covers and layer.layer != "city":
                 self.problems.append(
-                    Problem(source.display, source.line_of((*where, "covers")), "only city items cover others")
+                    Problem(
+                        source.display, source.line_of((*where, "covers")), "only city items cover others"
+                    )
                 )
             self.items.append(Item(service, layer.layer, layer.province, layer.city, source.display, line))
 
@@ -177,7 +181,9 @@ class _Checker:
             if item.id in seen:
                 first = seen[item.id]
                 self.problems.append(
-                    Problem(item.file, item.line, f"duplicate id '{item.id}' (first at {first.file}:{first.line})")
+                    Problem(
+                        item.file, item.line, f"duplicate id '{item.id}' (first at {first.file}:{first.line})"
+                    )
                 )
             else:
                 seen[item.id] = item
@@ -189,7 +195,9 @@ class _Checker:
             if missing:
                 first = kb.layer("province", province)[0]
                 self.problems.append(
-                    Problem(first.file, 1, f"province '{province}' cannot answer topics: {', '.join(missing)}")
+                    Problem(
+                        first.file, 1, f"province '{province}' cannot answer topics: {', '.join(missing)}"
+                    )
                 )
 
     def check_city_coverage(self, kb: KnowledgeBase) -> None:
@@ -239,7 +247,11 @@ def _narrower(item: Item, base: Item) -> list[Problem]:
         )
     if item.topic != base.topic:
         problems.append(
-            Problem(item.file, item.line, f"'{item.id}' has topic '{item.topic}' but covers '{base.id}' ({base.topic})")
+            Problem(
+                item.file,
+                item.line,
+                f"'{item.id}' has topic '{item.topic}' but covers '{base.id}' ({base.topic})",
+            )
         )
     extra = set(mine.conditions) - set(theirs.conditions)
     if extra:
@@ -247,7 +259,8 @@ def _narrower(item: Item, base: Item) -> list[Problem]:
             Problem(
                 item.file,
                 item.line,
-                f"'{item.id}' adds conditions {sorted(str(c) for c in extra)} that '{base.id}' does not require",
+                f"'{item.id}' adds conditions {sorted(str(c) for c in extra)} "
+                f"that '{base.id}' does not require",
             )
         )
     return problems

@@ -20,8 +20,15 @@ class DailyJobs:
 
     def add_daily(self, name: str, job: Callable[[], object], hour: int = 3, minute: int = 30) -> None:
         """Run `job` every day at hour:minute (China time); a run missed by up to an hour still runs."""
-        self._scheduler.add_job(job, CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE), id=name,
-                                name=name, replace_existing=True, coalesce=True, misfire_grace_time=3600)
+        self._scheduler.add_job(
+            job,
+            CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE),
+            id=name,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]

@@ -78,7 +78,9 @@ def postgres_url() -> Iterator[str]:
     Skipped only when no server answers and TONGXING_REQUIRE_POSTGRES is unset; CI sets it."""
     if not _postgres_available():
         if os.environ.get("TONGXING_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL is required (TONGXING_REQUIRE_POSTGRES) but does not answer on 127.0.0.1:5432")
+            pytest.fail(
+                "PostgreSQL is required (TONGXING_REQUIRE_POSTGRES) but does not answer on 127.0.0.1:5432"
+            )
         pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432")
     name = f"tongxing_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -90,7 +92,8 @@ def postgres_url() -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
             )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()

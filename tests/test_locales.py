@@ -27,7 +27,9 @@ def _extracted(tmp_path: Path) -> set[str]:
 @pytest.mark.parametrize("locale", ["zh_Hant", "en"])
 def test_every_message_in_the_code_is_translated(locale: str, tmp_path: Path) -> None:
     with (ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = {str(message.id): message.string for message in read_po(handle, locale=locale) if message.id}
+        catalog = {
+            str(message.id): message.string for message in read_po(handle, locale=locale) if message.id
+        }
     missing = sorted(message for message in _extracted(tmp_path) if not catalog.get(message))
     assert missing == [], f"untranslated in {locale} (run `make i18n`): {missing}"
 

@@ -14,12 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TONGXING = str(Path(sys.executable).parent / "tongxing")
 
 
-def run(*args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "TONGXING_DATA_DIR": str(data_dir), **(env or {})}
     environment.pop("TONGXING_DATABASE_URL", None)
-    return subprocess.run([TONGXING, *args], capture_output=True, text=True, input=stdin, env=environment,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [TONGXING, *args], capture_output=True, text=True, input=stdin, env=environment, cwd=ROOT, timeout=120
+    )
 
 
 def test_kb_check_passes_on_shipped_data(tmp_path: Path) -> None:
@@ -84,16 +86,30 @@ def test_db_upgrade_creates_the_sqlite_file_in_the_data_dir(tmp_path: Path) -> N
 def test_kb_export_then_import_a_city_list(kb_copy: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "xiamen.xlsx"
     env = {"TONGXING_KNOWLEDGE_DIR": str(kb_copy)}
-    exported = run("kb", "export", "--province", "fujian", "--template-for-city", "xiamen", "--out", str(sheet),
-                   data_dir=tmp_path, env=env)
+    exported = run(
+        "kb",
+        "export",
+        "--province",
+        "fujian",
+        "--template-for-city",
+        "xiamen",
+        "--out",
+        str(sheet),
+        data_dir=tmp_path,
+        env=env,
+    )
     assert exported.returncode == 0, exported.stderr
-    imported = run("kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=tmp_path, env=env)
+    imported = run(
+        "kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=tmp_path, env=env
+    )
     assert imported.returncode == 0, imported.stderr
     assert (kb_copy / "cities" / "fujian" / "xiamen.yaml").exists()
     assert run("kb", "check", "--dir", str(kb_copy), data_dir=tmp_path).returncode == 0
 
 
-@pytest.mark.parametrize("lines", ["孩子打疫苗在哪里\n\n暂住证怎么办\n", "\x00\x01\n" + "长" * 6000 + "\n😀😀\n"])
+@pytest.mark.parametrize(
+    "lines", ["孩子打疫苗在哪里\n\n暂住证怎么办\n", "\x00\x01\n" + "长" * 6000 + "\n😀😀\n"]
+)
 def test_chat_reads_one_message_per_line_without_crashing(tmp_path: Path, lines: str) -> None:
     result = run("chat", "--province", "fujian", data_dir=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr

@@ -41,8 +41,10 @@ class CountingEngine:
             effects = (DeleteUserData(),)
         elif inbound.text == "child":
             new.children.append(Child(id="c1", name="小明", age=5.0))
-            effects = (StoreChecklist(flow_id="f", title="t", lines=({"text": "小明的清单"},)),
-                       OpenHandoff(reason="requested", urgency="normal", summary="小明的家长要找社工"))
+            effects = (
+                StoreChecklist(flow_id="f", title="t", lines=({"text": "小明的清单"},)),
+                OpenHandoff(reason="requested", urgency="normal", summary="小明的家长要找社工"),
+            )
         return Outcome((Reply(f"turn {new.turns}"),), effects, new)  # type: ignore[arg-type]
 
 
@@ -85,8 +87,12 @@ def test_childrens_data_is_encrypted_at_rest(engine: Engine) -> None:
     service = _service(engine.url.render_as_string(hide_password=False))
     service.handle(Inbound(user_id="p", channel="test", text="child"))
     with make_sessions(engine)() as session:
-        for model, column in ((Conversation, "state"), (MessageLog, "body"), (StoredChecklist, "body"),
-                              (HandoffTicket, "summary")):
+        for model, column in (
+            (Conversation, "state"),
+            (MessageLog, "body"),
+            (StoredChecklist, "body"),
+            (HandoffTicket, "summary"),
+        ):
             for row in session.scalars(select(model)).all():
                 raw = getattr(row, column)
                 assert raw and "小明".encode() not in raw
@@ -121,8 +127,12 @@ def test_unreadable_state_restarts_the_conversation_without_losing_other_rows(en
     database.upgrade(engine)
     service = _service(engine.url.render_as_string(hide_password=False))
     service.handle(Inbound(user_id="p", channel="test", text="hello"))
-    other = ConversationService(CountingEngine(), make_sessions(engine), Cipher(Fernet.generate_key()),  # type: ignore[arg-type]
-                                FixedClock(NOW))
+    other = ConversationService(
+        CountingEngine(),
+        make_sessions(engine),
+        Cipher(Fernet.generate_key()),  # type: ignore[arg-type]
+        FixedClock(NOW),
+    )
     replies = other.handle(Inbound(user_id="p", channel="test", text="hello again"))
     assert replies[0].text == "turn 1"
     with make_sessions(engine)() as session:

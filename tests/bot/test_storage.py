@@ -37,8 +37,11 @@ def test_import_audit_rows_store_unicode_and_timestamps(engine: Engine) -> None:
     database.upgrade(engine)
     sessions = make_sessions(engine)
     with transaction(sessions) as session:
-        session.add(KnowledgeImport(file_name="厦门清单.xlsx", province="fujian", city="xiamen", services=20,
-                                    sha256="0" * 64))
+        session.add(
+            KnowledgeImport(
+                file_name="厦门清单.xlsx", province="fujian", city="xiamen", services=20, sha256="0" * 64
+            )
+        )
     with sessions() as session:
         row = session.scalars(select(KnowledgeImport)).one()
         assert row.file_name == "厦门清单.xlsx" and row.imported_at is not None

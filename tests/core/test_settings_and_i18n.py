@@ -29,8 +29,16 @@ def test_dates_are_formatted_for_the_locale(locale: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("zh-CN", "zh_Hans"), ("zh_TW", "zh_Hant"), ("zh-HK", "zh_Hant"), ("en-GB", "en"), ("繁體", "zh_Hant"),
-     ("English", "en"), (None, "zh_Hans"), ("fr", "zh_Hans")],
+    [
+        ("zh-CN", "zh_Hans"),
+        ("zh_TW", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("en-GB", "en"),
+        ("繁體", "zh_Hant"),
+        ("English", "en"),
+        (None, "zh_Hans"),
+        ("fr", "zh_Hans"),
+    ],
 )
 def test_platform_locales_map_onto_supported_ones(raw: str | None, expected: str) -> None:
     assert normalize_locale(raw) == expected

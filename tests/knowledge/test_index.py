@@ -19,7 +19,9 @@ def test_colloquial_names_find_the_residence_permit(index: Index) -> None:
 
 
 def test_kindergarten_question_finds_preschool(index: Index) -> None:
-    assert _top_topic(index, "孩子三岁了想上幼儿园 外地的能上公办的不", province="fujian", age=3) == "preschool"
+    assert (
+        _top_topic(index, "孩子三岁了想上幼儿园 外地的能上公办的不", province="fujian", age=3) == "preschool"
+    )
 
 
 def test_vaccination_question_finds_child_health(index: Index) -> None:

@@ -78,7 +78,9 @@ def test_unknown_topic_in_sheet_is_reported_at_its_row(
     _edit_csv(sheet, 4, "主题", "kindergarden")
     result = import_city_sheet(sheet, kb_copy, "fujian", "xiamen", taxonomy, lexicon)
     assert not result.ok
-    assert any("row 4:" in problem and "unknown topic 'kindergarden'" in problem for problem in result.problems)
+    assert any(
+        "row 4:" in problem and "unknown topic 'kindergarden'" in problem for problem in result.problems
+    )
     assert not (kb_copy / "cities" / "fujian" / "xiamen.yaml").exists()
 
 
@@ -103,7 +105,10 @@ def test_missing_required_column_is_reported(
     workbook.save(sheet)
     result = import_city_sheet(sheet, kb_copy, "fujian", "xiamen", taxonomy, lexicon)
     assert not result.ok
-    assert any("column 来源文件" in problem and "required column is missing" in problem for problem in result.problems)
+    assert any(
+        "column 来源文件" in problem and "required column is missing" in problem
+        for problem in result.problems
+    )
 
 
 def test_corrupt_or_unsupported_files_are_refused_cleanly(
@@ -125,14 +130,22 @@ def test_import_can_register_the_city_lists_own_document(
     kb: KnowledgeBase, kb_copy: Path, tmp_path: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     services = [
-        service.model_copy(update={"source": service.source.model_copy(update={"document": "xiamen_list_2026",
-                                                                              "item": "第1项"})})
+        service.model_copy(
+            update={
+                "source": service.source.model_copy(update={"document": "xiamen_list_2026", "item": "第1项"})
+            }
+        )
         for service in template_for_city(list(kb.layer("province", "fujian")), "xiamen")
     ]
     sheet = tmp_path / "xiamen.xlsx"
     write_sheet(sheet, services)
-    document = Document(id="xiamen_list_2026", title="厦门市流动儿童关爱服务清单", issuer="厦门市民政局",
-                        date="2026-03-01", kind="city_list")  # type: ignore[arg-type]
+    document = Document(
+        id="xiamen_list_2026",
+        title="厦门市流动儿童关爱服务清单",
+        issuer="厦门市民政局",
+        date="2026-03-01",
+        kind="city_list",
+    )  # type: ignore[arg-type]
     result = import_city_sheet(sheet, kb_copy, "fujian", "xiamen", taxonomy, lexicon, document)
     assert result.ok, result.problems
     loaded = load_knowledge(kb_copy, taxonomy, lexicon)

@@ -61,11 +61,15 @@ def test_unknown_topic_is_reported_at_its_line(kb_copy: Path, taxonomy: Taxonomy
     _replace_once(path, "topic: preschool", "topic: kindergarden")
     problems = _check(kb_copy, taxonomy, lexicon)
     line = _line_of(path, "topic: kindergarden")
-    assert any(p.startswith(f"knowledge/data/provinces/fujian.yaml:{line}:") and "unknown topic 'kindergarden'" in p
-               for p in problems), problems
+    assert any(
+        p.startswith(f"knowledge/data/provinces/fujian.yaml:{line}:") and "unknown topic 'kindergarden'" in p
+        for p in problems
+    ), problems
 
 
-def test_missing_source_is_reported_at_the_service(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
+def test_missing_source_is_reported_at_the_service(
+    kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
+) -> None:
     path = kb_copy / "provinces" / "hainan.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     victim = data["services"][2]["id"]
@@ -76,11 +80,15 @@ def test_missing_source_is_reported_at_the_service(kb_copy: Path, taxonomy: Taxo
     indent = len(lines[start]) - len(lines[start].lstrip()) + 2
     source_at = next(i for i in range(start, len(lines)) if lines[i].startswith(" " * indent + "source:"))
     end = source_at + 1
-    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
         end += 1
     path.write_text("\n".join(lines[:source_at] + lines[end:]) + "\n", encoding="utf-8")
     problems = _check(kb_copy, taxonomy, lexicon)
-    assert any(f"hainan.yaml:{start + 1}:" in p and "'services.2.source' is required" in p for p in problems), problems
+    assert any(
+        f"hainan.yaml:{start + 1}:" in p and "'services.2.source' is required" in p for p in problems
+    ), problems
 
 
 def test_bad_age_range_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
@@ -88,7 +96,9 @@ def test_bad_age_range_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: L
     text = path.read_text(encoding="utf-8")
     match = re.search(r"age_min: 3\n(\s+)age_max: 6", text)
     assert match, "fujian preschool item should be ages 3-6"
-    path.write_text(text.replace(match.group(0), f"age_min: 7\n{match.group(1)}age_max: 6", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(match.group(0), f"age_min: 7\n{match.group(1)}age_max: 6", 1), encoding="utf-8"
+    )
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any("fujian.yaml:" in p and "age_min 7 is greater than age_max 6" in p for p in problems), problems
 
@@ -108,8 +118,12 @@ def test_duplicate_id_names_both_places(kb_copy: Path, taxonomy: Taxonomy, lexic
     hainan_id = yaml.safe_load(path.read_text(encoding="utf-8"))["services"][0]["id"]
     _replace_once(path, f"id: {hainan_id}", f"id: {first_id}")
     problems = _check(kb_copy, taxonomy, lexicon)
-    assert any(f"duplicate id '{first_id}'" in p and "fujian.yaml" in p and p.startswith("knowledge/data/provinces/hainan.yaml")
-               for p in problems), problems
+    assert any(
+        f"duplicate id '{first_id}'" in p
+        and "fujian.yaml" in p
+        and p.startswith("knowledge/data/provinces/hainan.yaml")
+        for p in problems
+    ), problems
 
 
 def test_broken_yaml_is_reported_with_its_line(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
@@ -118,7 +132,9 @@ def test_broken_yaml_is_reported_with_its_line(kb_copy: Path, taxonomy: Taxonomy
     lines.insert(5, "  - [unclosed: {")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     problems = _check(kb_copy, taxonomy, lexicon)
-    assert any(p.startswith("knowledge/data/national.yaml:") and "broken YAML" in p for p in problems), problems
+    assert any(p.startswith("knowledge/data/national.yaml:") and "broken YAML" in p for p in problems), (
+        problems
+    )
 
 
 def test_duplicate_key_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
@@ -128,13 +144,16 @@ def test_duplicate_key_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: L
     assert any("fujian.yaml:" in p and "duplicate key 'layer'" in p for p in problems), problems
 
 
-def test_unregistered_source_document_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
+def test_unregistered_source_document_is_reported(
+    kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
+) -> None:
     path = kb_copy / "provinces" / "fujian.yaml"
     _replace_once(path, "document: fujian_plan_2025", "document: fujian_plan_2099")
     line = _line_of(path, "document: fujian_plan_2099")
     problems = _check(kb_copy, taxonomy, lexicon)
-    assert any(f"fujian.yaml:{line}:" in p and "'fujian_plan_2099' is not in documents.yaml" in p
-               for p in problems), problems
+    assert any(
+        f"fujian.yaml:{line}:" in p and "'fujian_plan_2099' is not in documents.yaml" in p for p in problems
+    ), problems
 
 
 def _write_city(kb_copy: Path, kb, drop: int = 0, narrow: bool = False) -> Path:  # type: ignore[no-untyped-def]
@@ -148,13 +167,22 @@ def _write_city(kb_copy: Path, kb, drop: int = 0, narrow: bool = False) -> Path:
         services.append(data)
     path = kb_copy / "cities" / "fujian" / "xiamen.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"layer": "city", "province": "fujian", "city": "xiamen", "services": services},
-                                   allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {"layer": "city", "province": "fujian", "city": "xiamen", "services": services},
+            allow_unicode=True,
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_complete_city_list_passes_and_replaces_the_province_list(
-    kb_copy: Path, kb, taxonomy: Taxonomy, lexicon: Lexicon  # type: ignore[no-untyped-def]
+    kb_copy: Path,
+    kb,
+    taxonomy: Taxonomy,
+    lexicon: Lexicon,  # type: ignore[no-untyped-def]
 ) -> None:
     _write_city(kb_copy, kb)
     loaded = load_knowledge(kb_copy, taxonomy, lexicon)
@@ -164,7 +192,10 @@ def test_complete_city_list_passes_and_replaces_the_province_list(
 
 
 def test_city_list_covering_less_than_province_fails(
-    kb_copy: Path, kb, taxonomy: Taxonomy, lexicon: Lexicon  # type: ignore[no-untyped-def]
+    kb_copy: Path,
+    kb,
+    taxonomy: Taxonomy,
+    lexicon: Lexicon,  # type: ignore[no-untyped-def]
 ) -> None:
     _write_city(kb_copy, kb, drop=1)
     first = kb.layer("province", "fujian")[0].id
@@ -176,7 +207,10 @@ def test_city_list_covering_less_than_province_fails(
 
 
 def test_city_item_serving_fewer_ages_fails(
-    kb_copy: Path, kb, taxonomy: Taxonomy, lexicon: Lexicon  # type: ignore[no-untyped-def]
+    kb_copy: Path,
+    kb,
+    taxonomy: Taxonomy,
+    lexicon: Lexicon,  # type: ignore[no-untyped-def]
 ) -> None:
     _write_city(kb_copy, kb, narrow=True)
     problems = _check(kb_copy, taxonomy, lexicon)
