@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.i18n import Translator
@@ -64,12 +64,17 @@ class Answer:
 
 
 def source_line(kb: KnowledgeBase, source: Source, translator: Translator) -> str:
-    """《Document title》item (date): the line a parent can check."""
+    """《Document title》item (date): the line a parent can check (the Chinese title is kept, since
+    that is what the parent will find; a translation is added after it)."""
     document = kb.document_of(source)
     when = source.date or document.date
+    title = translator.content(document.title)
+    translated = kb.translations.get(translator.locale)
+    if translated and document.id in translated.documents:
+        title = f"{title} / {translated.documents[document.id]}"
     return translator.gettext(
         "《{title}》{item}（{date}）",
-        title=translator.content(document.title),
+        title=title,
         item=translator.content(source.item),
         date=translator.format_date(when),
     )
@@ -79,7 +84,9 @@ def make_answer(kb: KnowledgeBase, hit: Hit, translator: Translator) -> Answer:
     service = hit.item.service
     text = translator.content
     document = kb.document_of(service.source)
-    return Answer(
+    translation = kb.translations.get(translator.locale)
+    own = translation.services.get(service.id) if translation else None
+    answer = Answer(
         service_id=service.id,
         topic=service.topic,
         score=hit.score,
@@ -115,6 +122,22 @@ def make_answer(kb: KnowledgeBase, hit: Hit, translator: Translator) -> Answer:
         layer=hit.item.layer,
         province=hit.item.province,
         city=hit.item.city,
+    )
+    if own is None:
+        return answer
+    return replace(
+        answer,
+        title=own.title,
+        summary=own.summary,
+        who=own.who,
+        provides=own.provides,
+        how=own.steps,
+        materials=own.materials,
+        where=own.where,
+        department=own.department,
+        handling_note=own.handling_note,
+        unknowns=own.unknowns,
+        terms=dict(own.terms),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from knowledge.schema import Document, Service, Source
+from knowledge.translation import TranslationFile
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Item:
 class KnowledgeBase:
     documents: dict[str, Document]
     items: tuple[Item, ...]
+    translations: dict[str, TranslationFile] = field(default_factory=dict)  # locale -> texts
 
     @cached_property
     def by_id(self) -> dict[str, Item]:

@@ -20,6 +20,7 @@ from core.taxonomy import Taxonomy
 from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
 from knowledge.catalog import Item, KnowledgeBase
 from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile
+from knowledge.translation import TranslationFile
 
 DOCUMENTS = "documents.yaml"
 
@@ -73,6 +74,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.documents: dict[str, Document] = {}
         self.items: list[Item] = []
+        self.translations: dict[str, TranslationFile] = {}
 
     def display(self, path: Path) -> str:
         try:
@@ -175,6 +177,58 @@ class _Checker:
                     )
                 )
 
+    def load_translations(self) -> None:
+        by_id = {item.id: item for item in self.items}
+        for path in sorted((self.directory / "translations").glob("*.yaml")):
+            source = self.read(path)
+            if source is None:
+                continue
+            try:
+                translation = TranslationFile.model_validate(source.data)
+            except ValidationError as error:
+                self.problems += _schema_problems(source, error)
+                continue
+            if translation.locale != path.stem:
+                self.problems.append(
+                    Problem(
+                        source.display,
+                        source.line_of(("locale",)),
+                        f"locale '{translation.locale}' differs from the file name '{path.stem}'",
+                    )
+                )
+            for document_id in translation.documents:
+                if document_id not in self.documents:
+                    self.problems.append(
+                        Problem(
+                            source.display,
+                            source.line_of(("documents", document_id)),
+                            f"unknown document '{document_id}'",
+                        )
+                    )
+            for service_id, text in translation.services.items():
+                line = source.line_of(("services", service_id))
+                item = by_id.get(service_id)
+                if item is None:
+                    self.problems.append(Problem(source.display, line, f"unknown service '{service_id}'"))
+                    continue
+                service = item.service
+                for name, mine, theirs in (
+                    ("provides", text.provides, service.provides),
+                    ("steps", text.steps, service.how.steps),
+                    ("materials", text.materials, service.how.materials),
+                    ("unknowns", text.unknowns, service.unknowns),
+                ):
+                    if len(mine) != len(theirs):
+                        self.problems.append(
+                            Problem(
+                                source.display,
+                                source.line_of(("services", service_id, name)),
+                                f"'{service_id}.{name}' has {len(mine)} entries but the source has {len(theirs)} "
+                                "(the translation is out of date)",
+                            )
+                        )
+            self.translations[translation.locale] = translation
+
     def check_unique_ids(self) -> None:
         seen: dict[str, Item] = {}
         for item in self.items:
@@ -275,7 +329,10 @@ def check_knowledge(
     for path in [*layer_files(directory), *extra_files]:
         checker.load_layer(path)
     checker.check_unique_ids()
-    kb = KnowledgeBase(documents=dict(checker.documents), items=tuple(checker.items))
+    checker.load_translations()
+    kb = KnowledgeBase(
+        documents=dict(checker.documents), items=tuple(checker.items), translations=dict(checker.translations)
+    )
     if not checker.problems:
         checker.check_topics_answerable(kb)
         checker.check_city_coverage(kb)
