@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -52,9 +53,27 @@ def normalize_locale(value: str | None, default: str = "zh_Hans") -> str:
     return default
 
 
+HANT_CORRECTIONS = Path(__file__).resolve().parent / "data" / "hant_corrections.yaml"
+
+
+class _ToTraditional:
+    """OpenCC (Taiwan standard characters) plus corrections for domain words it gets wrong."""
+
+    def __init__(self) -> None:
+        self._opencc = OpenCC("s2tw")
+        entries = yaml.safe_load(HANT_CORRECTIONS.read_text(encoding="utf-8"))
+        self._fixes = [(entry["wrong"], entry["right"]) for entry in entries.values()]
+
+    def convert(self, text: str) -> str:
+        converted = str(self._opencc.convert(text))
+        for wrong, right in self._fixes:
+            converted = converted.replace(wrong, right)
+        return converted
+
+
 @lru_cache(maxsize=1)
-def _s2t() -> OpenCC:
-    return OpenCC("s2t")
+def to_traditional() -> _ToTraditional:
+    return _ToTraditional()
 
 
 @lru_cache(maxsize=8)
@@ -95,7 +114,7 @@ class Translator:
     def content(self, text: str) -> str:
         """Knowledge-base text (written in Simplified Chinese) in this locale's script."""
         if self.locale == "zh_Hant":
-            return str(_s2t().convert(text))
+            return to_traditional().convert(text)
         return text
 
     def format_date(self, value: date) -> str:

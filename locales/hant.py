@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
-from opencc import OpenCC
+
+from core.i18n import to_traditional
 
 LOCALES = Path(__file__).resolve().parent
 
@@ -19,7 +20,7 @@ def fill_traditional() -> int:
     path = LOCALES / "zh_Hant" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="zh_Hant")
-    convert = OpenCC("s2t").convert
+    convert = to_traditional().convert
     filled = 0
     for message in catalog:
         if message.id and not message.string:

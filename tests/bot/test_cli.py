@@ -111,6 +111,6 @@ def test_kb_export_then_import_a_city_list(kb_copy: Path, tmp_path: Path) -> Non
     "lines", ["孩子打疫苗在哪里\n\n暂住证怎么办\n", "\x00\x01\n" + "长" * 6000 + "\n😀😀\n"]
 )
 def test_chat_reads_one_message_per_line_without_crashing(tmp_path: Path, lines: str) -> None:
-    result = run("chat", "--province", "fujian", data_dir=tmp_path, stdin=lines)
+    result = run("chat", data_dir=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and result.stdout.strip()
