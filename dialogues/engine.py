@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from core.clock import Clock
 from core.i18n import N_, Translator, normalize_locale
 from core.lexicon import Lexicon
@@ -34,7 +32,7 @@ from dialogues.effect import (
 )
 from dialogues.flow import Flow, FlowSet, Slot, Step, StepType
 from dialogues.runner import build_checklist, next_step, progress
-from dialogues.safety import SafetyNet, crisis_replies
+from dialogues.safety import SafetyNet, crisis_replies, load_safety_net
 from dialogues.slot import Reading, find_places, read_answer
 from dialogues.state import ActiveFlow, Checklist, Child, Pending, Place, State
 from knowledge.answer import Answer, make_answer, render_answer
@@ -76,8 +74,9 @@ class _Turn:
         self.replies.append(Reply(text, buttons, document))
 
 
-def load_bereavement(path: Path = BEREAVEMENT_FILE) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(pattern) for pattern in yaml.safe_load(path.read_text(encoding="utf-8"))["patterns"])
+def load_bereavement(path: Path = BEREAVEMENT_FILE) -> SafetyNet:
+    """The words of a reported loss (same format as the safety net: patterns, and `unless` vetoes)."""
+    return load_safety_net(path)
 
 
 class Engine:
@@ -111,6 +110,10 @@ class Engine:
         self.threshold = threshold
         self.bereavement = load_bereavement()
         self._topic_titles = self._titles_by_topic()
+        # The canonical name of each place (lexicon.place_by_id may hold an alias such as "Fujian" or "夏门").
+        self._place_names: dict[tuple[str, str], str] = {}
+        for entry in lexicon.places:
+            self._place_names.setdefault((entry.kind, entry.id), entry.name)
 
     def _titles_by_topic(self) -> dict[str, str]:
         titles: dict[str, str] = {}
@@ -141,18 +144,32 @@ class Engine:
     def _on_text(self, turn: _Turn, text: str) -> None:
         normalized = self.tokenizer.normalize(text)
         parse = self.parser.parse(text[:2000], turn.today)
-        if parse.crisis or self.safety_net.matches(normalized):
+        danger = self.safety_net.matches(normalized)
+        # A reported loss is answered gently, not with emergency numbers: the classifier's crisis flag
+        # fires on 去世 too, so only the keyword safety net (a danger named in words) goes before it.
+        bereaved = not danger and not text.startswith("/") and self.bereavement.matches(normalized)
+        if danger or (parse.crisis and not bereaved):
             self._crisis(turn, text)
             return
         if text.startswith("/"):
             self._command(turn, text.split()[0][1:].lower())
             return
-        if any(pattern.search(normalized) for pattern in self.bereavement):
+        if bereaved:
             self._bereavement(turn)
             return
         if CHECKLIST.search(normalized):
             self._show_checklists(turn)
             return
+        pending = turn.state.pending
+        if turn.state.flow is None and (pending is None or pending.kind not in {"forget", "place"}):
+            # "取消" / "返回" with no flow running: say so, rather than reading the word as a question
+            # (a /forget confirmation and the city question read these words themselves)
+            if CANCEL.match(text.strip()):
+                self._cancel_flow(turn)
+                return
+            if BACK.match(text.strip()):
+                self._back(turn)
+                return
         if turn.state.pending is not None and self._on_pending(turn, text, parse):
             return
         if turn.state.flow is not None:
@@ -173,8 +190,9 @@ class Engine:
         state.pending = None
         state.handoff_open = True
         turn.effects.append(
-            OpenHandoff(reason="crisis", urgency="urgent", summary=text[:300], province=state.residence.province,
-                        city=state.residence.city, district=state.residence.district)
+            OpenHandoff(reason="crisis", urgency="urgent", summary=text[:300],
+                        province=state.residence.province, city=state.residence.city,
+                        district=state.residence.district)
         )
 
     def _bereavement(self, turn: _Turn) -> None:
@@ -234,8 +252,9 @@ class Engine:
                 return
             flow = self.flows.flows[flow_id]
             step = next(step for step in flow.steps if step.id == step_id)
-            allowed = {choice.value for choice in step.choices} | ({"yes", "no"} if step.type == StepType.yes_no
-                                                                    else set())
+            allowed = {choice.value for choice in step.choices}
+            if step.type == StepType.yes_no:
+                allowed |= {"yes", "no"}
             if value not in allowed:
                 self._stale(turn)
                 return
@@ -251,9 +270,8 @@ class Engine:
             self._answer_topic(turn, rest)
         elif kind == "how" and rest in self.kb.by_id:
             self._how(turn, rest)
-        elif kind in {"consent", "forget", "handoff", "language"} and state.pending and state.pending.kind == kind:
-            self._on_pending(turn, rest, None)
-        elif kind == "place" and state.pending and state.pending.kind == "place":
+        elif kind in {"consent", "forget", "handoff", "language", "place"} and state.pending \
+                and state.pending.kind == kind:
             self._on_pending(turn, rest, None)
         elif kind == "cmd":
             self._command(turn, rest)
@@ -331,10 +349,10 @@ class Engine:
             return True
         if pending.kind == "language":
             state.pending = None
-            locale = _language_from(text)
-            if locale is None:
+            chosen = _language_from(text)
+            if chosen is None:
                 return False
-            self._set_language(turn, locale)
+            self._set_language(turn, chosen)
             return True
         if pending.kind == "place":
             state.pending = None
@@ -344,7 +362,8 @@ class Engine:
                 self._remember_place(turn, places[0].kind, places[0].id, "residence")
                 self._answer_question(turn, question, None)
                 return True
-            if parse is not None and parse.intent not in {"deny", "out_of_scope"} and parse.confidence >= self.threshold:
+            if parse is not None and parse.intent not in {"deny", "out_of_scope"} \
+                    and parse.confidence >= self.threshold:
                 return False  # a new question instead of a place
             self._answer_question(turn, question, None, place_declined=True)
             return True
@@ -355,16 +374,21 @@ class Engine:
         return False
 
     def _pending_not_answered(self, turn: _Turn, parse: Parse | None) -> bool:
-        if parse is not None and parse.intent in SIDE_INTENTS and parse.confidence >= self.threshold:
+        """Not a yes or no: a new question is served (the consent is asked again when it is needed);
+        only a short unclear reply gets the question again."""
+        if parse is not None and (len(parse.text.strip()) > 4 or
+                                  (parse.intent in SIDE_INTENTS and parse.confidence >= self.threshold)):
             turn.state.pending = None
             return False
-        turn.say(turn.t.gettext("请回答“是”或“不是”，或者点下面的按钮。"), _yes_no_buttons(turn.t, turn.state.pending))
+        turn.say(turn.t.gettext("请回答“是”或“不是”，或者点下面的按钮。"),
+                 _yes_no_buttons(turn.t, turn.state.pending))
         return True
 
     # ------------------------------------------------------------------ intents
     def _intent(self, turn: _Turn, text: str, parse: Parse) -> None:
         t = turn.t
-        intent = parse.intent if parse.confidence >= self.threshold or parse.intent == "ask_entitlement" else None
+        confident = parse.confidence >= self.threshold
+        intent = parse.intent if confident or parse.intent == "ask_entitlement" else None
         flow = self.flows.for_intent(parse.intent) if intent else None
         if flow is not None:
             self._start_flow(turn, flow)
@@ -373,7 +397,9 @@ class Engine:
         elif intent == "vaccination_schedule":
             self._answer_question(turn, text, parse, topic="child_health_0_6")
         elif intent in {"set_reminder", "manage_reminders"}:
-            turn.say(t.gettext("提醒功能还在准备中，暂时不能设置。办完居住证、医保或上学的引导后，重要日期会写在你的清单里（发 /checklist 查看）。"),
+            turn.say(t.gettext("提醒功能还在准备中，暂时不能设置。"
+                               "办完居住证、医保或上学的引导后，"
+                               "重要日期会写在你的清单里（发 /checklist 查看）。"),
                      self._menu(t))
         elif intent == "request_human":
             self._ask_handoff(turn)
@@ -400,7 +426,8 @@ class Engine:
 
     def _greet(self, turn: _Turn) -> None:
         t = turn.t
-        turn.say(t.gettext("你好，我是同行，陪你们一家在新城市办事。") + "\n" + texts.capabilities(t), self._menu(t))
+        turn.say(t.gettext("你好，我是同行，陪你们一家在新城市办事。") + "\n" + texts.capabilities(t),
+                 self._menu(t))
 
     def _menu(self, t: Translator) -> tuple[Button, ...]:
         buttons = [Button(t.gettext(flow.title), f"flow:{flow.id}") for flow in self.flows.flows.values()]
@@ -411,8 +438,8 @@ class Engine:
         """Below the confidence threshold: never guess; offer the closest topics and a person."""
         t = turn.t
         candidates: list[str] = [topic for topic, _ in parse.topic_ranking[:3]]
-        for hit in self.index.search(text, province=turn.state.residence.province, city=turn.state.residence.city,
-                                     limit=3):
+        residence = turn.state.residence
+        for hit in self.index.search(text, province=residence.province, city=residence.city, limit=3):
             if hit.item.topic not in candidates:
                 candidates.append(hit.item.topic)
         buttons = [Button(t.content(self._topic_titles[topic]), f"topic:{topic}")
@@ -467,26 +494,28 @@ class Engine:
         t = turn.t
         state = turn.state
         self._places_from(turn, parse, text)
-        if not state.residence.known() and not place_declined and not state.pending:
-            if not state.place_asked:
-                state.place_asked = True
-                state.pending = Pending(kind="place", data={"question": text[:500]})
-                turn.say(
-                    t.gettext("各地的规定不一样。你们现在住在哪个城市？（比如：厦门、福州、海口、三亚）"),
-                    tuple(Button(t.content(name), f"place:{name}") for name in ("厦门", "福州", "泉州", "海口", "三亚")),
-                )
-                return
+        if parse is not None and topic is None and parse.confidence < self.threshold:
+            self._unsure(turn, text, parse)  # never guess (the index finds something for any vague question)
+            return
+        if not state.residence.known() and not place_declined and not state.pending and not state.place_asked:
+            state.place_asked = True
+            state.pending = Pending(kind="place", data={"question": text[:500]})
+            turn.say(
+                t.gettext("各地的规定不一样。你们现在住在哪个城市？（比如：厦门、福州、海口、三亚）"),
+                tuple(Button(t.content(name), f"place:{name}")
+                      for name in ("厦门", "福州", "泉州", "海口", "三亚")),
+            )
+            return
         age = self._age_for(turn, parse)
-        wanted = topic or (parse.topic if parse and parse.topic and parse.confidence >= self.threshold else None)
+        confident_topic = parse.topic if parse and parse.confidence >= self.threshold else None
+        wanted = topic or confident_topic
         hits = self.index.search(text, province=state.residence.province, city=state.residence.city, age=age,
                                  limit=3)
         chosen = self._choose(hits, wanted, state, age)
         if chosen is None:
-            if parse is not None and parse.confidence < self.threshold and parse.topic_ranking:
-                self._unsure(turn, text, parse)
-                return
             turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
-            turn.say(t.gettext("这个问题我的资料里还没有答案，我不想乱说。可以请社工帮你问清楚，或拨打当地政务服务热线 12345。"),
+            turn.say(t.gettext("这个问题我的资料里还没有答案，我不想乱说。"
+                               "可以请社工帮你问清楚，或拨打当地政务服务热线 12345。"),
                      (Button(t.gettext("找社工"), "human"),))
             return
         related = [hit for hit in hits if hit.item.topic != chosen.item.topic][:2]
@@ -526,10 +555,12 @@ class Engine:
         if not state.residence.known():
             text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
         buttons: list[Button] = []
-        flow = next((flow for flow in self.flows.flows.values() if flow.topic == hit.item.topic and flow.intent), None)
+        flow = next((flow for flow in self.flows.flows.values()
+                     if flow.topic == hit.item.topic and flow.intent), None)
         if flow is not None:
             buttons.append(Button(t.gettext("一步步教我办"), f"flow:{flow.id}"))
-        buttons += [Button(t.content(other.item.service.title), f"topic:{other.item.topic}") for other in related]
+        buttons += [Button(t.content(other.item.service.title), f"topic:{other.item.topic}")
+                    for other in related]
         buttons.append(Button(t.gettext("找社工"), "human"))
         turn.say(text, tuple(buttons))
 
@@ -637,25 +668,27 @@ class Engine:
                 t = turn.t
                 turn.say(t.gettext("你正在办“{current}”。要改成“{new}”吗？", current=t.gettext(flow.title),
                                    new=t.gettext(other.title)),
-                         (Button(t.gettext("改办这个"), f"flow:{other.id}"), Button(t.gettext("继续当前"), "nav:resume")))
+                         (Button(t.gettext("改办这个"), f"flow:{other.id}"),
+                          Button(t.gettext("继续当前"), "nav:resume")))
                 return
         self._invalid(turn, flow, step, reading)
 
     def _invalid(self, turn: _Turn, flow: Flow, step: Step, reading: Reading) -> None:
         t = turn.t
-        if step.invalid:
-            message = t.gettext(step.invalid)
-        elif reading.problem == "out_of_range":
-            if step.type == StepType.age:
-                message = t.gettext("这个年龄好像不对。这里问的是孩子的年龄（0到17岁），比如“5岁”或“5”。")
-            else:
-                message = t.gettext("这个数字不在合理范围内，请再看一下。")
+        # What was wrong with the answer comes first (2月30日, a date to come, an age of 25); the step's
+        # own message only for an answer that was not understood at all.
+        if reading.problem == "out_of_range" and step.type == StepType.age:
+            message = t.gettext("这个年龄好像不对。这里问的是孩子的年龄（0到17岁），比如“5岁”或“5”。")
         elif reading.problem == "future":
             message = t.gettext("这个日期还没到。请告诉我已经过去的日期，比如 2024年5月6日。")
         elif reading.problem == "past":
             message = t.gettext("这个日期已经过去了，请告诉我以后的日期。")
         elif reading.problem == "bad_date":
             message = t.gettext("这个日期不存在，请再看一下，比如 2024年5月6日。")
+        elif step.invalid:
+            message = t.gettext(step.invalid)
+        elif reading.problem == "out_of_range":
+            message = t.gettext("这个数字不在合理范围内，请再看一下。")
         elif step.type in {StepType.choice, StepType.yes_no}:
             message = t.gettext("我没看懂这个回答。请点下面的按钮，或回复按钮前的数字。")
         elif step.type == StepType.place:
@@ -715,8 +748,9 @@ class Engine:
             if step is not None:
                 self._ask_step(turn, flow, step)
             return
-        self._rewind(state.flow, state.flow.history[-1])
-        self._advance(turn, flow)
+        # Ask the last answered step again. (Advancing instead would skip a remembered slot such as the
+        # city or the child's age at once, so "back" could never reach it.)
+        self._change(turn, state.flow.history[-1])
 
     @staticmethod
     def _rewind(active: ActiveFlow, step_id: str) -> None:
@@ -740,7 +774,7 @@ class Engine:
         steps = {step.id: step for step in flow.steps}
         buttons = tuple(Button(_short(t.gettext(steps[step_id].ask)), f"change:{step_id}")
                         for step_id in state.flow.history if step_id in steps)
-        turn.say(t.gettext("想改哪一个回答？"), buttons + (Button(t.gettext("继续当前"), "nav:resume"),))
+        turn.say(t.gettext("想改哪一个回答？"), (*buttons, Button(t.gettext("继续当前"), "nav:resume")))
 
     def _change(self, turn: _Turn, step_id: str) -> None:
         state = turn.state
@@ -749,9 +783,7 @@ class Engine:
             return
         flow = self.flows.flows[state.flow.flow_id]
         step = next(step for step in flow.steps if step.id == step_id)
-        if step.slot == Slot.residence:
-            state.residence = Place()
-        self._rewind(state.flow, step_id)
+        self._rewind(state.flow, step_id)  # the remembered slot is kept until the new answer replaces it
         state.flow.step_id = step_id
         self._ask_step(turn, flow, step)
 
@@ -801,7 +833,8 @@ class Engine:
         t = turn.t
         checklists = list(turn.state.checklists.values())
         if not checklists:
-            turn.say(t.gettext("你还没有清单。办居住证、孩子医保或上学报名的引导走完后，会给你一份清单。"), self._menu(t))
+            turn.say(t.gettext("你还没有清单。办居住证、孩子医保或上学报名的引导走完后，会给你一份清单。"),
+                     self._menu(t))
             return
         for checklist in checklists:
             document = render_checklist(checklist, t)
@@ -870,8 +903,8 @@ class Engine:
             return t.gettext("不知道")
         names = []
         for kind, value in (("province", place.province), ("city", place.city), ("district", place.district)):
-            if value and (kind, value) in self.lexicon.place_by_id:
-                names.append(self.lexicon.place_by_id[(kind, value)].name)
+            if value and (kind, value) in self._place_names:
+                names.append(self._place_names[(kind, value)])
         return t.content("".join(dict.fromkeys(names)))
 
     def _ask_forget(self, turn: _Turn) -> None:

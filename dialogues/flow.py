@@ -202,14 +202,15 @@ def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: 
                 add(("checklist", position, "when", index), f"checklist entry depends on unknown step "
                     f"'{condition.step}'")
             elif isinstance(condition, Condition):
-                problems += _value_problems(source, ("checklist", position, "when", index), seen[condition.step],
-                                            condition)
+                problems += _value_problems(source, ("checklist", position, "when", index),
+                                            seen[condition.step], condition)
         if entry.source and entry.source.document not in documents:
             add(("checklist", position, "source", "document"),
                 f"source document '{entry.source.document}' is not in knowledge/data/documents.yaml")
     for position, rule in enumerate(flow.dates):
         if rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
-            add(("dates", position, "step"), f"date '{rule.id}' follows '{rule.step}', which is not a date step")
+            add(("dates", position, "step"),
+                f"date '{rule.id}' follows '{rule.step}', which is not a date step")
         if rule.source and rule.source.document not in documents:
             add(("dates", position, "source", "document"),
                 f"source document '{rule.source.document}' is not in knowledge/data/documents.yaml")
@@ -251,10 +252,12 @@ def check_flows(directory: Path, intents: set[str], topics: set[str], documents:
                 location = tuple(entry["loc"])
                 label = ".".join(str(part) for part in location)
                 message = str(entry["msg"]).removeprefix("Value error, ")
-                problems.append(Problem(display, source.line_of(location), f"'{label}': {message}" if label else message))
+                problems.append(Problem(display, source.line_of(location),
+                                        f"'{label}': {message}" if label else message))
             continue
         if flow.id != path.stem:
-            problems.append(Problem(display, source.line_of(("id",)), f"flow id '{flow.id}' differs from its file name"))
+            problems.append(Problem(display, source.line_of(("id",)),
+                                    f"flow id '{flow.id}' differs from its file name"))
         if flow.id in flows:
             problems.append(Problem(display, source.line_of(("id",)), f"duplicate flow id '{flow.id}'"))
         problems += _semantic_problems(source, flow, intents, topics, documents)

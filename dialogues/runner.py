@@ -109,7 +109,8 @@ def _dates(flow: Flow, answers: dict[str, Any], today: date, t: Translator, chil
             continue
         start, end = _date_window(rule, answers, today)
         if start is not None:
-            found.append(KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end, child_id=child_id))
+            found.append(KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end,
+                                 child_id=child_id))
     return found
 
 
@@ -132,9 +133,10 @@ def _date_window(rule: DateRule, answers: dict[str, Any], today: date) -> tuple[
     year = base.year + month // 12
     day = min(base.day, 28)
     start = date(year, month % 12 + 1, day) + timedelta(days=rule.days)
-    while start < today:  # the next occurrence: yearly rules repeat
+    window = timedelta(days=30)
+    while start + window < today:  # the next occurrence still open (today may lie inside a window)
         start = start.replace(year=start.year + 1)
-    return start, start + timedelta(days=30)
+    return start, start + window
 
 
 def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Translator, today: date,
@@ -184,8 +186,8 @@ def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, pro
     lines: list[ChecklistLine] = []
     for item in kb.for_place(province, city):
         service = item.service
-        if age is not None and not (service.audience.includes_age(age)
-                                    and fits_stage(tuple(str(stage) for stage in service.audience.stages), age)):
+        stages = tuple(str(stage) for stage in service.audience.stages)
+        if age is not None and not (service.audience.includes_age(age) and fits_stage(stages, age)):
             continue
         required = set(service.audience.conditions) - {Need.residence_permit}
         source, source_item = source_parts(kb, service.source.document, service.source.item, t)
@@ -197,7 +199,8 @@ def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, pro
         title = t.content(service.title)
         if not required or required & has:  # an item's conditions are alternatives (any of them)
             lines.append(ChecklistLine(section="applies", text=f"{title}（{where}）",
-                                       why=t.content(service.summary), source=source, source_item=source_item))
+                                       why=t.content(service.summary), source=source,
+                                       source_item=source_item))
         elif required & {Need.emergency, Need.severe_mental_disorder, Need.key_child, Need.extreme_poverty}:
             lines.append(ChecklistLine(section="watch", text=t.gettext("如果遇到这种情况：{title}（{where}）",
                                                                         title=title, where=where),

@@ -24,7 +24,7 @@ class SafetyNet:
         for pattern in self.patterns:
             for match in pattern.finditer(normalized):
                 vetoed = any(
-                    veto.start() <= match.start() and match.end() <= veto.end()
+                    (veto.start() <= match.start() and match.end() <= veto.end())
                     or (match.start() <= veto.start() < match.end())
                     for guard in self.unless
                     for veto in guard.finditer(normalized)

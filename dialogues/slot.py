@@ -15,10 +15,14 @@ from core.tokenizer import Tokenizer
 from dialogues.flow import Step, StepType
 from nlu.result import Parse
 
-YES = re.compile(r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交|yes|y|yeah|yep|ok|okay|sure)")
+YES = re.compile(r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交"
+                 r"|yes|y|yeah|yep|ok|okay|sure)")
 NO = re.compile(r"(^(否|no|n|nope|没|无)$)|不是|没有|没满|不满|没办|没交|不可以|不行|不用|^不|^没|not yet")
+# "I don't know" is not a "no" (不知道 starts with 不): it gets the question again, with its help.
+UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|说不准|不好说|搞不清|not sure|don'?t know|no idea")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ISO_LIKE = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 MAX_TEXT = 500
 
 
@@ -42,11 +46,17 @@ def read_choice(step: Step, text: str) -> Reading:
     matches = [choice for choice in step.choices if choice.label.lower() in clean]
     if len(matches) == 1:
         return Reading(matches[0].value)
+    # part of one label only, as a parent types it ("给孩子" for "给孩子办"; "孩子" fits two: asked again)
+    matches = [choice for choice in step.choices if len(clean) >= 2 and clean in choice.label.lower()]
+    if len(matches) == 1:
+        return Reading(matches[0].value)
     return Reading(problem="not_understood")
 
 
 def read_yes_no(text: str, parse: Parse | None) -> Reading:
     clean = text.strip().lower()
+    if UNSURE.search(clean):
+        return Reading(problem="not_understood")
     if NO.search(clean):
         return Reading("no")
     if YES.search(clean):
@@ -104,6 +114,10 @@ def read_date(step: Step, text: str, parse: Parse | None, today: date) -> Readin
             except ValueError:
                 return Reading(problem="bad_date")
     if when is None:
+        match = _MONTH_DAY.search(text)
+        if match:  # "3月8号" without a year: the nearest such day on the side the step asks for
+            return _month_day(step, int(match.group(1)), int(match.group(2)), today)
+    if when is None:
         return Reading(problem="not_understood")
     if step.dates == "past" and when > today:
         return Reading(problem="future")
@@ -112,6 +126,22 @@ def read_date(step: Step, text: str, parse: Parse | None, today: date) -> Readin
     if when.year < 1990:
         return Reading(problem="bad_date")
     return Reading(when)
+
+
+def _month_day(step: Step, month: int, day: int, today: date) -> Reading:
+    candidates = []
+    for year in range(today.year - 4, today.year + 5):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue  # 2月30日 never exists; 2月29日 only in a leap year
+    if not candidates:
+        return Reading(problem="bad_date")
+    if step.dates == "past":
+        candidates = [when for when in candidates if when <= today]
+    elif step.dates == "future":
+        candidates = [when for when in candidates if when >= today]
+    return Reading(min(candidates, key=lambda when: abs((when - today).days)))
 
 
 def find_places(lexicon: Lexicon, text: str) -> list[Place]:
@@ -129,7 +159,8 @@ def read_place(lexicon: Lexicon, text: str) -> Reading:
     if not places:
         return Reading(problem="not_understood")
     best = places[0]
-    value = {"province": best.province, "city": best.city, "district": best.id if best.kind == "district" else None}
+    district = best.id if best.kind == "district" else None
+    value = {"province": best.province, "city": best.city, "district": district}
     return Reading(value)
 
 

@@ -23,7 +23,9 @@ def consent_request(t: Translator, retention_days: int) -> str:
 
 
 def handoff_request(t: Translator) -> str:
-    return t.gettext("我可以把你转给社工（真人）。转过去以后，社工能看到我们这次的对话，好帮你问清楚。可以吗？")
+    return t.gettext(
+        "我可以把你转给社工（真人）。转过去以后，社工能看到我们这次的对话，好帮你问清楚。可以吗？"
+    )
 
 
 def handoff_opened(t: Translator) -> str:
