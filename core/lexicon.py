@@ -95,7 +95,10 @@ class Lexicon:
 
     @cached_property
     def place_by_id(self) -> dict[tuple[str, str], Place]:
-        return {(place.kind, place.id): place for place in self.places}
+        places: dict[tuple[str, str], Place] = {}
+        for place in self.places:  # canonical names come first; aliases never replace them
+            places.setdefault((place.kind, place.id), place)
+        return places
 
     def dictionary_words(self) -> list[str]:
         """Words the tokenizer must keep whole: canonical terms, variants, domain words, place names."""

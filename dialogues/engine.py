@@ -35,12 +35,13 @@ from dialogues.runner import build_checklist, next_step, progress
 from dialogues.safety import SafetyNet, crisis_replies, load_safety_net
 from dialogues.slot import Reading, find_places, read_answer
 from dialogues.state import ActiveFlow, Checklist, Child, Pending, Place, State
-from knowledge.answer import Answer, make_answer, render_answer
+from knowledge.answer import Answer, make_answer, render_answer, service_texts
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Hit, Index
 from nlu.result import Parse, Parser
 
 MAX_INPUT = 5000
+HANDOFF_REPEAT_DAYS = 3  # a second request within this many days does not open a second ticket
 CONFIDENCE_THRESHOLD = 0.5
 BEREAVEMENT_FILE = Path(__file__).resolve().parent / "data" / "bereavement.yaml"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -116,13 +117,17 @@ class Engine:
             self._place_names.setdefault((entry.kind, entry.id), entry.name)
 
     def _titles_by_topic(self) -> dict[str, str]:
+        """topic -> the service id whose title names the topic on a button (national items first)."""
         titles: dict[str, str] = {}
         for item in self.kb.items:
             if item.layer == "national":
-                titles[item.topic] = item.service.title
+                titles[item.topic] = item.id
             else:
-                titles.setdefault(item.topic, item.service.title)
+                titles.setdefault(item.topic, item.id)
         return titles
+
+    def _topic_label(self, topic: str, t: Translator) -> str:
+        return service_texts(self.kb, self._topic_titles[topic], t)[0]
 
     # ------------------------------------------------------------------ entry point
     def handle(self, state: State, inbound: Inbound) -> Outcome:
@@ -189,6 +194,7 @@ class Engine:
             turn.replies.append(reply)
         state.pending = None
         state.handoff_open = True
+        state.handoff_opened_on = turn.today
         turn.effects.append(
             OpenHandoff(reason="crisis", urgency="urgent", summary=text[:300],
                         province=state.residence.province, city=state.residence.city,
@@ -442,7 +448,7 @@ class Engine:
         for hit in self.index.search(text, province=residence.province, city=residence.city, limit=3):
             if hit.item.topic not in candidates:
                 candidates.append(hit.item.topic)
-        buttons = [Button(t.content(self._topic_titles[topic]), f"topic:{topic}")
+        buttons = [Button(self._topic_label(topic, t), f"topic:{topic}")
                    for topic in candidates[:3] if topic in self._topic_titles]
         buttons.append(Button(t.gettext("找社工"), "human"))
         if len(buttons) > 1:
@@ -559,7 +565,7 @@ class Engine:
                      if flow.topic == hit.item.topic and flow.intent), None)
         if flow is not None:
             buttons.append(Button(t.gettext("一步步教我办"), f"flow:{flow.id}"))
-        buttons += [Button(t.content(other.item.service.title), f"topic:{other.item.topic}")
+        buttons += [Button(service_texts(self.kb, other.item.id, t)[0], f"topic:{other.item.topic}")
                     for other in related]
         buttons.append(Button(t.gettext("找社工"), "human"))
         turn.say(text, tuple(buttons))
@@ -622,7 +628,7 @@ class Engine:
                         for choice in step.choices]
         elif step.type == StepType.yes_no:
             buttons += [Button(t.gettext("是"), f"answer:{flow.id}:{step.id}:yes"),
-                        Button(t.gettext("不是"), f"answer:{flow.id}:{step.id}:no")]
+                        Button(t.gettext("否"), f"answer:{flow.id}:{step.id}:no")]
         if state.flow.history:
             buttons.append(Button(t.gettext("上一步"), "nav:back"))
             buttons.append(Button(t.gettext("修改答案"), "nav:change"))
@@ -843,6 +849,11 @@ class Engine:
     # ------------------------------------------------------------------ people and privacy
     def _ask_handoff(self, turn: _Turn) -> None:
         state = turn.state
+        opened = state.handoff_opened_on
+        if state.handoff_open and opened is not None and (turn.today - opened).days < HANDOFF_REPEAT_DAYS:
+            turn.say(turn.t.gettext("你的请求已经转给社工了，他们会在这里回复你，不用再发。"
+                                    "如果情况紧急，请直接打 110 或 120。"))
+            return
         if state.consent.get("handoff"):
             self._open_handoff(turn, "requested")
             return
@@ -854,6 +865,7 @@ class Engine:
     def _open_handoff(self, turn: _Turn, reason: str) -> None:
         state = turn.state
         state.handoff_open = True
+        state.handoff_opened_on = turn.today
         turn.effects.append(OpenHandoff(reason=reason, urgency="normal", summary=reason,
                                         province=state.residence.province, city=state.residence.city,
                                         district=state.residence.district))
@@ -877,7 +889,8 @@ class Engine:
             lines.append(t.gettext("• 户籍地：{place}", place=self._place_text(state.hukou, t)))
         for child in state.children:
             age = child.age_on(turn.today)
-            described = t.gettext("{age}岁", age=f"{age:.1f}") if age is not None else t.gettext("年龄未知")
+            shown = f"{age:.0f}" if age is not None and abs(age - round(age)) < 0.05 else f"{age:.1f}"
+            described = t.gettext("{age}岁", age=shown) if age is not None else t.gettext("年龄未知")
             if child.birth_date:
                 described += t.gettext("，生日 {date}", date=t.format_date(child.birth_date))
             if not child.active:
@@ -921,7 +934,7 @@ class Engine:
     def _set_language(self, turn: _Turn, locale: str) -> None:
         turn.state.locale = locale
         turn.t = self.translator(locale)
-        turn.say(turn.t.gettext("好的，以后用简体中文和你说话。"))
+        turn.say(turn.t.gettext("好的，以后用{language}和你说话。", language=dict(LANGUAGES)[locale]))
         if turn.state.flow is not None:
             self._reprompt(turn)
 
@@ -931,7 +944,7 @@ _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
 
 def _yes_no_buttons(t: Translator, pending: Pending | None) -> tuple[Button, ...]:
     kind = pending.kind if pending else "consent"
-    return (Button(t.gettext("是"), f"{kind}:yes"), Button(t.gettext("不是"), f"{kind}:no"))
+    return (Button(t.gettext("是"), f"{kind}:yes"), Button(t.gettext("否"), f"{kind}:no"))
 
 
 def _language_from(text: str) -> str | None:
@@ -952,8 +965,8 @@ def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-SECTION_TITLES = {"applies": N_("适合你们的"), "bring": N_("要带的材料"), "where": N_("去哪里办"),
-                  "watch": N_("要注意的")}
+SECTION_TITLES = {"applies": N_("适合你们的："), "bring": N_("要带的材料："), "where": N_("去哪里办："),
+                  "watch": N_("要注意的：")}
 
 
 def render_checklist(checklist: Checklist, t: Translator) -> str:
@@ -962,7 +975,7 @@ def render_checklist(checklist: Checklist, t: Translator) -> str:
         entries = [line for line in checklist.lines if line.section == section]
         if not entries:
             continue
-        lines.append(t.gettext(SECTION_TITLES[section]) + "：")
+        lines.append(t.gettext(SECTION_TITLES[section]))
         for entry in entries:
             text = f"• {entry.text}"
             if entry.why:
@@ -976,7 +989,7 @@ def render_checklist(checklist: Checklist, t: Translator) -> str:
             span = t.format_date(key_date.start)
             if key_date.end:
                 span += " - " + t.format_date(key_date.end)
-            lines.append(f"• {key_date.label}：{span}")
+            lines.append(t.gettext("• {label}：{span}", label=key_date.label, span=span))
     sources = list(dict.fromkeys(f"《{line.source}》" for line in checklist.lines if line.source))
     if sources:
         lines.append(t.gettext("来源：{sources}", sources="；".join(sources)))

@@ -108,6 +108,7 @@ class Entry(_Strict):
     section: Section
     text: str = Field(min_length=2, max_length=300)
     why: str | None = Field(default=None, max_length=200)
+    provinces: tuple[str, ...] = ()  # shown only to families living in one of these provinces
     when: tuple[Condition, ...] = ()
     when_number: tuple[NumberCondition, ...] = ()
     source: SourceRef | None = None
@@ -128,6 +129,7 @@ class DateRule(_Strict):
     months: int = 0
     days: int = 0
     when: tuple[Condition, ...] = ()
+    provinces: tuple[str, ...] = ()  # only for families living in one of these provinces
     source: SourceRef | None = None
 
     @model_validator(mode="after")
@@ -188,7 +190,7 @@ def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: 
     for position, step in enumerate(flow.steps):
         if step.id in seen:
             add(("steps", position, "id"), f"duplicate step id '{step.id}'")
-        for index, condition in enumerate((*step.when, *step.when_number)):
+        for index, condition in enumerate(_conditions(step.when, step.when_number)):
             if condition.step not in seen:
                 add(("steps", position, "when", index), f"step '{step.id}' depends on '{condition.step}', "
                     "which is not an earlier step")
@@ -197,7 +199,7 @@ def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: 
                                             condition)
         seen[step.id] = step
     for position, entry in enumerate(flow.checklist):
-        for index, condition in enumerate((*entry.when, *entry.when_number)):
+        for index, condition in enumerate(_conditions(entry.when, entry.when_number)):
             if condition.step not in seen:
                 add(("checklist", position, "when", index), f"checklist entry depends on unknown step "
                     f"'{condition.step}'")
@@ -217,6 +219,12 @@ def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: 
     if not any(entry.source for entry in flow.checklist):
         add(("checklist",), "the checklist names no source")
     return problems
+
+
+def _conditions(
+    when: tuple[Condition, ...], numbers: tuple[NumberCondition, ...]
+) -> tuple[Condition | NumberCondition, ...]:
+    return (*when, *numbers)
 
 
 def _value_problems(source: YamlFile, location: tuple[str | int, ...], step: Step, condition: Condition

@@ -9,6 +9,7 @@ from typing import Any
 from core.i18n import Translator
 from dialogues.flow import Condition, DateRule, Flow, NumberCondition, Slot, Step
 from dialogues.state import ActiveFlow, Checklist, ChecklistLine, KeyDate, State
+from knowledge.answer import service_texts
 from knowledge.catalog import KnowledgeBase
 from knowledge.schema import Condition as Need
 from knowledge.schema import HandledAt
@@ -101,17 +102,22 @@ def fits_stage(stages: tuple[str, ...], age: float) -> bool:
     return not stages or any(STAGE_AGES[stage][0] - 1 <= age < STAGE_AGES[stage][1] + 1 for stage in stages)
 
 
-def _dates(flow: Flow, answers: dict[str, Any], today: date, t: Translator, child_id: str | None
-           ) -> list[KeyDate]:
+def _dates(flow: Flow, answers: dict[str, Any], today: date, t: Translator, child_id: str | None,
+           province: str | None = None) -> list[KeyDate]:
     found: list[KeyDate] = []
     for rule in flow.dates:
-        if _holds(rule.when, (), answers) is False:
+        if _holds(rule.when, (), answers) is False or not _in_provinces(rule.provinces, province):
             continue
         start, end = _date_window(rule, answers, today)
         if start is not None:
             found.append(KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end,
                                  child_id=child_id))
     return found
+
+
+def _in_provinces(provinces: tuple[str, ...], province: str | None) -> bool:
+    """Province-specific lines are for families there (all of them while the province is unknown)."""
+    return not provinces or province is None or province in provinces
 
 
 def _date_window(rule: DateRule, answers: dict[str, Any], today: date) -> tuple[date | None, date | None]:
@@ -147,6 +153,8 @@ def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Transl
     for entry in flow.checklist:
         if _holds(entry.when, entry.when_number, active.answers) is not True:
             continue
+        if not _in_provinces(entry.provinces, province):
+            continue
         title, item = source_parts(kb, entry.source.document if entry.source else None,
                                    entry.source.item if entry.source else None, t)
         lines.append(
@@ -163,7 +171,7 @@ def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Transl
         title=t.gettext(flow.title),
         created_at=datetime.combine(today, datetime.min.time(), tzinfo=UTC),
         lines=lines,
-        dates=_dates(flow, active.answers, today, t, active.child_id),
+        dates=_dates(flow, active.answers, today, t, active.child_id, province),
         child_id=active.child_id,
     )
 
@@ -196,14 +204,14 @@ def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, pro
             HandledAt.hukou: t.gettext("向老家申请，这边帮忙"),
             HandledAt.both: t.gettext("这边提出，老家办理"),
         }[service.handled_at]
-        title = t.content(service.title)
+        title, summary, who = service_texts(kb, service.id, t)
         if not required or required & has:  # an item's conditions are alternatives (any of them)
             lines.append(ChecklistLine(section="applies", text=f"{title}（{where}）",
-                                       why=t.content(service.summary), source=source,
+                                       why=summary, source=source,
                                        source_item=source_item))
         elif required & {Need.emergency, Need.severe_mental_disorder, Need.key_child, Need.extreme_poverty}:
             lines.append(ChecklistLine(section="watch", text=t.gettext("如果遇到这种情况：{title}（{where}）",
                                                                         title=title, where=where),
-                                       why=t.content(service.audience.description), source=source,
+                                       why=who, source=source,
                                        source_item=source_item))
     return lines

@@ -97,6 +97,7 @@ class State(_Model):
     explained: list[str] = Field(default_factory=list)  # official terms already explained
     checklists: dict[str, Checklist] = Field(default_factory=dict)
     handoff_open: bool = False
+    handoff_opened_on: date | None = None
     place_asked: bool = False  # where the family lives is asked once, then remembered or left unknown
     turns: int = 0
 

@@ -181,3 +181,14 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
         lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns[:2])))
     lines.append(t.gettext("来源：{source}", source=answer.source))
     return "\n".join(lines)
+
+
+def service_texts(kb: KnowledgeBase, service_id: str, translator: Translator) -> tuple[str, str, str]:
+    """(title, summary, who) of a service in the reader's language, falling back to the source."""
+    service = kb.by_id[service_id].service
+    translation = kb.translations.get(translator.locale)
+    own = translation.services.get(service_id) if translation else None
+    if own is not None:
+        return own.title, own.summary, own.who
+    text = translator.content
+    return text(service.title), text(service.summary), text(service.audience.description)
