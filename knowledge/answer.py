@@ -156,6 +156,7 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
 
     Official terms are explained the first time they appear (`explained` remembers them)."""
     seen = explained if explained is not None else set()
+    semicolon, comma = t.gettext("；"), t.gettext("、")  # list separators differ by language
     lines = [f"【{answer.title}】{answer.summary}"]
     glossary = [
         t.gettext("{term}：{meaning}", term=term, meaning=meaning)
@@ -164,13 +165,13 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     ]
     seen.update(answer.terms)
     if glossary:
-        lines.append(t.gettext("（说明：{glossary}）", glossary="；".join(glossary)))
-    lines.append(t.gettext("孩子能得到：{items}", items="；".join(answer.provides)))
+        lines.append(t.gettext("（说明：{glossary}）", glossary=semicolon.join(glossary)))
+    lines.append(t.gettext("孩子能得到：{items}", items=semicolon.join(answer.provides)))
     lines.append(t.gettext("谁可以：{who}", who=answer.who))
     steps = " ".join(f"{number}. {step}" for number, step in enumerate(answer.how, start=1))
     lines.append(t.gettext("怎么办：{steps}", steps=steps))
     if answer.materials:
-        lines.append(t.gettext("要带：{materials}", materials="、".join(answer.materials)))
+        lines.append(t.gettext("要带：{materials}", materials=comma.join(answer.materials)))
     lines.append(
         t.gettext(
             "去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department
@@ -178,7 +179,7 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     )
     lines.append(_handled_at_line(answer, t))
     if answer.unknowns:
-        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns="；".join(answer.unknowns[:2])))
+        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns=semicolon.join(answer.unknowns[:2])))
     lines.append(t.gettext("来源：{source}", source=answer.source))
     return "\n".join(lines)
 
