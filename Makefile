@@ -49,3 +49,15 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Our engine against Rasa 3.6 DIET on the same held-out file (not part of `make test`; a few minutes).
+# Rasa needs Python 3.10 (pyenv) and lives in its own venv outside the project's.
+RASA_VENV := var/rasa-venv
+RASA_WORK := var/rasa-compare
+rasa-compare: install
+	@mkdir -p var/rasa-scratch/tmp
+	@test -x $(RASA_VENV)/bin/rasa || ( \
+	    PYENV_VERSION=3.10.13 python3.10 -m venv $(RASA_VENV) && \
+	    HOME=$(CURDIR)/var/rasa-scratch TMPDIR=$(CURDIR)/var/rasa-scratch/tmp \
+	    $(RASA_VENV)/bin/pip install --quiet "rasa==3.6.21" jieba )
+	RASA_TELEMETRY_ENABLED=false $(BIN)/python -m bench.rasa_compare --rasa-venv $(RASA_VENV) --work $(RASA_WORK)

@@ -1,0 +1,207 @@
+"""The embedded parser: features -> linear classifier -> out-of-scope gate -> crisis detector ->
+entities; and `load_parser`, which loads the cached model or trains it when the data changed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from core.settings import Settings
+from core.tokenizer import Tokenizer
+from nlu.crisis import CrisisDetector, CrisisMatch, load_crisis_dev
+from nlu.dataset import DATA_DIR, data_digest
+from nlu.extractor import EntityExtractor
+from nlu.featurizer import Featurizer, FloatArray, IntArray
+from nlu.model import Model, load_model
+from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
+from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
+
+# Bump when features, training or the model format change: the cache key includes it.
+CODE_VERSION = "2"
+# Below this calibrated confidence the dialogue engine should not act on the intent alone but offer
+# the closest topics and a person. On 5-fold cross-validation of the training data, answers at or
+# above 0.8 were right 95% of the time (each trained model also carries its own fitted value,
+# `EmbeddedParser.recommended_threshold`).
+RECOMMENDED_THRESHOLD = 0.8
+MAX_TEXT_CHARS = 200_000  # beyond this nothing is read at all (the crisis scan reads up to here)
+
+log = logging.getLogger(__name__)
+_CONTENT = re.compile(r"[\u3400-\u9fffa-z0-9]")
+
+
+class EmbeddedParser:
+    """Parses one message in about a millisecond; never raises on any text."""
+
+    def __init__(
+        self,
+        model: Model,
+        tokenizer: Tokenizer,
+        crisis: CrisisDetector | None = None,
+        extractor: EntityExtractor | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.featurizer = Featurizer(tokenizer)
+        self.space = LabelSpace.of(model.classifier.labels)
+        self.crisis = crisis or CrisisDetector(thresholds=model.crisis_thresholds)
+        self.extractor = extractor or EntityExtractor(tokenizer.lexicon)
+        neighbours = model.neighbours
+        starts = neighbours.indptr[:-1]
+        has_postings = neighbours.indptr[1:] > starts
+        flags = neighbours.in_domain[neighbours.rows].astype(np.int8)
+        domain = np.zeros(len(starts), dtype=bool)
+        if flags.size:
+            reduced = np.maximum.reduceat(flags, np.minimum(starts, flags.size - 1))
+            domain = (reduced > 0) & has_postings
+        self.domain_columns = domain
+
+    @property
+    def recommended_threshold(self) -> float:
+        return self.model.recommended_threshold
+
+    def vector(self, clean: str) -> tuple[list[str], IntArray, FloatArray]:
+        names = self.featurizer.features(clean)
+        columns, values = self.model.vocabulary.vectorize(names)
+        return names, columns, values
+
+    def coverage(self, names: list[str]) -> float:
+        words = [name for name in names if name.startswith(("w:", "e:"))]
+        if not words:
+            return 0.0
+        index = self.model.vocabulary.index
+        known = 0
+        for name in words:
+            column = index.get(name)
+            if column is not None and self.domain_columns[column]:
+                known += 1
+        return known / len(words)
+
+    def decision(self, clean: str, without_crisis: bool = False) -> Decision:
+        """The classifier side: flat label probabilities, the out-of-scope gate, intent and topic.
+        `without_crisis` removes the crisis labels (the crisis detector said no)."""
+        names, columns, values = self.vector(clean)
+        flat = self.model.classifier.probabilities(columns, values)
+        if without_crisis:
+            flat = self.space.suppress(flat, CRISIS)
+        nearest_in, nearest_out = self.model.neighbours.nearest(columns, values)
+        domain = domain_signals(names, clean, nearest_in, nearest_out, self.coverage(names))
+        signals = signals_for(self.space, flat, domain, DECISION)
+        p_out = 1.0 if columns.size == 0 else self.model.gate.probability(signals)
+        return decide(self.space, flat, p_out, DECISION)
+
+    def parse(self, text: str, today: date | None = None) -> Parse:
+        try:
+            return self._parse(text, today)
+        except Exception:  # a message must always get an answer; log and fall back
+            log.exception("parse failed; answering out_of_scope")
+            return self._fallback(text)
+
+    def _fallback(self, text: object) -> Parse:
+        safe = text if isinstance(text, str) else ""
+        crisis = False
+        try:
+            crisis = bool(self.crisis.match(self.tokenizer.normalize(safe[:MAX_TEXT_CHARS])).strong)
+        except Exception:
+            log.exception("crisis scan failed")
+        return Parse(safe, CRISIS if crisis else OUT_OF_SCOPE, None, 0.0, (), crisis)
+
+    def _parse(self, text: str, today: date | None) -> Parse:
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        raw = text[:MAX_TEXT_CHARS]
+        clean = self.featurizer.clean(raw)
+        found: CrisisMatch = self.crisis.match(
+            clean if len(raw) <= len(clean) else self.tokenizer.normalize(raw)
+        )
+        # "累死了": only harmless uses of alarming words, so the classifier may not say crisis either.
+        result = self.decision(clean, without_crisis=found.level == "masked")
+        intents = self.space.intents
+        p_crisis = float(result.intent_probs[intents.index(CRISIS)]) if CRISIS in intents else 0.0
+        decision = self.crisis.decide(found, p_crisis)
+        crisis = decision.crisis
+        if not crisis and result.intent == CRISIS:
+            result = self.decision(clean, without_crisis=True)  # the detector decides crisis, not argmax
+        ranking = sorted(
+            zip(intents, map(float, result.intent_probs), strict=True), key=lambda pair: -pair[1]
+        )
+        topic_ranking = sorted(
+            zip(self.space.topics, map(float, result.topic_probs), strict=True), key=lambda pair: -pair[1]
+        )
+        intent, topic = result.intent, result.topic
+        confidence = self.model.calibrator.apply(result.raw_confidence)
+        reasons = decision.reasons
+        if crisis and intent != CRISIS:
+            intent, topic = CRISIS, None
+            confidence = max(p_crisis, 0.9) if found.strong else p_crisis
+        if not _CONTENT.search(clean):  # empty, only emoji, punctuation or control characters
+            intent, topic, confidence = (CRISIS, None, confidence) if crisis else (OUT_OF_SCOPE, None, 0.05)
+        entities: tuple[Entity, ...] = self.extractor.extract(raw[:2000], today)
+        return Parse(
+            text=text,
+            intent=intent,
+            topic=topic,
+            confidence=float(confidence),
+            entities=entities,
+            crisis=crisis,
+            intent_ranking=tuple(ranking),
+            topic_ranking=tuple(topic_ranking),
+            crisis_reasons=reasons,
+        )
+
+
+def model_key(data_dir: Path = DATA_DIR) -> str:
+    """The cache key: the training data, the crisis patterns, the lexicon and the code version."""
+    from core.lexicon import LEXICON_FILE
+
+    extra = (data_dir / "crisis.yaml", data_dir / "crisis_dev.yaml", LEXICON_FILE)
+    digest = data_digest(data_dir, extra=extra)
+    return f"{CODE_VERSION}-{digest[:16]}"
+
+
+def model_dir(settings: Settings, data_dir: Path = DATA_DIR) -> Path:
+    return settings.data_dir / "nlu" / model_key(data_dir)
+
+
+def train_and_save(
+    settings: Settings, tokenizer: Tokenizer, data_dir: Path = DATA_DIR
+) -> tuple[Model, Path, float]:
+    """Train from the YAML (imports scikit-learn) and write the model; returns it, where, seconds."""
+    from nlu.dataset import load_training_data
+    from nlu.trainer import train
+
+    started = time.perf_counter()
+    data = load_training_data(data_dir)
+    dev = load_crisis_dev(data_dir / "crisis_dev.yaml")
+    model = train(data, tokenizer, digest=model_key(data_dir), code_version=CODE_VERSION, crisis_dev=dev)
+    target = model_dir(settings, data_dir)
+    model.save(target)
+    return model, target, time.perf_counter() - started
+
+
+def load_embedded(settings: Settings, tokenizer: Tokenizer, data_dir: Path = DATA_DIR) -> EmbeddedParser:
+    target = model_dir(settings, data_dir)
+    try:
+        model = load_model(target)
+    except (OSError, ValueError, KeyError):
+        log.info("no NLU model for this data at %s; training", target)
+        model, _, _ = train_and_save(settings, tokenizer, data_dir)
+    return EmbeddedParser(model, tokenizer)
+
+
+def load_parser(settings: Settings, tokenizer: Tokenizer, data_dir: Path = DATA_DIR) -> Parser:
+    """The parser the settings ask for. The embedded model is loaded (or trained once and cached
+    under TONGXING_DATA_DIR/nlu/<key>); TONGXING_NLU_BACKEND=rasa wraps a Rasa server, with crisis
+    detection and entities still ours."""
+    embedded = load_embedded(settings, tokenizer, data_dir)
+    if settings.nlu_backend == "rasa":
+        from nlu.rasa_backend import RasaParser
+
+        if not settings.rasa_url:
+            raise ValueError("TONGXING_NLU_BACKEND=rasa needs TONGXING_RASA_URL")
+        return RasaParser(settings.rasa_url, embedded)
+    return embedded
