@@ -3,13 +3,12 @@ alarms, parse latency in-process, model load time and training time."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.timing import latency, measure
+from bench.timing import latency, measure, write_result
 from core.lexicon import load_lexicon
 from core.settings import Settings
 from core.tokenizer import Tokenizer
@@ -93,8 +92,5 @@ def report(result: dict[str, Any], out: Path | None = None, show_misses: int = 1
         for item in wrong[:show_misses]:
             lines.append(f"  [{item['gold']} -> {item['predicted']}] {item['text'][:60]}")
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        payload = {key: value for key, value in result.items() if key != "latency"}
-        payload["latency_ms"] = {"p50": result["latency"].p50_ms, "p99": result["latency"].p99_ms}
-        out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_result(out, result)
     return "\n".join(lines)

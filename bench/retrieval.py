@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench.timing import latency, measure
+from bench.timing import latency, measure, write_result
 from knowledge.index import Index
 
 QUESTIONS = Path(__file__).resolve().parent / "data" / "retrieval_questions.yaml"
@@ -76,8 +75,5 @@ def report(result: dict[str, Any], out: Path | None = None, show_misses: int = 1
         for miss in result["misses"][:show_misses]:
             lines.append(f"  [{miss['label']}] -> {miss['got']}: {miss['text'][:60]}")
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        payload = {key: value for key, value in result.items() if key != "latency"}
-        payload["latency_ms"] = {"p50": result["latency"].p50_ms, "p99": result["latency"].p99_ms}
-        out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_result(out, result)
     return "\n".join(lines)

@@ -3,10 +3,13 @@ workload timed in the same run (so that two machines' figures can be compared)."
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -56,3 +59,11 @@ def measure(call: Callable[[], object], repeat: int = 1) -> list[float]:
 
 def latency(samples: list[float]) -> Latency:
     return Latency(percentile(samples, 0.5), percentile(samples, 0.99), reference_ms())
+
+
+def write_result(out: Path, result: dict[str, Any]) -> None:
+    """A benchmark's figures as JSON (the Latency object as plain milliseconds)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {key: value for key, value in result.items() if key != "latency"}
+    payload["latency_ms"] = {"p50": result["latency"].p50_ms, "p99": result["latency"].p99_ms}
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
