@@ -50,8 +50,15 @@ CANCEL = re.compile(r"^(取消|不办了|不弄了|算了|退出|结束|cancel|s
 CHANGE = re.compile(r"^(修改|改一下|改答案|我要改|改错了|填错了|change)", re.IGNORECASE)
 RESUME = re.compile(r"^(继续|接着|接着来|继续办|resume|continue)$", re.IGNORECASE)
 CHECKLIST = re.compile(r"(我的清单|看清单|清单在哪|my checklist)", re.IGNORECASE)
-SIDE_INTENTS = {"ask_entitlement", "vaccination_schedule", "privacy", "request_human", "change_language",
-                "set_reminder", "manage_reminders"}
+SIDE_INTENTS = {
+    "ask_entitlement",
+    "vaccination_schedule",
+    "privacy",
+    "request_human",
+    "change_language",
+    "set_reminder",
+    "manage_reminders",
+}
 LANGUAGES = (("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"), ("en", "English"))
 TOPIC_LABEL_FALLBACK = "相关服务"
 
@@ -196,9 +203,14 @@ class Engine:
         state.handoff_open = True
         state.handoff_opened_on = turn.today
         turn.effects.append(
-            OpenHandoff(reason="crisis", urgency="urgent", summary=text[:300],
-                        province=state.residence.province, city=state.residence.city,
-                        district=state.residence.district)
+            OpenHandoff(
+                reason="crisis",
+                urgency="urgent",
+                summary=text[:300],
+                province=state.residence.province,
+                city=state.residence.city,
+                district=state.residence.district,
+            )
         )
 
     def _bereavement(self, turn: _Turn) -> None:
@@ -212,8 +224,10 @@ class Engine:
         state.pending = None
         turn.say(t.gettext("听到这个消息，我真的很难过。请节哀，照顾好自己。"))
         turn.say(
-            t.gettext("为孩子安排的提醒和清单我已经全部停下，不会再给你发关于孩子的消息。"
-                      "如果想找人说说话，可以发 /human 找社工，或拨打 12355。"),
+            t.gettext(
+                "为孩子安排的提醒和清单我已经全部停下，不会再给你发关于孩子的消息。"
+                "如果想找人说说话，可以发 /human 找社工，或拨打 12355。"
+            ),
             (Button(t.gettext("找社工"), "human"),),
         )
 
@@ -242,8 +256,10 @@ class Engine:
             self._start_flow(turn, flow)
             return
         turn.say(
-            t.gettext("没有这个命令。可以用：/help 帮助，/checkup 看孩子能享受什么，/checklist 我的清单，"
-                      "/human 转人工，/mydata 我的信息，/forget 删除我的信息，/lang 换语言。")
+            t.gettext(
+                "没有这个命令。可以用：/help 帮助，/checkup 看孩子能享受什么，/checklist 我的清单，"
+                "/human 转人工，/mydata 我的信息，/forget 删除我的信息，/lang 换语言。"
+            )
         )
         self._reprompt(turn)
 
@@ -266,8 +282,12 @@ class Engine:
                 return
             self._accept(turn, flow, step, Reading(value))
         elif kind == "nav":
-            {"back": self._back, "cancel": self._cancel_flow, "resume": self._reprompt,
-             "change": self._ask_change}.get(rest, self._stale)(turn)
+            {
+                "back": self._back,
+                "cancel": self._cancel_flow,
+                "resume": self._reprompt,
+                "change": self._ask_change,
+            }.get(rest, self._stale)(turn)
         elif kind == "change":
             self._change(turn, rest)
         elif kind == "flow" and rest in self.flows.flows:
@@ -276,8 +296,11 @@ class Engine:
             self._answer_topic(turn, rest)
         elif kind == "how" and rest in self.kb.by_id:
             self._how(turn, rest)
-        elif kind in {"consent", "forget", "handoff", "language", "place"} and state.pending \
-                and state.pending.kind == kind:
+        elif (
+            kind in {"consent", "forget", "handoff", "language", "place"}
+            and state.pending
+            and state.pending.kind == kind
+        ):
             self._on_pending(turn, rest, None)
         elif kind == "cmd":
             self._command(turn, rest)
@@ -327,7 +350,9 @@ class Engine:
                 turn.say(t.gettext("谢谢。我们开始吧。"))
                 self._begin(turn, flow)
             else:
-                turn.say(t.gettext("好的，我不保存孩子的任何信息。你仍然可以直接问我问题，我会按一般规定回答。"))
+                turn.say(
+                    t.gettext("好的，我不保存孩子的任何信息。你仍然可以直接问我问题，我会按一般规定回答。")
+                )
                 if flow is not None:
                     self._answer_topic(turn, flow.topic)
             return True
@@ -368,8 +393,11 @@ class Engine:
                 self._remember_place(turn, places[0].kind, places[0].id, "residence")
                 self._answer_question(turn, question, None)
                 return True
-            if parse is not None and parse.intent not in {"deny", "out_of_scope"} \
-                    and parse.confidence >= self.threshold:
+            if (
+                parse is not None
+                and parse.intent not in {"deny", "out_of_scope"}
+                and parse.confidence >= self.threshold
+            ):
                 return False  # a new question instead of a place
             self._answer_question(turn, question, None, place_declined=True)
             return True
@@ -382,12 +410,16 @@ class Engine:
     def _pending_not_answered(self, turn: _Turn, parse: Parse | None) -> bool:
         """Not a yes or no: a new question is served (the consent is asked again when it is needed);
         only a short unclear reply gets the question again."""
-        if parse is not None and (len(parse.text.strip()) > 4 or
-                                  (parse.intent in SIDE_INTENTS and parse.confidence >= self.threshold)):
+        if parse is not None and (
+            len(parse.text.strip()) > 4
+            or (parse.intent in SIDE_INTENTS and parse.confidence >= self.threshold)
+        ):
             turn.state.pending = None
             return False
-        turn.say(turn.t.gettext("请回答“是”或“不是”，或者点下面的按钮。"),
-                 _yes_no_buttons(turn.t, turn.state.pending))
+        turn.say(
+            turn.t.gettext("请回答“是”或“不是”，或者点下面的按钮。"),
+            _yes_no_buttons(turn.t, turn.state.pending),
+        )
         return True
 
     # ------------------------------------------------------------------ intents
@@ -403,10 +435,14 @@ class Engine:
         elif intent == "vaccination_schedule":
             self._answer_question(turn, text, parse, topic="child_health_0_6")
         elif intent in {"set_reminder", "manage_reminders"}:
-            turn.say(t.gettext("提醒功能还在准备中，暂时不能设置。"
-                               "办完居住证、医保或上学的引导后，"
-                               "重要日期会写在你的清单里（发 /checklist 查看）。"),
-                     self._menu(t))
+            turn.say(
+                t.gettext(
+                    "提醒功能还在准备中，暂时不能设置。"
+                    "办完居住证、医保或上学的引导后，"
+                    "重要日期会写在你的清单里（发 /checklist 查看）。"
+                ),
+                self._menu(t),
+            )
         elif intent == "request_human":
             self._ask_handoff(turn)
         elif intent == "privacy":
@@ -432,8 +468,10 @@ class Engine:
 
     def _greet(self, turn: _Turn) -> None:
         t = turn.t
-        turn.say(t.gettext("你好，我是同行，陪你们一家在新城市办事。") + "\n" + texts.capabilities(t),
-                 self._menu(t))
+        turn.say(
+            t.gettext("你好，我是同行，陪你们一家在新城市办事。") + "\n" + texts.capabilities(t),
+            self._menu(t),
+        )
 
     def _menu(self, t: Translator) -> tuple[Button, ...]:
         buttons = [Button(t.gettext(flow.title), f"flow:{flow.id}") for flow in self.flows.flows.values()]
@@ -448,8 +486,11 @@ class Engine:
         for hit in self.index.search(text, province=residence.province, city=residence.city, limit=3):
             if hit.item.topic not in candidates:
                 candidates.append(hit.item.topic)
-        buttons = [Button(self._topic_label(topic, t), f"topic:{topic}")
-                   for topic in candidates[:3] if topic in self._topic_titles]
+        buttons = [
+            Button(self._topic_label(topic, t), f"topic:{topic}")
+            for topic in candidates[:3]
+            if topic in self._topic_titles
+        ]
         buttons.append(Button(t.gettext("找社工"), "human"))
         if len(buttons) > 1:
             turn.say(t.gettext("我不太确定你问的是哪一项。是下面这些吗？也可以找社工。"), tuple(buttons))
@@ -461,16 +502,20 @@ class Engine:
         place = self.lexicon.place_by_id.get((kind, place_id))
         if place is None:
             return
-        target = Place(province=place.province, city=place.city,
-                       district=place.id if place.kind == "district" else None)
+        target = Place(
+            province=place.province, city=place.city, district=place.id if place.kind == "district" else None
+        )
         if role == "hukou":
             turn.state.hukou = target
         else:
             turn.state.residence = target
 
     def _places_from(self, turn: _Turn, parse: Parse | None, text: str) -> None:
-        entities = [entity for entity in (parse.entities if parse else ()) if entity.name in
-                    {"province", "city", "district"}]
+        entities = [
+            entity
+            for entity in (parse.entities if parse else ())
+            if entity.name in {"province", "city", "district"}
+        ]
         if entities:
             order = {"district": 0, "city": 1, "province": 2}
             for role in ("residence", "hukou"):
@@ -495,8 +540,15 @@ class Engine:
         child = turn.state.active_child()
         return child.age_on(turn.today) if child else None
 
-    def _answer_question(self, turn: _Turn, text: str, parse: Parse | None, *, topic: str | None = None,
-                         place_declined: bool = False) -> None:
+    def _answer_question(
+        self,
+        turn: _Turn,
+        text: str,
+        parse: Parse | None,
+        *,
+        topic: str | None = None,
+        place_declined: bool = False,
+    ) -> None:
         t = turn.t
         state = turn.state
         self._places_from(turn, parse, text)
@@ -508,21 +560,28 @@ class Engine:
             state.pending = Pending(kind="place", data={"question": text[:500]})
             turn.say(
                 t.gettext("各地的规定不一样。你们现在住在哪个城市？（比如：厦门、福州、海口、三亚）"),
-                tuple(Button(t.content(name), f"place:{name}")
-                      for name in ("厦门", "福州", "泉州", "海口", "三亚")),
+                tuple(
+                    Button(t.content(name), f"place:{name}")
+                    for name in ("厦门", "福州", "泉州", "海口", "三亚")
+                ),
             )
             return
         age = self._age_for(turn, parse)
         confident_topic = parse.topic if parse and parse.confidence >= self.threshold else None
         wanted = topic or confident_topic
-        hits = self.index.search(text, province=state.residence.province, city=state.residence.city, age=age,
-                                 limit=3)
+        hits = self.index.search(
+            text, province=state.residence.province, city=state.residence.city, age=age, limit=3
+        )
         chosen = self._choose(hits, wanted, state, age)
         if chosen is None:
             turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
-            turn.say(t.gettext("这个问题我的资料里还没有答案，我不想乱说。"
-                               "可以请社工帮你问清楚，或拨打当地政务服务热线 12345。"),
-                     (Button(t.gettext("找社工"), "human"),))
+            turn.say(
+                t.gettext(
+                    "这个问题我的资料里还没有答案，我不想乱说。"
+                    "可以请社工帮你问清楚，或拨打当地政务服务热线 12345。"
+                ),
+                (Button(t.gettext("找社工"), "human"),),
+            )
             return
         related = [hit for hit in hits if hit.item.topic != chosen.item.topic][:2]
         self._say_answer(turn, chosen, related)
@@ -533,8 +592,11 @@ class Engine:
         for hit in hits:
             if hit.item.topic == topic:
                 return hit
-        candidates = [item for item in self.kb.for_place(state.residence.province, state.residence.city)
-                      if item.topic == topic]
+        candidates = [
+            item
+            for item in self.kb.for_place(state.residence.province, state.residence.city)
+            if item.topic == topic
+        ]
         if not candidates:
             return hits[0] if hits else None
         fitting = [item for item in candidates if age is None or item.service.audience.includes_age(age)]
@@ -561,12 +623,15 @@ class Engine:
         if not state.residence.known():
             text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
         buttons: list[Button] = []
-        flow = next((flow for flow in self.flows.flows.values()
-                     if flow.topic == hit.item.topic and flow.intent), None)
+        flow = next(
+            (flow for flow in self.flows.flows.values() if flow.topic == hit.item.topic and flow.intent), None
+        )
         if flow is not None:
             buttons.append(Button(t.gettext("一步步教我办"), f"flow:{flow.id}"))
-        buttons += [Button(service_texts(self.kb, other.item.id, t)[0], f"topic:{other.item.topic}")
-                    for other in related]
+        buttons += [
+            Button(service_texts(self.kb, other.item.id, t)[0], f"topic:{other.item.topic}")
+            for other in related
+        ]
         buttons.append(Button(t.gettext("找社工"), "human"))
         turn.say(text, tuple(buttons))
 
@@ -582,12 +647,19 @@ class Engine:
             current = self.flows.flows.get(state.flow.flow_id)
             state.flow = None
             if current is not None:
-                turn.say(t.gettext("先停下“{current}”，开始“{new}”。", current=t.gettext(current.title),
-                                   new=t.gettext(flow.title)))
+                turn.say(
+                    t.gettext(
+                        "先停下“{current}”，开始“{new}”。",
+                        current=t.gettext(current.title),
+                        new=t.gettext(flow.title),
+                    )
+                )
         if flow.consent and not state.consent.get(flow.consent):
             state.pending = Pending(kind="consent", data={"flow": flow.id})
-            turn.say(texts.consent_request(t, self.retention_days),
-                     (Button(t.gettext("同意"), "consent:yes"), Button(t.gettext("不同意"), "consent:no")))
+            turn.say(
+                texts.consent_request(t, self.retention_days),
+                (Button(t.gettext("同意"), "consent:yes"), Button(t.gettext("不同意"), "consent:no")),
+            )
             return
         self._begin(turn, flow)
 
@@ -624,11 +696,15 @@ class Engine:
             state.explained = [*state.explained, step.help]
         buttons: list[Button] = []
         if step.type == StepType.choice:
-            buttons += [Button(t.gettext(choice.label), f"answer:{flow.id}:{step.id}:{choice.value}")
-                        for choice in step.choices]
+            buttons += [
+                Button(t.gettext(choice.label), f"answer:{flow.id}:{step.id}:{choice.value}")
+                for choice in step.choices
+            ]
         elif step.type == StepType.yes_no:
-            buttons += [Button(t.gettext("是"), f"answer:{flow.id}:{step.id}:yes"),
-                        Button(t.gettext("否"), f"answer:{flow.id}:{step.id}:no")]
+            buttons += [
+                Button(t.gettext("是"), f"answer:{flow.id}:{step.id}:yes"),
+                Button(t.gettext("否"), f"answer:{flow.id}:{step.id}:no"),
+            ]
         if state.flow.history:
             buttons.append(Button(t.gettext("上一步"), "nav:back"))
             buttons.append(Button(t.gettext("修改答案"), "nav:change"))
@@ -667,15 +743,24 @@ class Engine:
                 turn.say(turn.t.gettext("我们接着刚才的步骤。"))
                 self._ask_step(turn, flow, step)
             return
-        if parse.intent in {"start_residence_permit", "start_medical_insurance", "start_school_admission"} \
-                and parse.confidence >= self.threshold:
+        if (
+            parse.intent in {"start_residence_permit", "start_medical_insurance", "start_school_admission"}
+            and parse.confidence >= self.threshold
+        ):
             other = self.flows.for_intent(parse.intent)
             if other is not None and other.id != flow.id:
                 t = turn.t
-                turn.say(t.gettext("你正在办“{current}”。要改成“{new}”吗？", current=t.gettext(flow.title),
-                                   new=t.gettext(other.title)),
-                         (Button(t.gettext("改办这个"), f"flow:{other.id}"),
-                          Button(t.gettext("继续当前"), "nav:resume")))
+                turn.say(
+                    t.gettext(
+                        "你正在办“{current}”。要改成“{new}”吗？",
+                        current=t.gettext(flow.title),
+                        new=t.gettext(other.title),
+                    ),
+                    (
+                        Button(t.gettext("改办这个"), f"flow:{other.id}"),
+                        Button(t.gettext("继续当前"), "nav:resume"),
+                    ),
+                )
                 return
         self._invalid(turn, flow, step, reading)
 
@@ -778,8 +863,11 @@ class Engine:
             return
         flow = self.flows.flows[state.flow.flow_id]
         steps = {step.id: step for step in flow.steps}
-        buttons = tuple(Button(_short(t.gettext(steps[step_id].ask)), f"change:{step_id}")
-                        for step_id in state.flow.history if step_id in steps)
+        buttons = tuple(
+            Button(_short(t.gettext(steps[step_id].ask)), f"change:{step_id}")
+            for step_id in state.flow.history
+            if step_id in steps
+        )
         turn.say(t.gettext("想改哪一个回答？"), (*buttons, Button(t.gettext("继续当前"), "nav:resume")))
 
     def _change(self, turn: _Turn, step_id: str) -> None:
@@ -821,16 +909,25 @@ class Engine:
             state.checklists[flow.id] = checklist
             turn.effects.append(
                 StoreChecklist(
-                    flow_id=flow.id, title=checklist.title,
+                    flow_id=flow.id,
+                    title=checklist.title,
                     lines=tuple(line.model_dump() for line in checklist.lines),
-                    dates=tuple({"id": d.id, "label": d.label, "start": d.start.isoformat(),
-                                 "end": d.end.isoformat() if d.end else None} for d in checklist.dates),
+                    dates=tuple(
+                        {
+                            "id": d.id,
+                            "label": d.label,
+                            "start": d.start.isoformat(),
+                            "end": d.end.isoformat() if d.end else None,
+                        }
+                        for d in checklist.dates
+                    ),
                     child_id=checklist.child_id,
                 )
             )
         document = render_checklist(checklist, t)
-        summary = t.gettext("你的清单做好了：“{title}”，共{count}条。", title=checklist.title,
-                            count=len(checklist.lines))
+        summary = t.gettext(
+            "你的清单做好了：“{title}”，共{count}条。", title=checklist.title, count=len(checklist.lines)
+        )
         if state.consent.get("child_profile"):
             summary += t.gettext("随时发“我的清单”再看。")
         turn.say(summary + "\n\n" + document, (Button(t.gettext("找社工"), "human"),), document=document)
@@ -839,8 +936,10 @@ class Engine:
         t = turn.t
         checklists = list(turn.state.checklists.values())
         if not checklists:
-            turn.say(t.gettext("你还没有清单。办居住证、孩子医保或上学报名的引导走完后，会给你一份清单。"),
-                     self._menu(t))
+            turn.say(
+                t.gettext("你还没有清单。办居住证、孩子医保或上学报名的引导走完后，会给你一份清单。"),
+                self._menu(t),
+            )
             return
         for checklist in checklists:
             document = render_checklist(checklist, t)
@@ -851,31 +950,46 @@ class Engine:
         state = turn.state
         opened = state.handoff_opened_on
         if state.handoff_open and opened is not None and (turn.today - opened).days < HANDOFF_REPEAT_DAYS:
-            turn.say(turn.t.gettext("你的请求已经转给社工了，他们会在这里回复你，不用再发。"
-                                    "如果情况紧急，请直接打 110 或 120。"))
+            turn.say(
+                turn.t.gettext(
+                    "你的请求已经转给社工了，他们会在这里回复你，不用再发。"
+                    "如果情况紧急，请直接打 110 或 120。"
+                )
+            )
             return
         if state.consent.get("handoff"):
             self._open_handoff(turn, "requested")
             return
         state.pending = Pending(kind="handoff", data={"reason": "requested"})
         t = turn.t
-        turn.say(texts.handoff_request(t), (Button(t.gettext("可以"), "handoff:yes"),
-                                            Button(t.gettext("不用了"), "handoff:no")))
+        turn.say(
+            texts.handoff_request(t),
+            (Button(t.gettext("可以"), "handoff:yes"), Button(t.gettext("不用了"), "handoff:no")),
+        )
 
     def _open_handoff(self, turn: _Turn, reason: str) -> None:
         state = turn.state
         state.handoff_open = True
         state.handoff_opened_on = turn.today
-        turn.effects.append(OpenHandoff(reason=reason, urgency="normal", summary=reason,
-                                        province=state.residence.province, city=state.residence.city,
-                                        district=state.residence.district))
+        turn.effects.append(
+            OpenHandoff(
+                reason=reason,
+                urgency="normal",
+                summary=reason,
+                province=state.residence.province,
+                city=state.residence.city,
+                district=state.residence.district,
+            )
+        )
         turn.say(texts.handoff_opened(turn.t))
 
     def _privacy(self, turn: _Turn) -> None:
         t = turn.t
         turn.say(
-            t.gettext("你的信息只用来回答你。孩子的信息要先经过你同意才保存，而且加密保存。"
-                      "发 /mydata 看我存了什么，发 /forget 全部删除。"),
+            t.gettext(
+                "你的信息只用来回答你。孩子的信息要先经过你同意才保存，而且加密保存。"
+                "发 /mydata 看我存了什么，发 /forget 全部删除。"
+            ),
             (Button(t.gettext("我的信息"), "cmd:mydata"), Button(t.gettext("删除我的信息"), "cmd:forget")),
         )
 
@@ -898,13 +1012,26 @@ class Engine:
             lines.append(t.gettext("• 孩子：{described}", described=described))
         for purpose, granted in sorted(state.consent.items()):
             if purpose in {"child_profile", "reminders", "handoff"}:
-                label = {"child_profile": t.gettext("保存孩子信息"), "reminders": t.gettext("提醒"),
-                         "handoff": t.gettext("转给社工")}[purpose]
-                lines.append(t.gettext("• 同意{label}：{answer}", label=label,
-                                       answer=t.gettext("是") if granted else t.gettext("否")))
+                label = {
+                    "child_profile": t.gettext("保存孩子信息"),
+                    "reminders": t.gettext("提醒"),
+                    "handoff": t.gettext("转给社工"),
+                }[purpose]
+                lines.append(
+                    t.gettext(
+                        "• 同意{label}：{answer}",
+                        label=label,
+                        answer=t.gettext("是") if granted else t.gettext("否"),
+                    )
+                )
         for checklist in state.checklists.values():
-            lines.append(t.gettext("• 清单：{title}（{date}）", title=checklist.title,
-                                   date=t.format_date(checklist.created_at.date())))
+            lines.append(
+                t.gettext(
+                    "• 清单：{title}（{date}）",
+                    title=checklist.title,
+                    date=t.format_date(checklist.created_at.date()),
+                )
+            )
         if state.handoff_open:
             lines.append(t.gettext("• 有一个转给社工的请求"))
         lines.append(t.gettext("• 聊天记录：保存{days}天后自动删除", days=self.retention_days))
@@ -923,13 +1050,17 @@ class Engine:
     def _ask_forget(self, turn: _Turn) -> None:
         t = turn.t
         turn.state.pending = Pending(kind="forget")
-        turn.say(t.gettext("要删除你在这里的全部信息吗？包括聊天记录、孩子的信息、清单和提醒。删除后不能恢复。"),
-                 (Button(t.gettext("确认删除"), "forget:yes"), Button(t.gettext("不删了"), "forget:no")))
+        turn.say(
+            t.gettext("要删除你在这里的全部信息吗？包括聊天记录、孩子的信息、清单和提醒。删除后不能恢复。"),
+            (Button(t.gettext("确认删除"), "forget:yes"), Button(t.gettext("不删了"), "forget:no")),
+        )
 
     def _ask_language(self, turn: _Turn) -> None:
         turn.state.pending = Pending(kind="language")
-        turn.say(turn.t.gettext("请选择语言："),
-                 tuple(Button(label, f"language:{locale}") for locale, label in LANGUAGES))
+        turn.say(
+            turn.t.gettext("请选择语言："),
+            tuple(Button(label, f"language:{locale}") for locale, label in LANGUAGES),
+        )
 
     def _set_language(self, turn: _Turn, locale: str) -> None:
         turn.state.locale = locale
@@ -965,8 +1096,12 @@ def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-SECTION_TITLES = {"applies": N_("适合你们的："), "bring": N_("要带的材料："), "where": N_("去哪里办："),
-                  "watch": N_("要注意的：")}
+SECTION_TITLES = {
+    "applies": N_("适合你们的："),
+    "bring": N_("要带的材料："),
+    "where": N_("去哪里办："),
+    "watch": N_("要注意的："),
+}
 
 
 def render_checklist(checklist: Checklist, t: Translator) -> str:

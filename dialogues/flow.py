@@ -175,8 +175,9 @@ class FlowError(Exception):
         self.problems = problems
 
 
-def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: set[str],
-                       documents: set[str]) -> list[Problem]:
+def _semantic_problems(
+    source: YamlFile, flow: Flow, intents: set[str], topics: set[str], documents: set[str]
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(location: tuple[str | int, ...], message: str) -> None:
@@ -192,30 +193,42 @@ def _semantic_problems(source: YamlFile, flow: Flow, intents: set[str], topics: 
             add(("steps", position, "id"), f"duplicate step id '{step.id}'")
         for index, condition in enumerate(_conditions(step.when, step.when_number)):
             if condition.step not in seen:
-                add(("steps", position, "when", index), f"step '{step.id}' depends on '{condition.step}', "
-                    "which is not an earlier step")
+                add(
+                    ("steps", position, "when", index),
+                    f"step '{step.id}' depends on '{condition.step}', which is not an earlier step",
+                )
             elif isinstance(condition, Condition):
-                problems += _value_problems(source, ("steps", position, "when", index), seen[condition.step],
-                                            condition)
+                problems += _value_problems(
+                    source, ("steps", position, "when", index), seen[condition.step], condition
+                )
         seen[step.id] = step
     for position, entry in enumerate(flow.checklist):
         for index, condition in enumerate(_conditions(entry.when, entry.when_number)):
             if condition.step not in seen:
-                add(("checklist", position, "when", index), f"checklist entry depends on unknown step "
-                    f"'{condition.step}'")
+                add(
+                    ("checklist", position, "when", index),
+                    f"checklist entry depends on unknown step '{condition.step}'",
+                )
             elif isinstance(condition, Condition):
-                problems += _value_problems(source, ("checklist", position, "when", index),
-                                            seen[condition.step], condition)
+                problems += _value_problems(
+                    source, ("checklist", position, "when", index), seen[condition.step], condition
+                )
         if entry.source and entry.source.document not in documents:
-            add(("checklist", position, "source", "document"),
-                f"source document '{entry.source.document}' is not in knowledge/data/documents.yaml")
+            add(
+                ("checklist", position, "source", "document"),
+                f"source document '{entry.source.document}' is not in knowledge/data/documents.yaml",
+            )
     for position, rule in enumerate(flow.dates):
         if rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
-            add(("dates", position, "step"),
-                f"date '{rule.id}' follows '{rule.step}', which is not a date step")
+            add(
+                ("dates", position, "step"),
+                f"date '{rule.id}' follows '{rule.step}', which is not a date step",
+            )
         if rule.source and rule.source.document not in documents:
-            add(("dates", position, "source", "document"),
-                f"source document '{rule.source.document}' is not in knowledge/data/documents.yaml")
+            add(
+                ("dates", position, "source", "document"),
+                f"source document '{rule.source.document}' is not in knowledge/data/documents.yaml",
+            )
     if not any(entry.source for entry in flow.checklist):
         add(("checklist",), "the checklist names no source")
     return problems
@@ -227,8 +240,9 @@ def _conditions(
     return (*when, *numbers)
 
 
-def _value_problems(source: YamlFile, location: tuple[str | int, ...], step: Step, condition: Condition
-                    ) -> list[Problem]:
+def _value_problems(
+    source: YamlFile, location: tuple[str | int, ...], step: Step, condition: Condition
+) -> list[Problem]:
     if step.type == StepType.yes_no:
         allowed = {"yes", "no"}
     elif step.type == StepType.choice:
@@ -237,13 +251,19 @@ def _value_problems(source: YamlFile, location: tuple[str | int, ...], step: Ste
         return []
     wrong = [value for value in condition.values if value not in allowed]
     if wrong:
-        return [Problem(source.display, source.line_of(location),
-                        f"'{step.id}' has no answer {wrong}; answers are {sorted(allowed)}")]
+        return [
+            Problem(
+                source.display,
+                source.line_of(location),
+                f"'{step.id}' has no answer {wrong}; answers are {sorted(allowed)}",
+            )
+        ]
     return []
 
 
-def check_flows(directory: Path, intents: set[str], topics: set[str], documents: set[str]
-                ) -> tuple[FlowSet, list[Problem]]:
+def check_flows(
+    directory: Path, intents: set[str], topics: set[str], documents: set[str]
+) -> tuple[FlowSet, list[Problem]]:
     flows: dict[str, Flow] = {}
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.yaml")):
@@ -260,12 +280,14 @@ def check_flows(directory: Path, intents: set[str], topics: set[str], documents:
                 location = tuple(entry["loc"])
                 label = ".".join(str(part) for part in location)
                 message = str(entry["msg"]).removeprefix("Value error, ")
-                problems.append(Problem(display, source.line_of(location),
-                                        f"'{label}': {message}" if label else message))
+                problems.append(
+                    Problem(display, source.line_of(location), f"'{label}': {message}" if label else message)
+                )
             continue
         if flow.id != path.stem:
-            problems.append(Problem(display, source.line_of(("id",)),
-                                    f"flow id '{flow.id}' differs from its file name"))
+            problems.append(
+                Problem(display, source.line_of(("id",)), f"flow id '{flow.id}' differs from its file name")
+            )
         if flow.id in flows:
             problems.append(Problem(display, source.line_of(("id",)), f"duplicate flow id '{flow.id}'"))
         problems += _semantic_problems(source, flow, intents, topics, documents)

@@ -22,8 +22,9 @@ def _walk(node: yaml.Node) -> Iterator[tuple[int, str]]:
             yield from _walk(child)
 
 
-def extract_flow(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
-                 ) -> Iterator[tuple[int, str, str, list[str]]]:
+def extract_flow(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str, str, list[str]]]:
     node = yaml.compose(fileobj.read().decode("utf-8"), Loader=yaml.SafeLoader)
     if node is None:
         return

@@ -15,8 +15,9 @@ from knowledge.schema import Condition as Need
 from knowledge.schema import HandledAt
 
 
-def _holds(conditions: tuple[Condition, ...], numbers: tuple[NumberCondition, ...], answers: dict[str, Any]
-           ) -> bool | None:
+def _holds(
+    conditions: tuple[Condition, ...], numbers: tuple[NumberCondition, ...], answers: dict[str, Any]
+) -> bool | None:
     """True/False once the steps it depends on are answered; None while one is still open."""
     for condition in conditions:
         if condition.step not in answers:
@@ -83,8 +84,9 @@ def progress(flow: Flow, active: ActiveFlow, current: Step) -> tuple[int, int]:
     return len(asked) + 1, len(asked) + remaining
 
 
-def source_parts(kb: KnowledgeBase, document_id: str | None, item: str | None, t: Translator
-                 ) -> tuple[str | None, str | None]:
+def source_parts(
+    kb: KnowledgeBase, document_id: str | None, item: str | None, t: Translator
+) -> tuple[str | None, str | None]:
     """(document title, item) in the reader's script."""
     if document_id is None:
         return None, None
@@ -93,8 +95,14 @@ def source_parts(kb: KnowledgeBase, document_id: str | None, item: str | None, t
     return t.content(title), t.content(item) if item else None
 
 
-STAGE_AGES = {"infant": (0, 3), "preschool": (3, 6), "primary": (6, 12), "junior_middle": (12, 15),
-              "senior_high": (15, 18), "vocational": (15, 18)}
+STAGE_AGES = {
+    "infant": (0, 3),
+    "preschool": (3, 6),
+    "primary": (6, 12),
+    "junior_middle": (12, 15),
+    "senior_high": (15, 18),
+    "vocational": (15, 18),
+}
 
 
 def fits_stage(stages: tuple[str, ...], age: float) -> bool:
@@ -102,16 +110,23 @@ def fits_stage(stages: tuple[str, ...], age: float) -> bool:
     return not stages or any(STAGE_AGES[stage][0] - 1 <= age < STAGE_AGES[stage][1] + 1 for stage in stages)
 
 
-def _dates(flow: Flow, answers: dict[str, Any], today: date, t: Translator, child_id: str | None,
-           province: str | None = None) -> list[KeyDate]:
+def _dates(
+    flow: Flow,
+    answers: dict[str, Any],
+    today: date,
+    t: Translator,
+    child_id: str | None,
+    province: str | None = None,
+) -> list[KeyDate]:
     found: list[KeyDate] = []
     for rule in flow.dates:
         if _holds(rule.when, (), answers) is False or not _in_provinces(rule.provinces, province):
             continue
         start, end = _date_window(rule, answers, today)
         if start is not None:
-            found.append(KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end,
-                                 child_id=child_id))
+            found.append(
+                KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end, child_id=child_id)
+            )
     return found
 
 
@@ -145,8 +160,16 @@ def _date_window(rule: DateRule, answers: dict[str, Any], today: date) -> tuple[
     return start, start + window
 
 
-def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Translator, today: date,
-                    province: str | None, city: str | None, age: float | None) -> Checklist:
+def build_checklist(
+    flow: Flow,
+    active: ActiveFlow,
+    kb: KnowledgeBase,
+    t: Translator,
+    today: date,
+    province: str | None,
+    city: str | None,
+    age: float | None,
+) -> Checklist:
     lines: list[ChecklistLine] = []
     if flow.kind == "entitlement_checkup":
         lines += checkup_lines(active.answers, kb, t, province, city, age)
@@ -155,8 +178,12 @@ def build_checklist(flow: Flow, active: ActiveFlow, kb: KnowledgeBase, t: Transl
             continue
         if not _in_provinces(entry.provinces, province):
             continue
-        title, item = source_parts(kb, entry.source.document if entry.source else None,
-                                   entry.source.item if entry.source else None, t)
+        title, item = source_parts(
+            kb,
+            entry.source.document if entry.source else None,
+            entry.source.item if entry.source else None,
+            t,
+        )
         lines.append(
             ChecklistLine(
                 section=str(entry.section),
@@ -184,8 +211,14 @@ CONDITIONS_BY_ANSWER = {
 }
 
 
-def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, province: str | None,
-                  city: str | None, age: float | None) -> list[ChecklistLine]:
+def checkup_lines(
+    answers: dict[str, Any],
+    kb: KnowledgeBase,
+    t: Translator,
+    province: str | None,
+    city: str | None,
+    age: float | None,
+) -> list[ChecklistLine]:
     """Every service of the family's list that likely applies, and what to check for the others."""
     has: set[Need] = set()
     for step_id, needs in CONDITIONS_BY_ANSWER.items():
@@ -206,12 +239,23 @@ def checkup_lines(answers: dict[str, Any], kb: KnowledgeBase, t: Translator, pro
         }[service.handled_at]
         title, summary, who = service_texts(kb, service.id, t)
         if not required or required & has:  # an item's conditions are alternatives (any of them)
-            lines.append(ChecklistLine(section="applies", text=f"{title}（{where}）",
-                                       why=summary, source=source,
-                                       source_item=source_item))
+            lines.append(
+                ChecklistLine(
+                    section="applies",
+                    text=f"{title}（{where}）",
+                    why=summary,
+                    source=source,
+                    source_item=source_item,
+                )
+            )
         elif required & {Need.emergency, Need.severe_mental_disorder, Need.key_child, Need.extreme_poverty}:
-            lines.append(ChecklistLine(section="watch", text=t.gettext("如果遇到这种情况：{title}（{where}）",
-                                                                        title=title, where=where),
-                                       why=who, source=source,
-                                       source_item=source_item))
+            lines.append(
+                ChecklistLine(
+                    section="watch",
+                    text=t.gettext("如果遇到这种情况：{title}（{where}）", title=title, where=where),
+                    why=who,
+                    source=source,
+                    source_item=source_item,
+                )
+            )
     return lines

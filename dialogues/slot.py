@@ -15,8 +15,10 @@ from core.tokenizer import Tokenizer
 from dialogues.flow import Step, StepType
 from nlu.result import Parse
 
-YES = re.compile(r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交"
-                 r"|yes|y|yeah|yep|ok|okay|sure)")
+YES = re.compile(
+    r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交"
+    r"|yes|y|yeah|yep|ok|okay|sure)"
+)
 NO = re.compile(r"(^(否|no|n|nope|没|无)$)|不是|没有|没满|不满|没办|没交|不可以|不行|不用|^不|^没|not yet")
 # "I don't know" is not a "no" (不知道 starts with 不): it gets the question again, with its help.
 UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|说不准|不好说|搞不清|not sure|don'?t know|no idea")
@@ -164,8 +166,9 @@ def read_place(lexicon: Lexicon, text: str) -> Reading:
     return Reading(value)
 
 
-def read_answer(step: Step, text: str, parse: Parse | None, lexicon: Lexicon, tokenizer: Tokenizer,
-                today: date) -> Reading:
+def read_answer(
+    step: Step, text: str, parse: Parse | None, lexicon: Lexicon, tokenizer: Tokenizer, today: date
+) -> Reading:
     clean = tokenizer.normalize(text)[:MAX_TEXT]
     if not clean:
         return Reading(problem="not_understood")

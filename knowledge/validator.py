@@ -223,8 +223,8 @@ class _Checker:
                             Problem(
                                 source.display,
                                 source.line_of(("services", service_id, name)),
-                                f"'{service_id}.{name}' has {len(mine)} entries but the source has {len(theirs)} "
-                                "(the translation is out of date)",
+                                f"'{service_id}.{name}' has {len(mine)} entries, the source "
+                                f"{len(theirs)} (the translation is out of date)",
                             )
                         )
             self.translations[translation.locale] = translation

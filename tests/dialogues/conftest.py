@@ -35,8 +35,10 @@ def make_context(base_context: AppContext, tmp_path: Path) -> Iterator[Callable[
     created: list[AppContext] = []
 
     def build(database_url: str | None = None, clock: FixedClock | None = None) -> AppContext:
-        settings = Settings(data_dir=base_context.settings.data_dir,
-                            database_url=database_url or f"sqlite:///{tmp_path / 'tongxing.db'}")
+        settings = Settings(
+            data_dir=base_context.settings.data_dir,
+            database_url=database_url or f"sqlite:///{tmp_path / 'tongxing.db'}",
+        )
         context = AppContext(settings=settings, clock=clock or FixedClock(TODAY))
         for name in ("taxonomy", "lexicon", "tokenizer", "knowledge", "index", "parser", "flows", "cipher"):
             context.__dict__[name] = getattr(base_context, name)

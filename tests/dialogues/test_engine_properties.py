@@ -18,19 +18,38 @@ TEXTS = st.one_of(
 )
 PAYLOADS = st.one_of(
     st.none(),
-    st.sampled_from(["nav:back", "nav:cancel", "nav:change", "nav:resume", "answer:x:y:z", "topic:nope",
-                     "flow:residence_permit", "flow:entitlement_checkup", "change:who", "consent:yes",
-                     "forget:no", "garbage", ":", "how:nothing"]),
+    st.sampled_from(
+        [
+            "nav:back",
+            "nav:cancel",
+            "nav:change",
+            "nav:resume",
+            "answer:x:y:z",
+            "topic:nope",
+            "flow:residence_permit",
+            "flow:entitlement_checkup",
+            "change:who",
+            "consent:yes",
+            "forget:no",
+            "garbage",
+            ":",
+            "how:nothing",
+        ]
+    ),
 )
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(TEXTS, PAYLOADS), min_size=1, max_size=6))
-def test_any_sequence_of_inputs_gets_replies_and_keeps_stored_data(base_context: AppContext,
-                                                                  steps: list[tuple[str, str | None]]) -> None:
+def test_any_sequence_of_inputs_gets_replies_and_keeps_stored_data(
+    base_context: AppContext, steps: list[tuple[str, str | None]]
+) -> None:
     engine = base_context.engine_for_dialogue
-    state = State(residence=Place(province="fujian", city="xiamen"), consent={"child_profile": True},
-                  children=[Child(id="c1", age=5.0)])
+    state = State(
+        residence=Place(province="fujian", city="xiamen"),
+        consent={"child_profile": True},
+        children=[Child(id="c1", age=5.0)],
+    )
     for text, payload in steps:
         outcome = engine.handle(state, Inbound(user_id="p", channel="test", text=text, payload=payload))
         assert outcome.replies, (text, payload)

@@ -29,7 +29,9 @@ def test_shipped_flows_are_valid_and_cover_the_three_applications_and_the_checku
 ) -> None:
     flows, problems = check_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), set(kb.documents))
     assert [str(problem) for problem in problems] == []
-    assert {"residence_permit", "medical_insurance", "school_admission", "entitlement_checkup"} <= set(flows.flows)
+    assert {"residence_permit", "medical_insurance", "school_admission", "entitlement_checkup"} <= set(
+        flows.flows
+    )
     assert flows.for_intent("start_residence_permit") is not None
     for flow in flows.flows.values():
         assert any(entry.source for entry in flow.checklist), flow.id
@@ -43,10 +45,14 @@ def _edit(path: Path, old: str, new: str) -> int:
     return line
 
 
-def test_unknown_intent_is_reported_at_its_line(flows_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase) -> None:
+def test_unknown_intent_is_reported_at_its_line(
+    flows_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase
+) -> None:
     line = _edit(flows_copy / "residence_permit.yaml", "intent: start_residence_permit", "intent: start_visa")
-    assert any(f"residence_permit.yaml:{line}:" in p and "unknown intent 'start_visa'" in p
-               for p in _check(flows_copy, taxonomy, kb))
+    assert any(
+        f"residence_permit.yaml:{line}:" in p and "unknown intent 'start_visa'" in p
+        for p in _check(flows_copy, taxonomy, kb)
+    )
 
 
 def test_condition_on_a_later_or_unknown_step_is_reported(
@@ -59,7 +65,9 @@ def test_condition_on_a_later_or_unknown_step_is_reported(
     assert any("no_such_step" in p for p in _check(flows_copy, taxonomy, kb))
 
 
-def test_broken_yaml_and_bad_step_type_are_reported(flows_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase) -> None:
+def test_broken_yaml_and_bad_step_type_are_reported(
+    flows_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase
+) -> None:
     _edit(flows_copy / "medical_insurance.yaml", "type: yes_no", "type: maybe")
     (flows_copy / "broken.yaml").write_text("id: broken\nsteps: [\n", encoding="utf-8")
     problems = _check(flows_copy, taxonomy, kb)

@@ -72,7 +72,9 @@ def _check(step: dict[str, Any], outcome: Outcome | None, context: AppContext, w
         assert outcome is not None
         state = outcome.state.model_dump(mode="json")
         for dotted, value in expect["state"].items():
-            assert _get(state, dotted) == value, f"{where}: state {dotted} = {_get(state, dotted)!r}, not {value!r}"
+            assert _get(state, dotted) == value, (
+                f"{where}: state {dotted} = {_get(state, dotted)!r}, not {value!r}"
+            )
     for table, wanted in (expect.get("stored") or {}).items():
         count = _count(context, table)
         if isinstance(wanted, str) and wanted.startswith(">"):
