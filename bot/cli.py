@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,12 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cipher import CipherError
 from bot.context import AppContext
 from bot.conversation import purge_messages
-from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion
+from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
 from core.database import transaction
 from core.i18n import Translator
 from core.lexicon import Lexicon
 from core.message import Button, Inbound, Reply
+from core.settings import Settings
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
 from knowledge.answer import make_answer, render_answer
 from knowledge.city_import import import_city_sheet
@@ -29,8 +31,13 @@ from knowledge.sheet import template_for_city, write_sheet
 from knowledge.validator import KnowledgeError, check_knowledge
 from reminders.jobs import DailyJobs
 
+LOG = logging.getLogger("tongxing")
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="同行 Tongxing: the assistant for migrant families."
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    help="同行 Tongxing: the assistant for migrant families.",
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: check, import and export service lists.")
@@ -282,7 +289,16 @@ def chat(
         inbound = Inbound(
             user_id=user, channel="cli", text="" if payload else line, payload=payload, locale=locale
         )
-        replies = service.handle(inbound)
+        try:
+            replies = service.handle(inbound)
+        except Exception:  # one bad turn must not end the conversation; the turn was rolled back
+            LOG.exception("turn failed for %s", inbound.user_id)
+            typer.echo(
+                context.translator(locale).gettext(
+                    "出了点问题，这条消息没有处理成功，之前保存的内容都还在。请再发一次，或发 /human 找社工。"
+                )
+            )
+            continue
         buttons = ()
         for reply in replies:
             typer.echo(render_reply(reply))
@@ -313,16 +329,29 @@ def render_reply(reply: Reply) -> str:
 
 
 @handoff_app.command("list")
-def handoff_list(status: Annotated[str, typer.Option(help="open, assigned, closed or all")] = "open") -> None:
-    """The handed-off conversations waiting for a person, urgent first."""
+def handoff_list(
+    status: Annotated[str, typer.Option(help="open, assigned, closed or all")] = "open",
+    worker: Annotated[str, typer.Option(envvar="USER", help="who is looking (recorded)")] = "unknown",
+) -> None:
+    """The handed-off conversations waiting for a person, urgent first. Every look is recorded."""
     context = _context()
     context.upgrade_database()
-    with context.sessions() as session:
+    now = context.clock.now()
+    with transaction(context.sessions) as session:
         query = select(HandoffTicket)
         if status != "all":
             query = query.where(HandoffTicket.status == status)
         tickets = session.scalars(query.order_by(HandoffTicket.urgency.desc(), HandoffTicket.id)).all()
         for ticket in tickets:
+            session.add(
+                WorkerAccess(
+                    worker=worker[:64],
+                    action="list_tickets",
+                    user_key=ticket.user_key,
+                    ticket_id=ticket.id,
+                    created_at=now,
+                )
+            )
             place = "/".join(part for part in (ticket.province, ticket.city, ticket.district) if part) or "-"
             try:
                 summary = context.cipher.decrypt(ticket.summary)[:80]
@@ -362,8 +391,20 @@ def flows_check() -> None:
     typer.echo("ok: every flow is valid")
 
 
+def _configure_logging() -> None:
+    """Warnings and errors (with their tracebacks) go to <data dir>/tongxing.log, not to the screen."""
+    try:
+        path = Settings().ensure_data_dir() / "tongxing.log"
+        logging.basicConfig(
+            filename=path, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    except Exception:
+        logging.basicConfig(level=logging.CRITICAL)
+
+
 def main() -> None:
     """Entry point: no stack traces for the people using it."""
+    _configure_logging()
     try:
         app()
     except (KnowledgeError, FlowError) as error:
@@ -376,3 +417,7 @@ def main() -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:  # never a stack trace for the people using it; the details go to the log
+        LOG.exception("tongxing failed")
+        print(f"tongxing: internal error ({error.__class__.__name__}); details in the log", file=sys.stderr)
+        sys.exit(3)

@@ -104,3 +104,16 @@ class StoredChecklist(Base):
     dates: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkerAccess(Base):
+    """Every time a worker sees a family's conversation or ticket: who, what, when (an audit trail)."""
+
+    __tablename__ = "worker_access"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    worker: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # e.g. list_tickets, read_transcript
+    user_key: Mapped[str] = mapped_column(String(128), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

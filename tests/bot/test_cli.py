@@ -114,3 +114,17 @@ def test_chat_reads_one_message_per_line_without_crashing(tmp_path: Path, lines:
     result = run("chat", data_dir=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and result.stdout.strip()
+
+
+def test_handoff_list_shows_tickets_urgent_first_and_records_who_looked(tmp_path: Path) -> None:
+    chat = run("chat", data_dir=tmp_path, stdin="/human\n可以\n孩子被他爸打得浑身是伤\n")
+    assert chat.returncode == 0, chat.stderr
+    listed = run("handoff", "list", "--worker", "社工小王", data_dir=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = listed.stdout.strip().splitlines()
+    assert len(rows) == 2 and rows[0].split("\t")[1] == "urgent" and rows[1].split("\t")[1] == "normal"
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "tongxing.db") as connection:
+        seen = connection.execute("SELECT worker, action, ticket_id FROM worker_access").fetchall()
+    assert sorted(seen) == sorted([("社工小王", "list_tickets", 1), ("社工小王", "list_tickets", 2)])
