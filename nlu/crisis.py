@@ -5,6 +5,7 @@ the classifier sees, and never trusts instructions inside the text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,11 @@ import yaml
 
 CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis.yaml"
 CRISIS_DEV_FILE = Path(__file__).resolve().parent / "data" / "crisis_dev.yaml"
+# The dev sets: two written independently in different styles, and the probes written round by
+# round while tuning (see the head of each file). Thresholds are fitted on all of them.
+CRISIS_DEV_FILES = tuple(
+    CRISIS_DEV_FILE.with_name(name) for name in ("crisis_dev.yaml", "crisis_dev2.yaml", "crisis_dev3.yaml")
+)
 # Used until a trained model brings its own (fitted) thresholds; > 1 switches a path off.
 DEFAULT_THRESHOLDS = {"damped": 0.5, "weak": 0.9, "none": 1.01}
 CHUNK = 2000
@@ -45,19 +51,23 @@ class CrisisMatch:
 
 @dataclass(frozen=True)
 class CrisisDev:
-    """The detector's own dev lines (nlu/data/crisis_dev.yaml), never the held-out test files."""
+    """The detector's own dev lines (nlu/data/crisis_dev*.yaml), never the held-out test files."""
 
     positives: tuple[str, ...]
     negatives: tuple[str, ...]
 
 
-def load_crisis_dev(path: Path = CRISIS_DEV_FILE) -> CrisisDev:
-    if not path.exists():
-        return CrisisDev((), ())
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return CrisisDev(
-        tuple(map(str, data.get("positives") or [])), tuple(map(str, data.get("negatives") or []))
-    )
+def load_crisis_dev(paths: Path | Sequence[Path] = CRISIS_DEV_FILES) -> CrisisDev:
+    """The dev lines of one file or of several (concatenated, positives and negatives apart)."""
+    positives: list[str] = []
+    negatives: list[str] = []
+    for path in [paths] if isinstance(paths, Path) else paths:
+        if not path.exists():
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        positives += map(str, data.get("positives") or [])
+        negatives += map(str, data.get("negatives") or [])
+    return CrisisDev(tuple(positives), tuple(negatives))
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,57 @@ class CrisisDecision:
     reasons: tuple[str, ...]
 
 
-def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+_TERM = re.compile(r"\{([A-Z][A-Z_]*)\}")
+
+
+def _expand(pattern: str, terms: dict[str, str]) -> str:
+    """Replace `{CHILD}`-style names with their alternations (regex quantifiers like `{0,6}` are
+    left alone: term names are upper-case words)."""
+
+    def one(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in terms:
+            raise ValueError(f"crisis.yaml: unknown term {{{name}}} in {pattern!r}")
+        return f"(?:{terms[name]})"
+
+    return _TERM.sub(one, pattern)
+
+
+def _pattern(item: object, terms: dict[str, str]) -> str:
+    """One list item: a regular expression, or `{all: [a, b, ...], none: [c, ...]}`, which matches
+    when every `all` part matches somewhere in the text (in any order) and no `none` part does."""
+    if isinstance(item, dict):
+        parts = [_expand(str(part), terms) for part in item.get("all") or []]
+        if not parts:
+            raise ValueError(f"crisis.yaml: empty combination {item!r}")
+        excluded = [_expand(str(part), terms) for part in item.get("none") or []]
+        return (
+            "^"
+            + "".join(f"(?=.*?(?:{part}))" for part in parts)
+            + "".join(f"(?!.*?(?:{part}))" for part in excluded)
+        )
+    return _expand(str(item), terms)
+
+
+def _compile(patterns: list[object], terms: dict[str, str] | None = None) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    expanded = [_pattern(item, terms or {}) for item in patterns]
+    return re.compile("|".join(f"(?:{pattern})" for pattern in expanded), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Words that frame a match as not happening now (fiction, hypothetical, past, policy ...),
+    unless the text also says it is happening now (`unless`)."""
+
+    pattern: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+
+    def applies(self, text: str) -> bool:
+        if self.pattern is None or not self.pattern.search(text):
+            return False
+        return self.unless is None or not self.unless.search(text)
 
 
 class CrisisDetector:
@@ -77,12 +134,33 @@ class CrisisDetector:
 
     def __init__(self, path: Path = CRISIS_FILE, thresholds: dict[str, float] | None = None) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        self.negatives = _compile(list(data.get("negatives") or []))
-        self.strong = {name: _compile(list(items)) for name, items in (data.get("strong") or {}).items()}
-        self.weak = _compile(list(data.get("weak") or []))
-        dampers = data.get("dampers") or {}
-        self.dampers = {name: _compile(list(items)) for name, items in dampers.items()}
+        raw_terms = data.get("terms") or {}
+        terms: dict[str, str] = {}
+        for name, value in raw_terms.items():  # a term may use the terms defined before it
+            terms[str(name)] = _expand(str(value), terms)
+        self.negatives = _compile(list(data.get("negatives") or []), terms)
+        self.strong = {
+            name: _compile(list(items), terms) for name, items in (data.get("strong") or {}).items()
+        }
+        self.weak = _compile(list(data.get("weak") or []), terms)
+        self.framing = {
+            str(name): Framing(
+                _compile(list(group.get("patterns") or []), terms),
+                _compile(list(group.get("unless") or []), terms),
+            )
+            for name, group in (data.get("framing") or {}).items()
+        }
+        self.dampers: dict[str, tuple[str, ...]] = {}
+        for name, groups in (data.get("dampers") or {}).items():
+            unknown = [group for group in groups if group not in self.framing]
+            if unknown:
+                raise ValueError(f"crisis.yaml: damper {name} names unknown framing {unknown}")
+            self.dampers[str(name)] = tuple(map(str, groups))
         self.thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
+
+    def damped(self, category: str, text: str) -> bool:
+        groups = self.dampers.get(category, self.dampers.get("default", ()))
+        return any(self.framing[group].applies(text) for group in groups)
 
     def chunks(self, normalized: str) -> list[str]:
         if len(normalized) <= CHUNK:
@@ -104,8 +182,7 @@ class CrisisDetector:
             for name, pattern in self.strong.items():
                 if pattern is None or not pattern.search(text):
                     continue
-                damper = self.dampers.get(name, self.dampers.get("default"))
-                if damper is not None and damper.search(text):
+                if self.damped(name, text):
                     damped.add(name)
                 else:
                     strong.add(name)

@@ -13,7 +13,7 @@ import numpy as np
 
 from core.settings import Settings
 from core.tokenizer import Tokenizer
-from nlu.crisis import CrisisDetector, CrisisMatch, load_crisis_dev
+from nlu.crisis import CRISIS_DEV_FILES, CrisisDetector, CrisisMatch, load_crisis_dev
 from nlu.dataset import DATA_DIR, data_digest
 from nlu.extractor import EntityExtractor
 from nlu.featurizer import Featurizer, FloatArray, IntArray
@@ -22,7 +22,7 @@ from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
 from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
 
 # Bump when features, training or the model format change: the cache key includes it.
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 # Below this calibrated confidence the dialogue engine should not act on the intent alone but offer
 # the closest topics and a person. On 5-fold cross-validation of the training data, answers at or
 # above 0.8 were right 95% of the time (each trained model also carries its own fitted value,
@@ -158,7 +158,7 @@ def model_key(data_dir: Path = DATA_DIR) -> str:
     """The cache key: the training data, the crisis patterns, the lexicon and the code version."""
     from core.lexicon import LEXICON_FILE
 
-    extra = (data_dir / "crisis.yaml", data_dir / "crisis_dev.yaml", LEXICON_FILE)
+    extra = (data_dir / "crisis.yaml", *(data_dir / path.name for path in CRISIS_DEV_FILES), LEXICON_FILE)
     digest = data_digest(data_dir, extra=extra)
     return f"{CODE_VERSION}-{digest[:16]}"
 
@@ -176,7 +176,7 @@ def train_and_save(
 
     started = time.perf_counter()
     data = load_training_data(data_dir)
-    dev = load_crisis_dev(data_dir / "crisis_dev.yaml")
+    dev = load_crisis_dev([data_dir / path.name for path in CRISIS_DEV_FILES])
     model = train(data, tokenizer, digest=model_key(data_dir), code_version=CODE_VERSION, crisis_dev=dev)
     target = model_dir(settings, data_dir)
     model.save(target)

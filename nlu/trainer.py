@@ -24,10 +24,13 @@ from nlu.result import ASK_ENTITLEMENT, CRISIS, OUT_OF_SCOPE
 from nlu.scoring import DECISION, LabelSpace, decide, domain_signals, signals_for
 
 # A classifier path is never switched off completely where the classifier can still be trusted
-# when it is nearly certain: at these caps 1 of the 304 dev negatives (nlu/data/crisis_dev.yaml)
-# raised a false alarm; with no cue at all the classifier alone is not trusted (it calls
-# unfamiliar stories about a child "crisis" too readily).
-CRISIS_THRESHOLD_CAPS = {"damped": 0.95, "weak": 0.99, "none": 1.01}
+# when it is nearly certain; with no cue at all the classifier alone is not trusted (it calls
+# unfamiliar stories about a child "crisis" too readily). At parse time the classifier gives
+# harmless lines of the dev sets (nlu/data/crisis_dev*.yaml) that share alarming words up to 0.98
+# (framed as past, fiction or policy: "damped") and 0.994 (a weak cue such as 哭 or 血), while no
+# dev crisis line depends on these paths since the patterns describe situations; the caps sit
+# just above those values.
+CRISIS_THRESHOLD_CAPS = {"damped": 0.99, "weak": 0.995, "none": 1.01}
 SVM_C = 3.0  # chosen on 5-fold cross-validation of the training data (0.3-10 tried)
 FOLDS = 5
 SEED = 13
@@ -205,7 +208,7 @@ def train(
     calibrated = np.array([calibrator.apply(value) for value in raw_confidence])
 
     # 4. Crisis thresholds for the paths that need the classifier (damped match, weak cue, no cue),
-    # fitted on the out-of-fold training examples and the crisis dev lines (nlu/data/crisis_dev.yaml).
+    # fitted on the out-of-fold training examples and the crisis dev lines (nlu/data/crisis_dev*.yaml).
     crisis_column = space.intents.index(CRISIS)
     p_crisis = gated[:, crisis_column]
     dev_flat = softmax(dev_margins / temperature)
