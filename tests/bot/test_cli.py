@@ -128,3 +128,38 @@ def test_handoff_list_shows_tickets_urgent_first_and_records_who_looked(tmp_path
     with sqlite3.connect(tmp_path / "tongxing.db") as connection:
         seen = connection.execute("SELECT worker, action, ticket_id FROM worker_access").fetchall()
     assert sorted(seen) == sorted([("社工小王", "list_tickets", 1), ("社工小王", "list_tickets", 2)])
+
+
+def test_a_failing_turn_is_reported_kindly_and_the_chat_goes_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The engine raising on one message (simulated) must not end the chat or print a traceback."""
+    from typer.testing import CliRunner
+
+    from bot import cli
+    from core.message import Reply
+
+    class Flaky:
+        def handle(self, inbound):  # type: ignore[no-untyped-def]
+            if inbound.text == "boom":
+                raise RuntimeError("simulated failure")
+            return [Reply(f"echo {inbound.text}")]
+
+    class Context:
+        conversations = Flaky()
+        settings = cli.Settings(data_dir=tmp_path)
+
+        def translator(self, locale=None):  # type: ignore[no-untyped-def]
+            return cli.Translator(locale or "zh_Hans")
+
+    monkeypatch.setattr(cli, "_context", lambda: Context())
+
+    class NoJobs:
+        def shutdown(self) -> None:
+            pass
+
+    monkeypatch.setattr(cli, "start_daily_jobs", lambda context: NoJobs())
+    result = CliRunner().invoke(cli.app, ["chat"], input="hello\nboom\nagain\n")
+    assert result.exit_code == 0
+    assert "echo hello" in result.output and "echo again" in result.output
+    assert "出了点问题" in result.output and "Traceback" not in result.output
