@@ -191,28 +191,22 @@ def _semantic_problems(
     for position, step in enumerate(flow.steps):
         if step.id in seen:
             add(("steps", position, "id"), f"duplicate step id '{step.id}'")
-        for index, condition in enumerate(_conditions(step.when, step.when_number)):
-            if condition.step not in seen:
-                add(
-                    ("steps", position, "when", index),
-                    f"step '{step.id}' depends on '{condition.step}', which is not an earlier step",
-                )
-            elif isinstance(condition, Condition):
-                problems += _value_problems(
-                    source, ("steps", position, "when", index), seen[condition.step], condition
-                )
+        problems += _condition_problems(
+            source,
+            ("steps", position),
+            _conditions(step.when, step.when_number),
+            seen,
+            f"step '{step.id}' depends on '{{step}}', which is not an earlier step",
+        )
         seen[step.id] = step
     for position, entry in enumerate(flow.checklist):
-        for index, condition in enumerate(_conditions(entry.when, entry.when_number)):
-            if condition.step not in seen:
-                add(
-                    ("checklist", position, "when", index),
-                    f"checklist entry depends on unknown step '{condition.step}'",
-                )
-            elif isinstance(condition, Condition):
-                problems += _value_problems(
-                    source, ("checklist", position, "when", index), seen[condition.step], condition
-                )
+        problems += _condition_problems(
+            source,
+            ("checklist", position),
+            _conditions(entry.when, entry.when_number),
+            seen,
+            "checklist entry depends on unknown step '{step}'",
+        )
         if entry.source and entry.source.document not in documents:
             add(
                 ("checklist", position, "source", "document"),
@@ -231,6 +225,25 @@ def _semantic_problems(
             )
     if not any(entry.source for entry in flow.checklist):
         add(("checklist",), "the checklist names no source")
+    return problems
+
+
+def _condition_problems(
+    source: YamlFile,
+    where: tuple[str | int, ...],
+    conditions: tuple[Condition | NumberCondition, ...],
+    seen: dict[str, Step],
+    unknown_message: str,
+) -> list[Problem]:
+    """Conditions must name an earlier step, and a value that step can have."""
+    problems: list[Problem] = []
+    for index, condition in enumerate(conditions):
+        location = (*where, "when", index)
+        if condition.step not in seen:
+            message = unknown_message.format(step=condition.step)
+            problems.append(Problem(source.display, source.line_of(location), message))
+        elif isinstance(condition, Condition):
+            problems += _value_problems(source, location, seen[condition.step], condition)
     return problems
 
 
