@@ -624,7 +624,12 @@ class Engine:
             text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
         buttons: list[Button] = []
         flow = next(
-            (flow for flow in self.flows.flows.values() if flow.topic == hit.item.topic and flow.intent), None
+            (
+                flow
+                for flow in self.flows.flows.values()
+                if flow.intent and hit.item.topic in (flow.topic, *flow.also_topics)
+            ),
+            None,
         )
         if flow is not None:
             buttons.append(Button(t.gettext("一步步教我办"), f"flow:{flow.id}"))

@@ -147,6 +147,7 @@ class Flow(_Strict):
     intent: str | None = Field(default=None, pattern=ID)  # the taxonomy intent that starts it
     command: str | None = Field(default=None, pattern=r"^/[a-z_]+$")  # a command that starts it
     topic: str = Field(pattern=ID)  # the taxonomy topic it is about
+    also_topics: tuple[str, ...] = ()  # other topics whose answers offer this flow ("一步步教我办")
     consent: Literal["child_profile"] | None = "child_profile"
     intro: str = Field(min_length=2, max_length=300)
     steps: tuple[Step, ...] = Field(min_length=1)
@@ -185,8 +186,9 @@ def _semantic_problems(
 
     if flow.intent is not None and flow.intent not in intents:
         add(("intent",), f"unknown intent '{flow.intent}'")
-    if flow.topic not in topics:
-        add(("topic",), f"unknown topic '{flow.topic}'")
+    for key, topic in [("topic", flow.topic), *(("also_topics", other) for other in flow.also_topics)]:
+        if topic not in topics:
+            add((key,), f"unknown topic '{topic}'")
     seen: dict[str, Step] = {}
     for position, step in enumerate(flow.steps):
         if step.id in seen:
