@@ -17,7 +17,14 @@ CRISIS_DEV_FILE = Path(__file__).resolve().parent / "data" / "crisis_dev.yaml"
 # round while tuning (see the head of each file). Thresholds are fitted on all of them.
 CRISIS_DEV_FILES = tuple(
     CRISIS_DEV_FILE.with_name(name)
-    for name in ("crisis_dev.yaml", "crisis_dev2.yaml", "crisis_dev3.yaml", "crisis_dev4.yaml")
+    for name in (
+        "crisis_dev.yaml",
+        "crisis_dev2.yaml",
+        "crisis_dev3.yaml",
+        "crisis_dev4.yaml",
+        "crisis_dev5.yaml",
+        "crisis_dev6.yaml",
+    )
 )
 # Used until a trained model brings its own (fitted) thresholds; > 1 switches a path off.
 DEFAULT_THRESHOLDS = {"damped": 0.5, "weak": 0.9, "none": 1.01}
