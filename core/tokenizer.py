@@ -76,29 +76,15 @@ class Tokenizer:
         ]
 
     def query(self, text: str) -> tuple[list[str], list[str]]:
-        """For retrieval, in one pass: the canonical terms and the content words (see `content_words`)."""
+        """For retrieval, in one pass: the canonical terms and the content words (no stopwords, no
+        aspect words, lone characters kept for the bigram channel)."""
         clean = self.normalize(text)
-        pieces = [piece for piece in self._jieba.lcut(clean, HMM=True) if _KEEP.search(piece)]
-        mapping = self.lexicon.canonical
-        content = [piece for piece in pieces if piece not in STOPWORDS and piece not in ASPECT_WORDS]
-        terms = [
-            mapping.get(piece, piece)
-            for piece in content
-            if len(piece) > 1 or piece.isascii() or piece in mapping
+        content = [
+            piece
+            for piece in self._jieba.lcut(clean, HMM=True)
+            if _KEEP.search(piece) and piece not in STOPWORDS and piece not in ASPECT_WORDS
         ]
-        for canonical in self.canonical_terms(clean, normalized=True):
-            if canonical not in terms:
-                terms.append(canonical)
-        return terms, content
-
-    def content_words(self, text: str) -> list[str]:
-        """Words that say what a question is about (no stopwords, no aspect words), single characters kept."""
-        clean = self.normalize(text)
-        return [
-            word
-            for word in self._jieba.lcut(clean, HMM=True)
-            if _KEEP.search(word) and word not in STOPWORDS and word not in ASPECT_WORDS
-        ]
+        return self._canonical(clean, content), content
 
     def canonical_terms(self, text: str, *, normalized: bool = False) -> list[str]:
         """Canonical terms of every lexicon variant that occurs in the text."""
@@ -114,8 +100,19 @@ class Tokenizer:
     def terms(self, text: str) -> list[str]:
         """Words with synonyms replaced by their canonical term, plus lexicon terms found inside words."""
         clean = self.normalize(text)
+        return self._canonical(clean, self._jieba.lcut(clean, HMM=True))
+
+    def _canonical(self, clean: str, words: list[str]) -> list[str]:
+        """Canonical terms of `words` (minus stopwords and lone characters the lexicon does not know),
+        then those of lexicon variants found anywhere in the normalised text."""
         mapping = self.lexicon.canonical
-        terms = [mapping.get(word, word) for word in self.words(clean, normalized=True)]
+        terms = [
+            mapping.get(word, word)
+            for word in words
+            if _KEEP.search(word)
+            and word not in STOPWORDS
+            and (len(word) > 1 or word.isascii() or word in mapping)  # lone characters are mostly noise
+        ]
         for canonical in self.canonical_terms(clean, normalized=True):
             if canonical not in terms:
                 terms.append(canonical)

@@ -118,10 +118,6 @@ class Engine:
         self.threshold = threshold
         self.bereavement = load_bereavement()
         self._topic_titles = self._titles_by_topic()
-        # The canonical name of each place (lexicon.place_by_id may hold an alias such as "Fujian" or "夏门").
-        self._place_names: dict[tuple[str, str], str] = {}
-        for entry in lexicon.places:
-            self._place_names.setdefault((entry.kind, entry.id), entry.name)
 
     def _titles_by_topic(self) -> dict[str, str]:
         """topic -> the service id whose title names the topic on a button (national items first)."""
@@ -1048,8 +1044,8 @@ class Engine:
             return t.gettext("不知道")
         names = []
         for kind, value in (("province", place.province), ("city", place.city), ("district", place.district)):
-            if value and (kind, value) in self._place_names:
-                names.append(self._place_names[(kind, value)])
+            if value and (kind, value) in self.lexicon.place_by_id:
+                names.append(self.lexicon.place_by_id[(kind, value)].name)
         return t.content("".join(dict.fromkeys(names)))
 
     def _ask_forget(self, turn: _Turn) -> None:

@@ -9,7 +9,6 @@ than their province's list ("覆盖范围和实现程度不得低于省级清单
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -321,12 +320,12 @@ def _narrower(item: Item, base: Item) -> list[Problem]:
 
 
 def check_knowledge(
-    directory: Path, taxonomy: Taxonomy, lexicon: Lexicon, extra_files: Iterable[Path] = ()
+    directory: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """Load everything that can be loaded and return it with every problem found."""
     checker = _Checker(directory, taxonomy, lexicon)
     checker.load_documents()
-    for path in [*layer_files(directory), *extra_files]:
+    for path in layer_files(directory):
         checker.load_layer(path)
     checker.check_unique_ids()
     checker.load_translations()
