@@ -12,22 +12,25 @@ from pathlib import Path
 import yaml
 
 CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis.yaml"
-CRISIS_DEV_FILE = Path(__file__).resolve().parent / "data" / "crisis_dev.yaml"
-# The dev sets: two written independently in different styles, and the probes written round by
-# round while tuning (see the head of each file). Thresholds are fitted on all of them.
-CRISIS_DEV_FILES = tuple(
-    CRISIS_DEV_FILE.with_name(name)
-    for name in (
-        "crisis_dev.yaml",
-        "crisis_dev2.yaml",
-        "crisis_dev3.yaml",
-        "crisis_dev4.yaml",
-        "crisis_dev5.yaml",
-        "crisis_dev6.yaml",
-    )
-)
-# Used until a trained model brings its own (fitted) thresholds; > 1 switches a path off.
-DEFAULT_THRESHOLDS = {"damped": 0.5, "weak": 0.9, "none": 1.01}
+DEV_PATTERN = "crisis_dev*.yaml"
+
+
+def crisis_dev_files(directory: Path = CRISIS_FILE.parent) -> tuple[Path, ...]:
+    """The dev sets of a data folder (crisis_dev.yaml, crisis_dev2.yaml ... in number order), each
+    written by its own author (see the head of each file): a new file is picked up by training, the
+    model's cache key and the tests without a code change."""
+
+    def number(path: Path) -> int:
+        digits = path.stem.removeprefix("crisis_dev")
+        return int(digits) if digits.isdigit() else 1
+
+    return tuple(sorted(directory.glob(DEV_PATTERN), key=number))
+
+
+CRISIS_DEV_FILES = crisis_dev_files()
+# Used until a trained model brings its own threshold on the scorer's probability, fitted on
+# out-of-fold probabilities of the dev sets' harmless lines (nlu/trainer.py).
+DEFAULT_THRESHOLDS = {"scorer": 0.8}
 CHUNK = 2000
 OVERLAP = 60
 
@@ -59,23 +62,38 @@ class CrisisMatch:
 
 @dataclass(frozen=True)
 class CrisisDev:
-    """The detector's own dev lines (nlu/data/crisis_dev*.yaml), never the held-out test files."""
+    """The detector's own dev lines (nlu/data/crisis_dev*.yaml), never the held-out test files.
+    `groups` numbers the file of each line (positives first, then negatives): one author each."""
 
     positives: tuple[str, ...]
     negatives: tuple[str, ...]
+    groups: tuple[int, ...] = ()
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (*self.positives, *self.negatives)
+
+    @property
+    def gold(self) -> tuple[bool, ...]:
+        return (True,) * len(self.positives) + (False,) * len(self.negatives)
 
 
 def load_crisis_dev(paths: Path | Sequence[Path] = CRISIS_DEV_FILES) -> CrisisDev:
     """The dev lines of one file or of several (concatenated, positives and negatives apart)."""
-    positives: list[str] = []
-    negatives: list[str] = []
-    for path in [paths] if isinstance(paths, Path) else paths:
+    positives: list[tuple[str, int]] = []
+    negatives: list[tuple[str, int]] = []
+    for group, path in enumerate([paths] if isinstance(paths, Path) else paths):
         if not path.exists():
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        positives += map(str, data.get("positives") or [])
-        negatives += map(str, data.get("negatives") or [])
-    return CrisisDev(tuple(positives), tuple(negatives))
+        positives += [(str(text), group) for text in data.get("positives") or []]
+        negatives += [(str(text), group) for text in data.get("negatives") or []]
+    lines = [*positives, *negatives]
+    return CrisisDev(
+        tuple(text for text, _ in positives),
+        tuple(text for text, _ in negatives),
+        tuple(group for _, group in lines),
+    )
 
 
 @dataclass(frozen=True)
@@ -199,17 +217,13 @@ class CrisisDetector:
         return CrisisMatch(tuple(sorted(strong)), tuple(sorted(damped - strong)), weak, masked)
 
     def decide(self, found: CrisisMatch, probability: float) -> CrisisDecision:
-        """Combine the patterns with the classifier's crisis probability: a strong match decides
-        alone; a damped match, a weak cue or no cue at all need the classifier's probability to
-        reach that path's threshold; harmless uses of alarming words ("累死了") never do."""
-        level = found.level
-        if level == "strong":
+        """Combine the patterns with the crisis scorer's probability (nlu/crisis_scorer.py): a
+        strong match decides alone; any other message (a damped match, a weak cue, only harmless
+        uses of alarming words such as "累死了", or no cue at all) is a crisis when the scorer
+        reaches its threshold."""
+        if found.strong:
             return CrisisDecision(True, tuple(f"pattern:{name}" for name in found.strong))
-        if level == "masked":
-            return CrisisDecision(False, ())
-        if probability >= self.thresholds.get(level, 1.01):
-            cues = [f"damped:{name}" for name in found.damped] or (
-                [f"{level}-cue"] if level == "weak" else []
-            )
-            return CrisisDecision(True, (*cues, f"classifier:{probability:.2f}"))
+        if probability >= self.thresholds.get("scorer", 1.01):
+            cues = [f"damped:{name}" for name in found.damped] or (["weak-cue"] if found.weak else [])
+            return CrisisDecision(True, (*cues, f"scorer:{probability:.2f}"))
         return CrisisDecision(False, ())

@@ -13,7 +13,7 @@ import numpy as np
 
 from core.settings import Settings
 from core.tokenizer import Tokenizer
-from nlu.crisis import CRISIS_DEV_FILES, CrisisDetector, CrisisMatch, load_crisis_dev
+from nlu.crisis import CrisisDetector, CrisisMatch, crisis_dev_files, load_crisis_dev
 from nlu.dataset import DATA_DIR, data_digest
 from nlu.extractor import EntityExtractor
 from nlu.featurizer import Featurizer, FloatArray, IntArray
@@ -22,7 +22,7 @@ from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
 from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
 
 # Bump when features, training or the model format change: the cache key includes it.
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 # Below this calibrated confidence the dialogue engine should not act on the intent alone but offer
 # the closest topics and a person. On 5-fold cross-validation of the training data, answers at or
 # above 0.8 were right 95% of the time (each trained model also carries its own fitted value,
@@ -64,10 +64,8 @@ class EmbeddedParser:
     def recommended_threshold(self) -> float:
         return self.model.recommended_threshold
 
-    def vector(self, clean: str) -> tuple[list[str], IntArray, FloatArray]:
-        names = self.featurizer.features(clean)
-        columns, values = self.model.vocabulary.vectorize(names)
-        return names, columns, values
+    def vector(self, names: list[str]) -> tuple[IntArray, FloatArray]:
+        return self.model.vocabulary.vectorize(names)
 
     def coverage(self, names: list[str]) -> float:
         words = [name for name in names if name.startswith(("w:", "e:"))]
@@ -81,10 +79,10 @@ class EmbeddedParser:
                 known += 1
         return known / len(words)
 
-    def decision(self, clean: str, without_crisis: bool = False) -> Decision:
+    def decision(self, clean: str, names: list[str], without_crisis: bool = False) -> Decision:
         """The classifier side: flat label probabilities, the out-of-scope gate, intent and topic.
         `without_crisis` removes the crisis labels (the crisis detector said no)."""
-        names, columns, values = self.vector(clean)
+        columns, values = self.vector(names)
         flat = self.model.classifier.probabilities(columns, values)
         if without_crisis:
             flat = self.space.suppress(flat, CRISIS)
@@ -115,17 +113,18 @@ class EmbeddedParser:
             text = "" if text is None else str(text)
         raw = text[:MAX_TEXT_CHARS]
         clean = self.featurizer.clean(raw)
+        names = self.featurizer.features(clean)
         found: CrisisMatch = self.crisis.match(
             clean if len(raw) <= len(clean) else self.tokenizer.normalize(raw)
         )
-        # "累死了": only harmless uses of alarming words, so the classifier may not say crisis either.
-        result = self.decision(clean, without_crisis=found.level == "masked")
-        intents = self.space.intents
-        p_crisis = float(result.intent_probs[intents.index(CRISIS)]) if CRISIS in intents else 0.0
+        p_crisis = self.model.crisis_scorer.probability(names)
         decision = self.crisis.decide(found, p_crisis)
         crisis = decision.crisis
-        if not crisis and result.intent == CRISIS:
-            result = self.decision(clean, without_crisis=True)  # the detector decides crisis, not argmax
+        # "累死了": only harmless uses of alarming words, so the classifier may not say crisis either.
+        result = self.decision(clean, names, without_crisis=found.level == "masked")
+        if not crisis and result.intent == CRISIS:  # the detector decides crisis, not the argmax
+            result = self.decision(clean, names, without_crisis=True)
+        intents = self.space.intents
         ranking = sorted(
             zip(intents, map(float, result.intent_probs), strict=True), key=lambda pair: -pair[1]
         )
@@ -158,7 +157,7 @@ def model_key(data_dir: Path = DATA_DIR) -> str:
     """The cache key: the training data, the crisis patterns, the lexicon and the code version."""
     from core.lexicon import LEXICON_FILE
 
-    extra = (data_dir / "crisis.yaml", *(data_dir / path.name for path in CRISIS_DEV_FILES), LEXICON_FILE)
+    extra = (data_dir / "crisis.yaml", *crisis_dev_files(data_dir), LEXICON_FILE)
     digest = data_digest(data_dir, extra=extra)
     return f"{CODE_VERSION}-{digest[:16]}"
 
@@ -176,7 +175,7 @@ def train_and_save(
 
     started = time.perf_counter()
     data = load_training_data(data_dir)
-    dev = load_crisis_dev([data_dir / path.name for path in CRISIS_DEV_FILES])
+    dev = load_crisis_dev(crisis_dev_files(data_dir))
     model = train(data, tokenizer, digest=model_key(data_dir), code_version=CODE_VERSION, crisis_dev=dev)
     target = model_dir(settings, data_dir)
     model.save(target)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nlu.crisis_scorer import CrisisScorer
 from nlu.featurizer import FloatArray, Vocabulary
 from nlu.linear import LinearClassifier
 from nlu.neighbours import NeighbourIndex
@@ -62,6 +63,7 @@ class Model:
     neighbours: NeighbourIndex
     gate: Gate
     calibrator: Calibrator
+    crisis_scorer: CrisisScorer
     crisis_thresholds: dict[str, float]
     recommended_threshold: float
     digest: str
@@ -82,8 +84,9 @@ class Model:
             values=self.neighbours.values,
             in_domain=self.neighbours.in_domain,
             gate=self.gate.coefficients,
+            crisis_idf=self.crisis_scorer.vocabulary.idf,
+            crisis_weights=self.crisis_scorer.weights,
         )
-        vocabulary = sorted(self.vocabulary.index, key=self.vocabulary.index.__getitem__)
         meta = {
             "code_version": self.code_version,
             "digest": self.digest,
@@ -92,10 +95,12 @@ class Model:
             "gate_intercept": self.gate.intercept,
             "gate_features": list(GATE_FEATURES),
             "calibrator": [self.calibrator.slope, self.calibrator.intercept],
+            "crisis_bias": self.crisis_scorer.bias,
             "crisis_thresholds": self.crisis_thresholds,
             "recommended_threshold": self.recommended_threshold,
             "info": self.info,
-            "vocabulary": vocabulary,
+            "vocabulary": _names(self.vocabulary),
+            "crisis_vocabulary": _names(self.crisis_scorer.vocabulary),
         }
         (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if directory.exists():
@@ -106,6 +111,14 @@ class Model:
             shutil.rmtree(staging, ignore_errors=True)  # another process won the race: theirs is as good
 
 
+def _names(vocabulary: Vocabulary) -> list[str]:
+    return sorted(vocabulary.index, key=vocabulary.index.__getitem__)
+
+
+def _vocabulary(names: list[str], idf: FloatArray) -> Vocabulary:
+    return Vocabulary({name: column for column, name in enumerate(names)}, idf)
+
+
 def load_model(directory: Path) -> Model:
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
@@ -114,7 +127,12 @@ def load_model(directory: Path) -> Model:
         bias = arrays["bias"]
         neighbours = NeighbourIndex(arrays["indptr"], arrays["rows"], arrays["values"], arrays["in_domain"])
         gate = Gate(arrays["gate"], float(meta["gate_intercept"]))
-    vocabulary = Vocabulary({name: column for column, name in enumerate(meta["vocabulary"])}, idf)
+        crisis_scorer = CrisisScorer(
+            _vocabulary(meta["crisis_vocabulary"], arrays["crisis_idf"]),
+            arrays["crisis_weights"],
+            float(meta["crisis_bias"]),
+        )
+    vocabulary = _vocabulary(meta["vocabulary"], idf)
     slope, intercept = meta["calibrator"]
     return Model(
         vocabulary=vocabulary,
@@ -122,6 +140,7 @@ def load_model(directory: Path) -> Model:
         neighbours=neighbours,
         gate=gate,
         calibrator=Calibrator(float(slope), float(intercept)),
+        crisis_scorer=crisis_scorer,
         crisis_thresholds={str(key): float(value) for key, value in meta["crisis_thresholds"].items()},
         recommended_threshold=float(meta["recommended_threshold"]),
         digest=str(meta["digest"]),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nlu.crisis import CRISIS_DEV_FILES, load_crisis_dev
-from nlu.dataset import TEST_FILE, read_examples
+from nlu.dataset import CRISIS_FRESH_FILE, TEST_FILE, read_examples
 from nlu.engine import RECOMMENDED_THRESHOLD, EmbeddedParser
 from nlu.evaluation import evaluate
 
@@ -17,6 +17,9 @@ from nlu.evaluation import evaluate
 INTENT_FLOOR = 0.94
 TOPIC_FLOOR = 0.95
 OUT_OF_SCOPE_F1_FLOOR = 0.88
+# Measured on the fresh crisis set (nlu/data/test/crisis_fresh.yaml): recall 93.3%, false alarms 8.0%.
+FRESH_CRISIS_RECALL_FLOOR = 0.91
+FRESH_FALSE_ALARM_CEILING = 0.10
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +36,21 @@ def test_held_out_intent_topic_and_out_of_scope_stay_above_their_floors(held_out
 @pytest.mark.xfail(
     strict=True,
     reason="known gap: the held-out crisis recall is 98.1% (1 of 52 lines missed; 90.4% at first), below "
-    "the 100% target, with 1.3% false alarms on the held-out non-crisis lines (target <= 1%); the "
-    "detector reaches 100% recall and <= 0.5% false alarms on its six dev sets. "
-    "Remove this mark when fixed.",
+    "the 100% target (false alarms on the 150 held-out non-crisis lines are 0.7%, within the 1% target); "
+    "on the fresh held-out set nobody tuning the detector has read, recall is 93.3% with 8.0% false "
+    "alarms. Remove this mark when fixed.",
 )
 def test_every_crisis_line_of_the_held_out_file_is_flagged(held_out: dict[str, object]) -> None:
     assert held_out["crisis_recall"] == 1.0, held_out["crisis_missed"]
+
+
+def test_the_fresh_crisis_set_stays_above_its_floors(parser: EmbeddedParser) -> None:
+    # Counts only: the lines of this file are never shown, so that it stays an honest measure.
+    fresh = load_crisis_dev(CRISIS_FRESH_FILE)
+    flagged = sum(parser.parse(text).crisis for text in fresh.positives)
+    alarms = sum(parser.parse(text).crisis for text in fresh.negatives)
+    assert flagged >= FRESH_CRISIS_RECALL_FLOOR * len(fresh.positives), f"{flagged}/{len(fresh.positives)}"
+    assert alarms <= FRESH_FALSE_ALARM_CEILING * len(fresh.negatives), f"{alarms}/{len(fresh.negatives)}"
 
 
 @pytest.mark.parametrize("path", CRISIS_DEV_FILES, ids=lambda path: path.name)
