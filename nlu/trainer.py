@@ -211,8 +211,9 @@ def train(
     temperature = _fit_temperature(margins, targets)
     flat = softmax(margins / temperature)
     detector = CrisisDetector()
-    for row, clean in enumerate(cleans):
-        if detector.match(clean).level == "masked":  # as at parse time: harmless uses of alarming words
+    matches: list[CrisisMatch] = [detector.match(clean) for clean in cleans]
+    for row, found in enumerate(matches):
+        if found.level == "masked":  # as at parse time: harmless uses of alarming words
             flat[row] = space.suppress(flat[row], CRISIS)
 
     # 2. The out-of-scope gate, fitted on the out-of-fold signals.
@@ -244,7 +245,7 @@ def train(
     calibrated = np.array([calibrator.apply(value) for value in raw_confidence])
 
     # 4. The crisis scorer, on the intent examples and the crisis dev lines (one group per dev set,
-    # the examples in FOLDS random groups), and its thresholds per pattern level out of fold.
+    # the examples in FOLDS random groups), and its threshold out of fold.
     dev = crisis_dev or load_crisis_dev()
     dev_cleans = [featurizer.clean(text) for text in dev.texts]
     scorer_documents = documents + [featurizer.features(clean) for clean in dev_cleans]
@@ -252,7 +253,7 @@ def train(
     random_groups = np.random.default_rng(SEED).integers(0, folds, len(examples))
     scorer_groups = [int(group) for group in random_groups] + [folds + group for group in dev.groups]
     scorer, scorer_oof = fit_crisis_scorer(scorer_documents, scorer_gold, scorer_groups, folds)
-    matches: list[CrisisMatch] = [detector.match(clean) for clean in [*cleans, *dev_cleans]]
+    matches += [detector.match(clean) for clean in dev_cleans]
     thresholds = crisis_thresholds(
         [
             (found.level, float(p), gold)
