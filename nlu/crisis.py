@@ -28,9 +28,10 @@ def crisis_dev_files(directory: Path = CRISIS_FILE.parent) -> tuple[Path, ...]:
 
 
 CRISIS_DEV_FILES = crisis_dev_files()
-# Used until a trained model brings its own threshold on the scorer's probability, fitted on
-# out-of-fold probabilities of the dev sets' harmless lines (nlu/trainer.py).
-DEFAULT_THRESHOLDS = {"scorer": 0.8}
+# Used until a trained model brings its own thresholds on the scorer's probability (nlu/trainer.py):
+# a strong match the scorer read whole and gives less than `veto` is overruled (0 never overrules);
+# any other message is a crisis at or above `scorer`.
+DEFAULT_THRESHOLDS = {"scorer": 0.8, "veto": 0.0}
 CHUNK = 2000
 OVERLAP = 60
 
@@ -216,12 +217,15 @@ class CrisisDetector:
                 weak = True
         return CrisisMatch(tuple(sorted(strong)), tuple(sorted(damped - strong)), weak, masked)
 
-    def decide(self, found: CrisisMatch, probability: float) -> CrisisDecision:
+    def decide(self, found: CrisisMatch, probability: float, whole: bool = True) -> CrisisDecision:
         """Combine the patterns with the crisis scorer's probability (nlu/crisis_scorer.py): a
-        strong match decides alone; any other message (a damped match, a weak cue, only harmless
-        uses of alarming words such as "累死了", or no cue at all) is a crisis when the scorer
-        reaches its threshold."""
+        strong match decides unless the scorer read the `whole` message and is all but certain it is
+        harmless (`veto`); any other message (a damped match, a weak cue, only harmless uses of
+        alarming words such as "累死了", or no cue at all) is a crisis when the scorer reaches its
+        threshold."""
         if found.strong:
+            if whole and probability < self.thresholds.get("veto", 0.0):
+                return CrisisDecision(False, ())
             return CrisisDecision(True, tuple(f"pattern:{name}" for name in found.strong))
         if probability >= self.thresholds.get("scorer", 1.01):
             cues = [f"damped:{name}" for name in found.damped] or (["weak-cue"] if found.weak else [])

@@ -16,7 +16,7 @@ from core.tokenizer import Tokenizer
 from nlu.crisis import CrisisDetector, CrisisMatch, crisis_dev_files, load_crisis_dev
 from nlu.dataset import DATA_DIR, data_digest
 from nlu.extractor import EntityExtractor
-from nlu.featurizer import Featurizer, FloatArray, IntArray
+from nlu.featurizer import MAX_FEATURE_CHARS, Featurizer, FloatArray, IntArray
 from nlu.model import Model, load_model
 from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
 from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
@@ -117,8 +117,10 @@ class EmbeddedParser:
         found: CrisisMatch = self.crisis.match(
             clean if len(raw) <= len(clean) else self.tokenizer.normalize(raw)
         )
+        # The patterns read everything; the scorer only `clean`, which may have been cut.
+        whole = len(raw) <= MAX_FEATURE_CHARS and len(clean) < MAX_FEATURE_CHARS
         p_crisis = self.model.crisis_scorer.probability(names)
-        decision = self.crisis.decide(found, p_crisis)
+        decision = self.crisis.decide(found, p_crisis, whole)
         crisis = decision.crisis
         # "累死了": only harmless uses of alarming words, so the classifier may not say crisis either.
         result = self.decision(clean, names, without_crisis=found.level == "masked")

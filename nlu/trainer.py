@@ -32,7 +32,14 @@ from nlu.scoring import DECISION, LabelSpace, decide, domain_signals, signals_fo
 # patterns as they were before those sets were read, budgets of 1%, 3%, 5% and 8% gave a recall of
 # 83%, 90%, 94% and 96%: a missed child weighs more than a social worker's minute, hence 5%.
 FALSE_ALARM_BUDGET = 0.05
-SCORER_C = 10.0  # chosen on leave-one-author-out runs over the dev sets (3, 10, 30 tried)
+# A strong pattern match is overruled when the scorer, having read the whole message, gives it less
+# than VETO_BELOW. It cannot be fitted on the dev sets (the patterns were tuned on them and raise
+# almost no false alarm there), so it was measured blind on the two rounds of dev sets written in
+# session 2, each scored before the patterns were tuned on it: of 521 crisis lines with a strong
+# match none fell below 0.05 (one below 0.1), while 11 of 76 harmless strong matches did (26 below
+# 0.1). Below 0.05 loses no child in what we have seen.
+VETO_BELOW = 0.05
+SCORER_C = 30.0  # leave-one-author-out over 14 dev sets: as good as 3 and 10, fits contrast pairs better
 SCORER_MIN_DF = 2
 SVM_C = 3.0  # chosen on 5-fold cross-validation of the training data (0.3-10 tried)
 FOLDS = 5
@@ -95,18 +102,18 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 
 def crisis_thresholds(levels: list[tuple[str, float, bool]], dev: list[bool]) -> dict[str, float]:
-    """The scorer's threshold (see CrisisDetector.decide) from (pattern level, out-of-fold
-    probability, is a crisis) of every line and whether it is a dev line: the harmless dev lines no
-    strong pattern settles may be flagged at most FALSE_ALARM_BUDGET of the time. The crisis lines do
-    not set it: the patterns were tuned on these very lines and catch nearly all of them, while on a
-    new author's lines they miss a third or more (the head of each dev set records it)."""
+    """The scorer's thresholds (see CrisisDetector.decide): `veto` is VETO_BELOW; `scorer` comes from
+    (pattern level, out-of-fold probability, is a crisis) of every line and whether it is a dev line:
+    the harmless dev lines no strong pattern settles may be flagged at most FALSE_ALARM_BUDGET of the
+    time. The crisis lines do not set it: the patterns were tuned on these very lines and catch nearly
+    all of them, while on a new author's lines they miss a third or more (each dev set's head)."""
     harmless = [
         p
         for (level, p, gold), is_dev in zip(levels, dev, strict=True)
         if is_dev and not gold and level != "strong"
     ]
     scorer = float(np.quantile(harmless, 1.0 - FALSE_ALARM_BUDGET)) if harmless else 0.5
-    return {"scorer": round(scorer, 4)}
+    return {"scorer": round(scorer, 4), "veto": VETO_BELOW}
 
 
 def _fit_scorer(documents: list[list[str]], gold: list[bool]) -> CrisisScorer:

@@ -12,7 +12,7 @@ from nlu.crisis import CrisisDetector, CrisisMatch, crisis_dev_files, load_crisi
 from nlu.crisis_scorer import CrisisScorer
 from nlu.engine import EmbeddedParser
 from nlu.featurizer import Vocabulary
-from nlu.trainer import FALSE_ALARM_BUDGET, crisis_thresholds, fit_crisis_scorer
+from nlu.trainer import FALSE_ALARM_BUDGET, VETO_BELOW, crisis_thresholds, fit_crisis_scorer
 
 
 def test_dev_files_are_found_in_number_order_and_lines_keep_their_author(tmp_path: Path) -> None:
@@ -59,7 +59,9 @@ def test_the_threshold_keeps_false_alarms_on_harmless_dev_lines_within_the_budge
     examples = [("none", 0.98, False)] * 30  # intent examples: not dev lines
     levels = harmless + crises + strong + examples
     dev = [True] * (len(harmless) + len(crises) + len(strong)) + [False] * len(examples)
-    threshold = crisis_thresholds(levels, dev)["scorer"]
+    thresholds = crisis_thresholds(levels, dev)
+    assert thresholds["veto"] == VETO_BELOW
+    threshold = thresholds["scorer"]
     flagged = sum(p >= threshold for _, p, _ in harmless)
     assert flagged <= FALSE_ALARM_BUDGET * len(harmless) + 1
     assert 0.9 <= threshold < 0.99
@@ -74,13 +76,18 @@ def test_decide_combines_pattern_level_and_scorer_probability() -> None:
     assert detector.decide(CrisisMatch(damped=("danger",)), 0.81).reasons[0] == "damped:danger"
     assert detector.decide(CrisisMatch(), 0.9).reasons == ("scorer:0.90",)
     assert not detector.decide(CrisisMatch(), 0.79).crisis
+    vetoing = CrisisDetector(thresholds={"scorer": 0.8, "veto": 0.05})
+    assert not vetoing.decide(strong, 0.04).crisis  # the scorer read it all and is nearly certain
+    assert vetoing.decide(strong, 0.04, whole=False).crisis  # it read only the start of a long text
+    assert vetoing.decide(strong, 0.06).crisis
     masked = CrisisMatch(masked=True)  # only harmless uses of alarming words ("累死了")
     assert not detector.decide(masked, 0.5).crisis and detector.decide(masked, 0.95).crisis
 
 
 def test_the_trained_parser_uses_its_scorer_and_fitted_thresholds(parser: EmbeddedParser) -> None:
-    assert set(parser.crisis.thresholds) == {"scorer"}
+    assert set(parser.crisis.thresholds) == {"scorer", "veto"}
     assert 0.5 <= parser.crisis.thresholds["scorer"] < 1.0
+    assert parser.crisis.thresholds["veto"] == VETO_BELOW
     assert len(parser.model.info["dev_crisis_by_author"]) == len(crisis_dev_files())
 
 
