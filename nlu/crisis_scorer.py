@@ -2,8 +2,9 @@
 (words, lexicon terms, character n-grams), trained on every line that says whether a message is
 a crisis: the crisis and non-crisis examples of nlu/data/nlu.yml and the dev sets
 nlu/data/crisis_dev*.yaml. The patterns (nlu/crisis.py) describe situations and are precise but
-miss new wording; the scorer reads the whole message and catches much of what they miss. Its
-probability decides every message the patterns do not settle (see CrisisDetector.decide)."""
+miss new wording; the scorer weighs the message as a whole (its first 2,000 characters) and
+catches much of what they miss. Its probability decides every message the patterns do not settle,
+and overrules a strong match it is all but certain is harmless (see CrisisDetector.decide)."""
 
 from __future__ import annotations
 
