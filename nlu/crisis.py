@@ -46,10 +46,6 @@ class CrisisMatch:
     masked: bool = False  # a negative pattern ("累死了", "打疫苗") was blanked out
 
     @property
-    def any(self) -> bool:
-        return bool(self.strong or self.damped or self.weak)
-
-    @property
     def level(self) -> str:
         """strong | damped | weak | none | masked (only harmless uses of alarming words)."""
         if self.strong:

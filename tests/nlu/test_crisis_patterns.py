@@ -73,7 +73,7 @@ def test_framing_damps_unless_the_text_says_it_is_happening_now(small: CrisisDet
 
 def test_negatives_are_blanked_before_matching(small: CrisisDetector) -> None:
     found = small.match("带孩子去打疫苗")
-    assert found.level == "masked" and not found.any
+    assert found.level == "masked"  # nothing strong, damped or weak: only harmless uses
 
 
 def test_unknown_terms_and_framing_names_are_errors(tmp_path: Path) -> None:
