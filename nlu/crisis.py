@@ -32,6 +32,21 @@ CRISIS_DEV_FILES = crisis_dev_files()
 # a strong match the scorer read whole and gives less than `veto` is overruled (0 never overrules);
 # any other message is a crisis at or above `scorer`.
 DEFAULT_THRESHOLDS = {"scorer": 0.8, "veto": 0.0}
+# With no cue at all in the patterns, the scorer alone may not flag a message shorter than this
+# (content_length): on a few words it extrapolates ("我不知道" scored 0.92 and "I don't know" 0.83,
+# since parents in crisis often write 不知道怎么办). On the blind dev sets 11-17 this lost one short
+# crisis line of 640; short crises nearly always name a danger the patterns know.
+MIN_SCORER_CHARS = 8
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def content_length(normalized: str) -> int:
+    """The length of what a normalised text says: one per Chinese character, two per Latin word or
+    number (a word carries about as much as two characters); spaces, punctuation and emoji none."""
+    return len(_HAN.findall(normalized)) + 2 * len(_WORD.findall(normalized))
+
+
 CHUNK = 2000
 OVERLAP = 60
 
@@ -213,16 +228,21 @@ class CrisisDetector:
                 weak = True
         return CrisisMatch(tuple(sorted(strong)), tuple(sorted(damped - strong)), weak, masked)
 
-    def decide(self, found: CrisisMatch, probability: float, whole: bool = True) -> CrisisDecision:
+    def decide(
+        self, found: CrisisMatch, probability: float, whole: bool = True, length: int = MIN_SCORER_CHARS
+    ) -> CrisisDecision:
         """Combine the patterns with the crisis scorer's probability (nlu/crisis_scorer.py): a
         strong match decides unless the scorer read the `whole` message and is all but certain it is
         harmless (`veto`); any other message (a damped match, a weak cue, only harmless uses of
         alarming words such as "累死了", or no cue at all) is a crisis when the scorer reaches its
-        threshold."""
+        threshold, and with no cue at all only when the message has `length` >= MIN_SCORER_CHARS
+        content characters."""
         if found.strong:
             if whole and probability < self.thresholds.get("veto", 0.0):
                 return CrisisDecision(False, ())
             return CrisisDecision(True, tuple(f"pattern:{name}" for name in found.strong))
+        if found.level in ("none", "masked") and length < MIN_SCORER_CHARS:
+            return CrisisDecision(False, ())
         if probability >= self.thresholds.get("scorer", 1.01):
             cues = [f"damped:{name}" for name in found.damped] or (["weak-cue"] if found.weak else [])
             return CrisisDecision(True, (*cues, f"scorer:{probability:.2f}"))

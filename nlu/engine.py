@@ -4,7 +4,6 @@ entities; and `load_parser`, which loads the cached model or trains it when the 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ import numpy as np
 
 from core.settings import Settings
 from core.tokenizer import Tokenizer
-from nlu.crisis import CrisisDetector, CrisisMatch, crisis_dev_files, load_crisis_dev
+from nlu.crisis import CrisisDetector, CrisisMatch, content_length, crisis_dev_files, load_crisis_dev
 from nlu.dataset import DATA_DIR, data_digest
 from nlu.extractor import EntityExtractor
 from nlu.featurizer import MAX_FEATURE_CHARS, Featurizer, FloatArray, IntArray
@@ -31,7 +30,6 @@ RECOMMENDED_THRESHOLD = 0.8
 MAX_TEXT_CHARS = 200_000  # beyond this nothing is read at all (the crisis scan reads up to here)
 
 log = logging.getLogger(__name__)
-_CONTENT = re.compile(r"[\u3400-\u9fffa-z0-9]")
 
 
 class EmbeddedParser:
@@ -120,7 +118,8 @@ class EmbeddedParser:
         # The patterns read everything; the scorer only `clean`, which may have been cut.
         whole = len(raw) <= MAX_FEATURE_CHARS and len(clean) < MAX_FEATURE_CHARS
         p_crisis = self.model.crisis_scorer.probability(names)
-        decision = self.crisis.decide(found, p_crisis, whole)
+        length = content_length(clean)
+        decision = self.crisis.decide(found, p_crisis, whole, length)
         crisis = decision.crisis
         # "累死了": only harmless uses of alarming words, so the classifier may not say crisis either.
         result = self.decision(clean, names, without_crisis=found.level == "masked")
@@ -139,7 +138,7 @@ class EmbeddedParser:
         if crisis and intent != CRISIS:
             intent, topic = CRISIS, None
             confidence = max(p_crisis, 0.9) if found.strong else p_crisis
-        if not _CONTENT.search(clean):  # empty, only emoji, punctuation or control characters
+        if not length:  # empty, only emoji, punctuation or control characters
             intent, topic, confidence = (CRISIS, None, confidence) if crisis else (OUT_OF_SCOPE, None, 0.05)
         entities: tuple[Entity, ...] = self.extractor.extract(raw[:2000], today)
         return Parse(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from core.tokenizer import Tokenizer
-from nlu.crisis import CrisisDetector, CrisisDev, CrisisMatch, load_crisis_dev
+from nlu.crisis import CrisisDetector, CrisisDev, CrisisMatch, content_length, load_crisis_dev
 from nlu.crisis_scorer import CrisisScorer
 from nlu.dataset import TrainingData
 from nlu.featurizer import Featurizer, FloatArray, Vocabulary
@@ -270,7 +270,8 @@ def train(
     )
     detector.thresholds = thresholds
     flagged_all = [
-        detector.decide(found, float(p)).crisis for found, p in zip(matches, scorer_oof, strict=True)
+        detector.decide(found, float(p), length=content_length(clean)).crisis
+        for found, p, clean in zip(matches, scorer_oof, [*cleans, *dev_cleans], strict=True)
     ]
     flagged = flagged_all[: len(examples)]
     dev_flagged = flagged_all[len(examples) :]

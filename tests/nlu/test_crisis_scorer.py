@@ -80,6 +80,9 @@ def test_decide_combines_pattern_level_and_scorer_probability() -> None:
     assert not vetoing.decide(strong, 0.04).crisis  # the scorer read it all and is nearly certain
     assert vetoing.decide(strong, 0.04, whole=False).crisis  # it read only the start of a long text
     assert vetoing.decide(strong, 0.06).crisis
+    # with no cue at all, a few characters are too little for the scorer to decide alone
+    assert not detector.decide(CrisisMatch(), 0.95, length=4).crisis
+    assert detector.decide(CrisisMatch(weak=True), 0.95, length=3).crisis  # a cue: "他打我"
     masked = CrisisMatch(masked=True)  # only harmless uses of alarming words ("累死了")
     assert not detector.decide(masked, 0.5).crisis and detector.decide(masked, 0.95).crisis
 
@@ -104,3 +107,23 @@ def test_the_scorer_alone_catches_a_crisis_in_words_no_pattern_knows(
     assert found.crisis and found.intent == "crisis"
     assert found.crisis_reasons[-1].startswith("scorer:")
     assert not scorer_only.parse("明天带孩子去社区打疫苗 要带什么").crisis
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "我不知道",
+        "不知道",
+        "不知道啊",
+        "不清楚",
+        "他不在",
+        "没有",
+        "好的",
+        "不是",
+        "嗯嗯",
+        "孩子睡了",
+        "I don't know",
+    ],
+)
+def test_common_short_replies_are_not_a_crisis(parser: EmbeddedParser, reply: str) -> None:
+    assert not parser.parse(reply).crisis
