@@ -12,10 +12,10 @@ from bench.timing import latency, measure, write_result
 from core.lexicon import load_lexicon
 from core.settings import Settings
 from core.tokenizer import Tokenizer
-from nlu.crisis import CRISIS_DEV_FILES, load_crisis_dev
+from nlu.crisis import CRISIS_DEV_FILES
 from nlu.dataset import CRISIS_FRESH_FILE, CRISIS_NEGATIVES_FILE, TEST_FILE, read_examples, read_lines
 from nlu.engine import EmbeddedParser, model_dir, train_and_save
-from nlu.evaluation import evaluate
+from nlu.evaluation import crisis_counts, evaluate
 from nlu.model import load_model
 
 
@@ -54,18 +54,6 @@ def evaluate_nlu(
             }
         )
         return figures
-
-
-def crisis_counts(parser: EmbeddedParser, path: Path) -> dict[str, int]:
-    """Crisis lines flagged and harmless lines flagged, as counts only: the lines of this file are
-    never printed or stored, so that it stays unseen by whoever tunes the detector."""
-    dev = load_crisis_dev(path)
-    return {
-        "positives": len(dev.positives),
-        "flagged": sum(parser.parse(text).crisis for text in dev.positives),
-        "negatives": len(dev.negatives),
-        "false_alarms": sum(parser.parse(text).crisis for text in dev.negatives),
-    }
 
 
 def report(result: dict[str, Any], out: Path | None = None, show_misses: int = 15) -> str:
