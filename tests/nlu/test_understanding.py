@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 from nlu.crisis import CRISIS_DEV_FILES, load_crisis_dev
-from nlu.dataset import CRISIS_FRESH_FILE, TEST_FILE, read_examples
+from nlu.dataset import CRISIS_FRESH_FILES, TEST_FILE, read_examples
 from nlu.engine import RECOMMENDED_THRESHOLD, EmbeddedParser
 from nlu.evaluation import crisis_counts, evaluate
 
-# Measured on the held-out file: intent 96.3%, topic 97.8%, out-of-scope F1 0.907.
-INTENT_FLOOR = 0.94
+# Measured on the held-out file: intent 97.8%, topic 97.8%, out-of-scope F1 0.907.
+INTENT_FLOOR = 0.95
 TOPIC_FLOOR = 0.95
 OUT_OF_SCOPE_F1_FLOOR = 0.88
-# Measured on the fresh crisis set (nlu/data/test/crisis_fresh.yaml): recall 95.6%, false alarms 3.0%.
+# Measured on the fresh crisis sets: crisis_fresh.yaml recall 97.8%, false alarms 3.0%;
+# crisis_fresh2.yaml recall 99.0%, false alarms 2.0% (99.0% and 3.5% when first scored, blind).
 FRESH_CRISIS_RECALL_FLOOR = 0.93
 FRESH_FALSE_ALARM_CEILING = 0.05
 
@@ -33,20 +34,17 @@ def test_held_out_intent_topic_and_out_of_scope_stay_above_their_floors(held_out
     assert held_out["out_of_scope"]["f1"] >= OUT_OF_SCOPE_F1_FLOOR  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the held-out crisis recall is 98.1% (1 of 52 lines missed; 90.4% at first), below "
-    "the 100% target (false alarms on the 150 held-out non-crisis lines are 0.7%, within the 1% target); "
-    "on the fresh held-out set nobody tuning the detector has read, recall is 95.6% with 3.0% false "
-    "alarms. Remove this mark when fixed.",
-)
 def test_every_crisis_line_of_the_held_out_file_is_flagged(held_out: dict[str, object]) -> None:
-    assert held_out["crisis_recall"] == 1.0, held_out["crisis_missed"]
+    # Counts only in the message: the lines stay unread by whoever tunes the detector.
+    missed = held_out["crisis_missed"]
+    assert isinstance(missed, list)
+    assert held_out["crisis_recall"] == 1.0, f"{len(missed)} crisis lines missed"
 
 
-def test_the_fresh_crisis_set_stays_above_its_floors(parser: EmbeddedParser) -> None:
-    # Counts only: the lines of this file are never shown, so that it stays an honest measure.
-    fresh = crisis_counts(parser, CRISIS_FRESH_FILE)
+@pytest.mark.parametrize("path", CRISIS_FRESH_FILES, ids=lambda path: path.name)
+def test_each_fresh_crisis_set_stays_above_its_floors(parser: EmbeddedParser, path: Path) -> None:
+    # Counts only: the lines of these files are never shown, so that they stay an honest measure.
+    fresh = crisis_counts(parser, path)
     assert fresh["flagged"] >= FRESH_CRISIS_RECALL_FLOOR * fresh["positives"], fresh
     assert fresh["false_alarms"] <= FRESH_FALSE_ALARM_CEILING * fresh["negatives"], fresh
 
