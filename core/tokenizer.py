@@ -41,6 +41,25 @@ ASPECT_WORDS = frozenset(
 )
 
 
+def _traditional_characters() -> frozenset[str] | None:
+    """Every character of an OpenCC t2s entry that changes the text (TSCharacters, TSPhrases): a
+    text with none of them converts to itself, so the (pure-Python, slow) conversion is skipped.
+    None, and every text is converted, if the dictionaries are not where this version keeps them."""
+    import opencc
+
+    folder = Path(opencc.__file__).resolve().parent / "dictionary"
+    characters: set[str] = set()
+    try:
+        for name in ("TSCharacters.txt", "TSPhrases.txt"):
+            for line in (folder / name).read_text(encoding="utf-8").splitlines():
+                source, _, targets = line.partition("\t")
+                if source and targets.split(" ")[0] != source:
+                    characters.update(source)
+    except OSError:
+        return None
+    return frozenset(characters) or None
+
+
 class Tokenizer:
     """A jieba tokenizer that knows the domain words; one per process, passed where needed."""
 
@@ -53,13 +72,14 @@ class Tokenizer:
         for word in lexicon.dictionary_words():
             self._jieba.add_word(word, freq=20000)
         self._t2s = OpenCC("t2s")
+        self._traditional = _traditional_characters()
         # Variants found as substrings, longest first, so "异地就医备案" wins over "备案".
         self._variants = sorted(lexicon.canonical, key=len, reverse=True)
 
     def normalize(self, text: str) -> str:
         """Full-width to half-width, lower case, Traditional to Simplified, spaces folded."""
         folded = unicodedata.normalize("NFKC", text).lower()
-        if any("\u3400" <= char <= "\u9fff" for char in folded):
+        if self._traditional is None or not self._traditional.isdisjoint(folded):
             folded = self._t2s.convert(folded)
         return " ".join(folded.split())
 

@@ -21,7 +21,7 @@ from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
 from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
 
 # Bump when features, training or the model format change: the cache key includes it.
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 # Below this calibrated confidence the dialogue engine should not act on the intent alone but offer
 # the closest topics and a person. On 5-fold cross-validation of the training data, answers at or
 # above 0.8 were right 95% of the time (each trained model also carries its own fitted value,
@@ -46,7 +46,9 @@ class EmbeddedParser:
         self.tokenizer = tokenizer
         self.featurizer = Featurizer(tokenizer)
         self.space = LabelSpace.of(model.classifier.labels)
-        self.crisis = crisis or CrisisDetector(thresholds=model.crisis_thresholds)
+        self.crisis = crisis or CrisisDetector(
+            thresholds=model.crisis_thresholds, literals=model.crisis_literals
+        )
         self.extractor = extractor or EntityExtractor(tokenizer.lexicon)
         neighbours = model.neighbours
         starts = neighbours.indptr[:-1]

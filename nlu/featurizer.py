@@ -86,12 +86,8 @@ class Vocabulary:
 
     def vectorize(self, names: list[str]) -> tuple[IntArray, FloatArray]:
         """(columns, weights) of one document: sublinear tf times idf, L2-normalised."""
-        counts: Counter[int] = Counter()
-        index = self.index
-        for name in names:
-            column = index.get(name)
-            if column is not None:
-                counts[column] += 1
+        counts: Counter[int | None] = Counter(map(self.index.get, names))  # counted in C
+        counts.pop(None, None)  # names the vocabulary does not know
         if not counts:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))

@@ -69,6 +69,8 @@ class Model:
     digest: str
     code_version: str
     info: dict[str, Any] = field(default_factory=dict)  # training figures, for reports
+    # what each crisis pattern needs in a text (nlu/crisis.py, LiteralTable), so loading skips the analysis
+    crisis_literals: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     def save(self, directory: Path) -> None:
         """Write atomically: a half-written model is never loaded."""
@@ -101,6 +103,10 @@ class Model:
             "info": self.info,
             "vocabulary": _names(self.vocabulary),
             "crisis_vocabulary": _names(self.crisis_scorer.vocabulary),
+            "crisis_literals": {
+                pattern: None if literals is None else sorted(literals)
+                for pattern, literals in self.crisis_literals.items()
+            },
         }
         (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if directory.exists():
@@ -146,4 +152,8 @@ def load_model(directory: Path) -> Model:
         digest=str(meta["digest"]),
         code_version=str(meta["code_version"]),
         info=dict(meta.get("info") or {}),
+        crisis_literals={
+            str(pattern): None if literals is None else frozenset(map(str, literals))
+            for pattern, literals in (meta.get("crisis_literals") or {}).items()
+        },
     )

@@ -356,4 +356,5 @@ def train(
         digest=digest,
         code_version=code_version,
         info=info,
+        crisis_literals=detector.literal_table,
     )

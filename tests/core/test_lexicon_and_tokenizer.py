@@ -1,3 +1,4 @@
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -51,3 +52,16 @@ def test_tokenizer_never_raises_on_any_text(tokenizer: Tokenizer, text: str) -> 
     terms = tokenizer.terms(text)
     assert all(isinstance(term, str) and term for term in terms)
     assert isinstance(tokenizer.bigrams(tokenizer.normalize(text)), list)
+
+
+# Characters that OpenCC converts, that it leaves alone, and that only phrases convert (乾杯 -> 干杯).
+_MIXED = "我們的孩子乾杯臺灣醫療保險证明一目瞭然后後发髮 abc,。"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(_MIXED), max_size=30) | st.text(max_size=30))
+def test_skipping_the_conversion_of_texts_without_traditional_characters_changes_nothing(
+    tokenizer: Tokenizer, text: str
+) -> None:
+    always_converted = tokenizer._t2s.convert(unicodedata.normalize("NFKC", text).lower())
+    assert tokenizer.normalize(text) == " ".join(always_converted.split())
