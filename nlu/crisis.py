@@ -184,7 +184,7 @@ class PatternList:
 
     @property
     def literals(self) -> set[str]:
-        return {literal for required in self.required for literal in required or ()}
+        return set(self.by_literal)
 
     def candidates(self, present: set[str]) -> list[int]:
         """The items that can match a text holding the literals `present` and no others, in order."""
