@@ -76,9 +76,14 @@ def _char_set(items: list[tuple[Any, Any]]) -> Strings | None:
     return frozenset(characters) if len(characters) <= MAX_STRINGS else None
 
 
+def _non_empty(strings: Strings) -> Strings | None:
+    """A stretch's strings as a requirement: only if none of them is empty."""
+    return strings if strings and "" not in strings else None
+
+
 def _sequence(items: Iterable[tuple[Any, Any]]) -> _Node:
     candidates: list[Strings | None] = []
-    run: Strings | None = frozenset({""})  # the exact strings of the current stretch of exact pieces
+    run: Strings = frozenset({""})  # the exact strings of the current stretch of exact pieces
     whole: Strings | None = frozenset({""})  # the exact strings of the whole sequence, while known
     for op, value in items:
         node = _node(op, value)
@@ -86,16 +91,16 @@ def _sequence(items: Iterable[tuple[Any, Any]]) -> _Node:
             candidates.append(node.required)
             continue
         if node.exact is not None:
-            joined = _product(run, node.exact) if run is not None else None
-            if joined is None:
-                candidates.append(run if run and "" not in run else None)
+            joined = _product(run, node.exact)
+            if joined is None:  # too many strings: close this stretch, start a new one
+                candidates.append(_non_empty(run))
                 joined = node.exact
             run = joined
             whole = _product(whole, node.exact) if whole is not None else None
             continue
-        candidates += [run if run and "" not in run else None, node.needs]
+        candidates += [_non_empty(run), node.needs]
         run, whole = frozenset({""}), None
-    candidates.append(run if run and "" not in run else None)
+    candidates.append(_non_empty(run))
     return _Node(exact=whole, required=_best(candidates))
 
 
@@ -163,8 +168,9 @@ class LiteralIndex:
     then a substring test."""
 
     def __init__(self, literals: Iterable[str]) -> None:
-        longer = {literal for literal in literals if len(literal) > 1}
-        self.singles = frozenset(literal for literal in literals if len(literal) == 1)
+        every = set(literals)  # read once: `literals` may be a generator
+        longer = {literal for literal in every if len(literal) > 1}
+        self.singles = frozenset(literal for literal in every if len(literal) == 1)
         shared: dict[str, int] = {}
         for literal in longer:
             for pair in _pairs(literal):
