@@ -22,7 +22,9 @@ from core.taxonomy import Taxonomy, load_taxonomy
 from core.tokenizer import Tokenizer
 from dialogues.engine import Engine as DialogueEngine
 from dialogues.flow import FLOWS_DIR, FlowSet, load_flows
-from dialogues.safety import load_safety_net
+from dialogues.navigation import load_navigation
+from dialogues.rules import load_rules
+from dialogues.safety import load_bereavement, load_safety_net
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
 from knowledge.validator import load_knowledge
@@ -101,7 +103,11 @@ class AppContext:
             tokenizer=self.tokenizer,
             clock=self.clock,
             safety_net=load_safety_net(),
+            bereavement=load_bereavement(),
+            navigation=load_navigation(),
+            rules=load_rules(self.lexicon, set(self.taxonomy.intents)),
             translator=self.translator,
+            threshold=self.parser.recommended_threshold,
             retention_days=self.settings.retention_days,
         )
 

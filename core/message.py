@@ -22,6 +22,7 @@ class Inbound:
     text: str = ""
     payload: str | None = None
     locale: str | None = None
+    message_id: str | None = None  # the platform's id: a redelivered message is answered once
 
 
 @dataclass(frozen=True)

@@ -56,4 +56,18 @@ class CancelChildPlans:
     child_id: str
 
 
-Effect = OpenHandoff | DeleteUserData | RecordConsent | RecordGap | StoreChecklist | CancelChildPlans
+@dataclass(frozen=True)
+class DeleteChildData:
+    """Delete what is stored about the user's children (their checklists), after the parent withdrew
+    the consent to keep it; the conversation and the consent records stay."""
+
+
+Effect = (
+    OpenHandoff
+    | DeleteUserData
+    | RecordConsent
+    | RecordGap
+    | StoreChecklist
+    | CancelChildPlans
+    | DeleteChildData
+)

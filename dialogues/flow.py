@@ -18,6 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
+from dialogues import payload
+from knowledge.schema import Condition as Need
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 ID = r"^[a-z][a-z0-9_]*$"
@@ -80,6 +82,8 @@ class Step(_Strict):
     when: tuple[Condition, ...] = ()
     when_number: tuple[NumberCondition, ...] = ()
     invalid: str | None = None  # what to say when the answer does not fit
+    # a "yes" to this step means the child is in these circumstances (the check-up's conditions)
+    implies: tuple[Need, ...] = ()
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> Step:
@@ -89,6 +93,8 @@ class Step(_Strict):
             raise ValueError(f"step '{self.id}': only choice steps have choices")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"step '{self.id}': min is greater than max")
+        if self.implies and self.type != StepType.yes_no:
+            raise ValueError(f"step '{self.id}': only yes/no steps imply conditions")
         return self
 
 
@@ -142,10 +148,15 @@ class DateRule(_Strict):
 
 
 class Flow(_Strict):
+    """A guided flow. What starts it is declared here: its intent, its command, its menu entry."""
+
     id: str = Field(pattern=ID)
-    title: str = Field(min_length=2, max_length=30)
+    title: str = Field(min_length=2, max_length=30)  # the menu button and the flow's name
+    description: str = Field(min_length=2, max_length=40)  # a few words, for the command list
     intent: str | None = Field(default=None, pattern=ID)  # the taxonomy intent that starts it
     command: str | None = Field(default=None, pattern=r"^/[a-z_]+$")  # a command that starts it
+    menu: bool = True  # offered as a button in the menu
+    order: int = 100  # the menu lists flows by this, then by id
     topic: str = Field(pattern=ID)  # the taxonomy topic it is about
     also_topics: tuple[str, ...] = ()  # other topics whose answers offer this flow ("一步步教我办")
     consent: Literal["child_profile"] | None = "child_profile"
@@ -166,8 +177,28 @@ class Flow(_Strict):
 class FlowSet:
     flows: dict[str, Flow]
 
-    def for_intent(self, intent: str) -> Flow | None:
-        return next((flow for flow in self.flows.values() if flow.intent == intent), None)
+    def for_intent(self, intent: str | None) -> Flow | None:
+        return next((flow for flow in self.flows.values() if intent and flow.intent == intent), None)
+
+    def for_command(self, command: str) -> Flow | None:
+        return next((flow for flow in self.flows.values() if flow.command == command), None)
+
+    def for_topic(self, topic: str) -> Flow | None:
+        """The flow that walks a parent through what an answer on `topic` is about."""
+        return next(
+            (
+                flow
+                for flow in self.in_menu_order()
+                if flow.intent and topic in (flow.topic, *flow.also_topics)
+            ),
+            None,
+        )
+
+    def in_menu_order(self) -> list[Flow]:
+        return sorted(self.flows.values(), key=lambda flow: (flow.order, flow.id))
+
+    def menu(self) -> list[Flow]:
+        return [flow for flow in self.in_menu_order() if flow.menu]
 
 
 class FlowError(Exception):
@@ -306,8 +337,31 @@ def check_flows(
         if flow.id in flows:
             problems.append(Problem(display, source.line_of(("id",)), f"duplicate flow id '{flow.id}'"))
         problems += _semantic_problems(source, flow, intents, topics, documents)
+        problems += _start_problems(source, flow, flows)
         flows[flow.id] = flow
     return FlowSet(flows), problems
+
+
+def _start_problems(source: YamlFile, flow: Flow, others: dict[str, Flow]) -> list[Problem]:
+    """Each intent and command starts one flow; every button of the flow fits a platform's button."""
+    problems: list[Problem] = []
+    for other in others.values():
+        if flow.intent and other.intent == flow.intent:
+            message = f"intent '{flow.intent}' already starts flow '{other.id}'"
+            problems.append(Problem(source.display, source.line_of(("intent",)), message))
+        if flow.command and other.command == flow.command:
+            message = f"command '{flow.command}' already starts flow '{other.id}'"
+            problems.append(Problem(source.display, source.line_of(("command",)), message))
+    for position, step in enumerate(flow.steps):
+        values = [choice.value for choice in step.choices] or ["yes", "no"]
+        for value in values:
+            try:
+                payload.render(payload.StepAnswer(flow.id, step.id, value))
+            except payload.PayloadTooLongError as error:
+                problems.append(
+                    Problem(source.display, source.line_of(("steps", position, "id")), str(error))
+                )
+    return problems
 
 
 def load_flows(directory: Path, intents: set[str], topics: set[str], documents: set[str]) -> FlowSet:

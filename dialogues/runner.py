@@ -8,6 +8,7 @@ from typing import Any
 
 from core.i18n import Translator
 from dialogues.flow import Condition, DateRule, Flow, NumberCondition, Slot, Step
+from dialogues.rules import ConversationRules
 from dialogues.state import ActiveFlow, Checklist, ChecklistLine, KeyDate, State
 from knowledge.answer import service_texts
 from knowledge.catalog import KnowledgeBase
@@ -95,21 +96,6 @@ def source_parts(
     return t.content(title), t.content(item) if item else None
 
 
-STAGE_AGES = {
-    "infant": (0, 3),
-    "preschool": (3, 6),
-    "primary": (6, 12),
-    "junior_middle": (12, 15),
-    "senior_high": (15, 18),
-    "vocational": (15, 18),
-}
-
-
-def fits_stage(stages: tuple[str, ...], age: float) -> bool:
-    """Whether a child of `age` can be at one of `stages` (a year of slack either way)."""
-    return not stages or any(STAGE_AGES[stage][0] - 1 <= age < STAGE_AGES[stage][1] + 1 for stage in stages)
-
-
 def _dates(
     flow: Flow,
     answers: dict[str, Any],
@@ -169,10 +155,11 @@ def build_checklist(
     province: str | None,
     city: str | None,
     age: float | None,
+    rules: ConversationRules,
 ) -> Checklist:
     lines: list[ChecklistLine] = []
     if flow.kind == "entitlement_checkup":
-        lines += checkup_lines(active.answers, kb, t, province, city, age)
+        lines += checkup_lines(flow, active.answers, kb, t, province, city, age, rules)
     for entry in flow.checklist:
         if _holds(entry.when, entry.when_number, active.answers) is not True:
             continue
@@ -203,32 +190,26 @@ def build_checklist(
     )
 
 
-CONDITIONS_BY_ANSWER = {
-    "disability": {Need.disability},
-    "low_income": {Need.low_income, Need.minimum_living},
-    "orphan": {Need.orphan, Need.unsupported, Need.hiv},
-    "housing": {Need.housing_difficulty},
-}
-
-
 def checkup_lines(
+    flow: Flow,
     answers: dict[str, Any],
     kb: KnowledgeBase,
     t: Translator,
     province: str | None,
     city: str | None,
     age: float | None,
+    rules: ConversationRules,
 ) -> list[ChecklistLine]:
     """Every service of the family's list that likely applies, and what to check for the others."""
     has: set[Need] = set()
-    for step_id, needs in CONDITIONS_BY_ANSWER.items():
-        if answers.get(step_id) == "yes":
-            has |= needs
+    for step in flow.steps:
+        if step.implies and answers.get(step.id) == "yes":
+            has |= set(step.implies)
     lines: list[ChecklistLine] = []
     for item in kb.for_place(province, city):
         service = item.service
         stages = tuple(str(stage) for stage in service.audience.stages)
-        if age is not None and not (service.audience.includes_age(age) and fits_stage(stages, age)):
+        if age is not None and not (service.audience.includes_age(age) and rules.fits_stage(stages, age)):
             continue
         required = set(service.audience.conditions) - {Need.residence_permit}
         source, source_item = source_parts(kb, service.source.document, service.source.item, t)

@@ -59,3 +59,11 @@ def crisis_replies(t: Translator, *, in_flow: bool) -> list[Reply]:
     if in_flow:
         buttons = (Button(t.gettext("稍后继续刚才的步骤"), "nav:resume"),)
     return [Reply(urgent), Reply(next_steps, buttons)]
+
+
+BEREAVEMENT_FILE = Path(__file__).resolve().parent / "data" / "bereavement.yaml"
+
+
+def load_bereavement(path: Path = BEREAVEMENT_FILE) -> SafetyNet:
+    """The words of a reported loss (same format as the safety net: patterns, and `unless` vetoes)."""
+    return load_safety_net(path)

@@ -55,7 +55,7 @@ def read_choice(step: Step, text: str) -> Reading:
     return Reading(problem="not_understood")
 
 
-def read_yes_no(text: str, parse: Parse | None) -> Reading:
+def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
     clean = text.strip().lower()
     if UNSURE.search(clean):
         return Reading(problem="not_understood")
@@ -63,7 +63,7 @@ def read_yes_no(text: str, parse: Parse | None) -> Reading:
         return Reading("no")
     if YES.search(clean):
         return Reading("yes")
-    if parse is not None and parse.confidence >= 0.6:
+    if parse is not None and parse.confidence >= threshold:
         if parse.intent == "affirm":
             return Reading("yes")
         if parse.intent == "deny":
@@ -167,15 +167,24 @@ def read_place(lexicon: Lexicon, text: str) -> Reading:
 
 
 def read_answer(
-    step: Step, text: str, parse: Parse | None, lexicon: Lexicon, tokenizer: Tokenizer, today: date
+    step: Step,
+    text: str,
+    parse: Parse | None,
+    lexicon: Lexicon,
+    tokenizer: Tokenizer,
+    today: date,
+    *,
+    threshold: float,
 ) -> Reading:
+    """The answer to `step` in the parent's words; `threshold` is the model's fitted confidence, below
+    which the classifier's affirm/deny is not taken as a yes or no."""
     clean = tokenizer.normalize(text)[:MAX_TEXT]
     if not clean:
         return Reading(problem="not_understood")
     if step.type == StepType.choice:
         return read_choice(step, clean)
     if step.type == StepType.yes_no:
-        return read_yes_no(clean, parse)
+        return read_yes_no(clean, parse, threshold)
     if step.type == StepType.number:
         return read_number(step, clean, parse)
     if step.type == StepType.age:

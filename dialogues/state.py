@@ -53,6 +53,14 @@ class ActiveFlow(_Model):
     child_id: str | None = None
 
 
+class WorkerOwner(_Model):
+    """The social worker who owns the conversation: the one source of truth for who answers."""
+
+    worker_id: str
+    display_name: str
+    since: date
+
+
 class Pending(_Model):
     """Something the assistant asked outside a flow and is waiting for."""
 
@@ -100,6 +108,8 @@ class State(_Model):
     handoff_opened_on: date | None = None
     place_asked: bool = False  # where the family lives is asked once, then remembered or left unknown
     turns: int = 0
+    worker: WorkerOwner | None = None  # while set, the assistant is silent except for crisis handling
+    seen_messages: list[str] = Field(default_factory=list)  # recent platform message ids (redelivery)
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from core.i18n import Translator
 
+# The languages a parent can choose, each named in itself.
+LANGUAGES = (("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"), ("en", "English"))
+
 
 def capabilities(t: Translator) -> str:
     return t.gettext(

@@ -75,3 +75,8 @@ class Parse:
 
 class Parser(Protocol):
     def parse(self, text: str, today: date | None = None) -> Parse: ...
+
+    @property
+    def recommended_threshold(self) -> float:
+        """The confidence the model fitted: below it, an intent is not acted on alone."""
+        ...

@@ -1,0 +1,115 @@
+"""A pressed button: its payload is parsed into a typed value and handled by the handler registered
+for its type. A payload that is garbage, forged, of another flow or an old step is stale: a kind
+re-ask of what the assistant is waiting for, and nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dialogues.answers import answer_topic, how
+from dialogues.commands import run_command
+from dialogues.handoff import ask_handoff
+from dialogues.payload import (
+    AskHuman,
+    ChangeAnswer,
+    HowTo,
+    Nav,
+    PendingReply,
+    RunCommand,
+    ShowTopic,
+    StartFlow,
+    StepAnswer,
+    parse,
+)
+from dialogues.pending import on_pending
+from dialogues.registry import Registry
+from dialogues.slot import Reading
+from dialogues.steps import accept, active, ask_change, back, cancel, change, reprompt, stale, start_flow
+from dialogues.turn import Turn
+
+PayloadHandler = Callable[[Turn, Any], None]
+PAYLOADS: Registry[type, PayloadHandler] = Registry("button payload")
+
+
+def on_button(turn: Turn, raw: str) -> None:
+    payload = parse(raw)
+    handler = PAYLOADS.get(type(payload)) if payload is not None else None
+    if handler is None:
+        stale(turn)
+        return
+    handler(turn, payload)
+
+
+@PAYLOADS.register(StepAnswer)
+def _answer(turn: Turn, payload: StepAnswer) -> None:
+    current = active(turn)
+    if current is None or current[0].id != payload.flow or current[1].id != payload.step:
+        stale(turn)
+        return
+    flow, step = current
+    allowed = {choice.value for choice in step.choices} | ({"yes", "no"} if step.type == "yes_no" else set())
+    if payload.value not in allowed:
+        stale(turn)
+        return
+    accept(turn, flow, step, Reading(payload.value))
+
+
+NAVIGATION: dict[str, Callable[[Turn], None]] = {
+    "back": back,
+    "cancel": cancel,
+    "resume": reprompt,
+    "change": ask_change,
+}
+
+
+@PAYLOADS.register(Nav)
+def _nav(turn: Turn, payload: Nav) -> None:
+    NAVIGATION[payload.action](turn)
+
+
+@PAYLOADS.register(ChangeAnswer)
+def _change(turn: Turn, payload: ChangeAnswer) -> None:
+    change(turn, payload.step)
+
+
+@PAYLOADS.register(StartFlow)
+def _flow(turn: Turn, payload: StartFlow) -> None:
+    flow = turn.services.flows.flows.get(payload.flow)
+    if flow is None:
+        stale(turn)
+    else:
+        start_flow(turn, flow)
+
+
+@PAYLOADS.register(ShowTopic)
+def _topic(turn: Turn, payload: ShowTopic) -> None:
+    if payload.topic in turn.services.topic_titles:
+        answer_topic(turn, payload.topic)
+    else:
+        stale(turn)
+
+
+@PAYLOADS.register(HowTo)
+def _how(turn: Turn, payload: HowTo) -> None:
+    if payload.service in turn.services.kb.by_id:
+        how(turn, payload.service)
+    else:
+        stale(turn)
+
+
+@PAYLOADS.register(PendingReply)
+def _pending(turn: Turn, payload: PendingReply) -> None:
+    pending = turn.state.pending
+    if pending is None or pending.kind != payload.kind or not on_pending(turn, payload.value, None):
+        stale(turn)
+
+
+@PAYLOADS.register(RunCommand)
+def _command(turn: Turn, payload: RunCommand) -> None:
+    run_command(turn, payload.name)
+
+
+@PAYLOADS.register(AskHuman)
+def _human(turn: Turn, payload: AskHuman) -> None:
+    ask_handoff(turn)

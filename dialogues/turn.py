@@ -1,0 +1,71 @@
+"""One turn of a conversation: the read-only services the handlers use, the turn being built
+(state, translator, replies, effects) and its outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from core.clock import Clock
+from core.i18n import Translator
+from core.lexicon import Lexicon
+from core.message import Button, Reply
+from core.tokenizer import Tokenizer
+from dialogues.effect import Effect
+from dialogues.flow import FlowSet
+from dialogues.navigation import Navigation
+from dialogues.rules import ConversationRules
+from dialogues.safety import SafetyNet
+from dialogues.state import State
+from knowledge.catalog import KnowledgeBase
+from knowledge.index import Index
+from nlu.result import Parser
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every part of a turn may read; built once by the engine, never changed."""
+
+    parser: Parser
+    index: Index
+    kb: KnowledgeBase
+    flows: FlowSet
+    lexicon: Lexicon
+    tokenizer: Tokenizer
+    clock: Clock
+    safety_net: SafetyNet
+    bereavement: SafetyNet
+    navigation: Navigation
+    rules: ConversationRules
+    translator: Callable[[str], Translator]
+    retention_days: int
+    threshold: float  # the confidence the model fitted: below it the assistant does not act on a guess
+    topic_titles: dict[str, str]  # topic -> the service whose title names it on a button
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...]
+    state: State
+    duplicate: bool = False  # a redelivered message: already answered, nothing to do
+
+
+@dataclass
+class Turn:
+    services: Services
+    state: State
+    t: Translator
+    today: date
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    def say(self, text: str, buttons: tuple[Button, ...] = (), document: str | None = None) -> None:
+        self.replies.append(Reply(text, buttons, document))
+
+    def confident(self, confidence: float) -> bool:
+        return confidence >= self.services.threshold
+
+    def outcome(self) -> Outcome:
+        return Outcome(tuple(self.replies), tuple(self.effects), self.state)
