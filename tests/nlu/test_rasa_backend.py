@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.rasa_http import RasaHttp
 from nlu.engine import EmbeddedParser
 from nlu.rasa_backend import RasaParser, map_rasa_answer
 
@@ -76,7 +77,7 @@ def rasa_url() -> Iterator[str]:
 
 @pytest.fixture
 def rasa(parser: EmbeddedParser, rasa_url: str) -> RasaParser:
-    return RasaParser(rasa_url, parser)
+    return RasaParser(RasaHttp(rasa_url), parser)
 
 
 def test_plain_intents_pass_through(rasa: RasaParser) -> None:
@@ -107,7 +108,7 @@ def test_crisis_detection_and_entities_stay_ours(rasa: RasaParser) -> None:
 
 
 def test_an_unreachable_server_falls_back_to_the_embedded_parse(parser: EmbeddedParser) -> None:
-    offline = RasaParser("http://127.0.0.1:9", parser, timeout=0.5)
+    offline = RasaParser(RasaHttp("http://127.0.0.1:9", timeout=0.5), parser)
     result = offline.parse("你好")
     assert result.intent == "greet" and result.backend == "embedded"
 
