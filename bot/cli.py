@@ -346,7 +346,7 @@ def start_daily_jobs(application: App) -> DailyJobs:
         purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
 
     purge()
-    jobs = DailyJobs()
+    jobs = DailyJobs(application.settings.timezone)
     jobs.add_daily("purge_messages", purge)
     jobs.start()
     return jobs

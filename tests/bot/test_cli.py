@@ -131,8 +131,7 @@ def test_a_bad_time_zone_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_kb_export_then_import_a_city_list(kb_copy: Path, migrated: Path) -> None:
-    tmp_path = migrated
-    sheet = tmp_path / "xiamen.xlsx"
+    sheet = migrated / "xiamen.xlsx"
     env = {"TONGXING_KNOWLEDGE_DIR": str(kb_copy)}
     exported = run(
         "kb",
@@ -143,16 +142,16 @@ def test_kb_export_then_import_a_city_list(kb_copy: Path, migrated: Path) -> Non
         "xiamen",
         "--out",
         str(sheet),
-        data_dir=tmp_path,
+        data_dir=migrated,
         env=env,
     )
     assert exported.returncode == 0, exported.stderr
     imported = run(
-        "kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=tmp_path, env=env
+        "kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=migrated, env=env
     )
     assert imported.returncode == 0, imported.stderr
     assert (kb_copy / "cities" / "fujian" / "xiamen.yaml").exists()
-    assert run("kb", "check", "--dir", str(kb_copy), data_dir=tmp_path).returncode == 0
+    assert run("kb", "check", "--dir", str(kb_copy), data_dir=migrated).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -165,16 +164,15 @@ def test_chat_reads_one_message_per_line_without_crashing(installed: Path, lines
 
 
 def test_handoff_list_shows_tickets_urgent_first_and_records_who_looked(installed: Path) -> None:
-    tmp_path = installed
-    chat = run("chat", data_dir=tmp_path, stdin="/human\n可以\n孩子被他爸打得浑身是伤\n")
+    chat = run("chat", data_dir=installed, stdin="/human\n可以\n孩子被他爸打得浑身是伤\n")
     assert chat.returncode == 0, chat.stderr
-    listed = run("handoff", "list", "--worker", "社工小王", data_dir=tmp_path)
+    listed = run("handoff", "list", "--worker", "社工小王", data_dir=installed)
     assert listed.returncode == 0, listed.stderr
     rows = listed.stdout.strip().splitlines()
     assert len(rows) == 2 and rows[0].split("\t")[1] == "urgent" and rows[1].split("\t")[1] == "normal"
     import sqlite3
 
-    with sqlite3.connect(tmp_path / "tongxing.db") as connection:
+    with sqlite3.connect(installed / "tongxing.db") as connection:
         seen = connection.execute("SELECT worker, action, ticket_id FROM worker_access").fetchall()
     assert sorted(seen) == sorted([("社工小王", "list_tickets", 1), ("社工小王", "list_tickets", 2)])
 

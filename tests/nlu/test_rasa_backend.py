@@ -16,7 +16,7 @@ import pytest
 
 from bot.rasa_http import RasaHttp
 from nlu.engine import EmbeddedParser
-from nlu.rasa_backend import RasaParser, map_rasa_answer
+from nlu.rasa_backend import MAX_CHARS, RasaParser, map_rasa_answer
 
 ANSWERS: dict[str, dict[str, Any]] = {
     "你好": {
@@ -129,3 +129,21 @@ def test_the_mapping_alone() -> None:
     )
     assert (intent, topic, confidence) == ("ask_entitlement", "preschool", 0.5)
     assert dict(ranking)["ask_entitlement"] == pytest.approx(0.8)
+
+
+def test_the_transport_is_injected_and_reads_at_most_max_chars(parser: EmbeddedParser) -> None:
+    """nlu/ does no I/O: any RasaTransport will do; a failing one means the embedded parse."""
+    sent: list[str] = []
+
+    class Recording:
+        def parse(self, text: str) -> dict[str, Any]:
+            sent.append(text)
+            return {"intent": {"name": "greet", "confidence": 0.9}}
+
+    class Broken:
+        def parse(self, text: str) -> dict[str, Any]:
+            raise ValueError("not a JSON object")
+
+    assert RasaParser(Recording(), parser).parse("你" * (MAX_CHARS + 50)).backend == "rasa"
+    assert sent == ["你" * MAX_CHARS]
+    assert RasaParser(Broken(), parser).parse("你好").backend == "embedded"
