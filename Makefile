@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TONGXING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint bench i18n catalogs rasa-compare clean
+.PHONY: install model run test lint bench i18n catalogs rasa-compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) catalogs
+# The NLU model is trained here, never by a request: only when no model in $(TONGXING_DATA_DIR)/nlu
+# matches the training data and the code version (the cache key hashes both).
+install: $(STAMP) catalogs model
+
+model: $(STAMP)
+	$(BIN)/tongxing nlu train --if-stale
 
 # Compile the Babel catalogs (.po -> .mo); the .mo files are build products.
 catalogs: $(STAMP)

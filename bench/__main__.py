@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from bench import nlu, retrieval, turn
-from bot.context import AppContext
+from bot.app import load_data
+from core.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -16,14 +17,14 @@ def main() -> None:
     parser.add_argument("--only", choices=["retrieval", "nlu", "turn"], default=None)
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     arguments = parser.parse_args()
-    context = AppContext()
+    settings = Settings()
     if arguments.only in (None, "retrieval"):
-        result = retrieval.evaluate(context.index, retrieval.load_questions())
+        result = retrieval.evaluate(load_data(settings).index, retrieval.load_questions())
         print(retrieval.report(result, OUT / "retrieval.json", arguments.misses))
     if arguments.only in (None, "nlu"):
         print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
     if arguments.only in (None, "turn"):
-        print(turn.report(turn.evaluate(context.settings.ensure_data_dir())))
+        print(turn.report(turn.evaluate(settings.ensure_data_dir())))
 
 
 if __name__ == "__main__":

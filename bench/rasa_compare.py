@@ -47,10 +47,11 @@ def serve_ours(port: int) -> None:
     from core.lexicon import load_lexicon
     from core.settings import Settings
     from core.tokenizer import Tokenizer
-    from nlu.engine import load_parser
+    from nlu.engine import load_embedded
 
     settings = Settings()
-    parser = load_parser(settings, Tokenizer(load_lexicon(), cache_dir=settings.ensure_data_dir() / "cache"))
+    tokenizer = Tokenizer(load_lexicon(), cache_dir=settings.ensure_data_dir() / "cache")
+    parser = load_embedded(settings, tokenizer)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

@@ -10,25 +10,33 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import database
+from bot.app import App, Storage, build_app, knowledge_dir, load_data, open_storage
 from bot.cipher import CipherError
-from bot.context import AppContext
 from bot.conversation import purge_messages
+from bot.database import SchemaOutdatedError
 from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
-from core.database import transaction
+from core.clock import SystemClock
+from core.database import make_engine, transaction
 from core.i18n import Translator
-from core.lexicon import Lexicon
+from core.lexicon import Lexicon, load_lexicon
 from core.message import Button, Inbound, Reply
 from core.settings import Settings
+from core.taxonomy import load_taxonomy
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
 from knowledge.answer import make_answer, render_answer
+from knowledge.catalog import KnowledgeBase
 from knowledge.city_import import import_city_sheet
+from knowledge.index import Index
 from knowledge.schema import Document, Service
 from knowledge.sheet import template_for_city, write_sheet
-from knowledge.validator import KnowledgeError, check_knowledge
+from knowledge.validator import KnowledgeError, check_knowledge, load_knowledge
+from nlu.engine import ModelMissingError
 from reminders.jobs import DailyJobs
 
 LOG = logging.getLogger("tongxing")
@@ -48,8 +56,9 @@ handoff_app = typer.Typer(no_args_is_help=True, help="Conversations handed to a 
 app.add_typer(handoff_app, name="handoff")
 
 
-def _context() -> AppContext:
-    return AppContext()
+def _app() -> App:
+    """The whole application, for commands that hold conversations."""
+    return build_app(Settings())
 
 
 def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> tuple[str | None, str | None]:
@@ -80,9 +89,14 @@ def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> t
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to the configured database."""
-    context = _context()
-    context.upgrade_database()
-    typer.echo(f"database is up to date: {context.engine.url.render_as_string(hide_password=True)}")
+    settings = Settings()
+    settings.ensure_data_dir()
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        database.upgrade(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
 @kb_app.command("check")
@@ -90,9 +104,8 @@ def kb_check(
     directory: Annotated[Path | None, typer.Option("--dir", help="knowledge data folder")] = None,
 ) -> None:
     """Validate every file of the knowledge base; print file:line for each problem."""
-    context = _context()
-    folder = directory or context.knowledge_dir
-    kb, problems = check_knowledge(folder, context.taxonomy, context.lexicon)
+    folder = directory or knowledge_dir(Settings())
+    kb, problems = check_knowledge(folder, load_taxonomy(), load_lexicon())
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -116,8 +129,9 @@ def kb_import(
     issuer: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Import a city's service list from .xlsx or .csv; a malformed sheet changes nothing."""
-    context = _context()
-    province_id, city_id = resolve_place(context.lexicon, province, city)
+    settings = Settings()
+    lexicon = load_lexicon()
+    province_id, city_id = resolve_place(lexicon, province, city)
     assert province_id and city_id
     document = None
     if document_id:
@@ -130,17 +144,18 @@ def kb_import(
             date=date.fromisoformat(document_date),
             kind="city_list",
         )
+    storage = open_storage(settings)  # the import is audited: check the database before any change
     result = import_city_sheet(
-        sheet, context.knowledge_dir, province_id, city_id, context.taxonomy, context.lexicon, document
+        sheet, knowledge_dir(settings), province_id, city_id, load_taxonomy(), lexicon, document
     )
     if not result.ok:
         for problem in result.problems:
             typer.echo(problem, err=True)
         typer.echo("nothing was imported", err=True)
+        storage.close()
         raise typer.Exit(1)
     try:
-        context.upgrade_database()
-        with transaction(context.sessions) as session:
+        with transaction(storage.sessions) as session:
             session.add(
                 KnowledgeImport(
                     file_name=sheet.name,
@@ -152,6 +167,8 @@ def kb_import(
             )
     except SQLAlchemyError as error:
         typer.echo(f"imported, but the audit line could not be stored: {error.__class__.__name__}", err=True)
+    finally:
+        storage.close()
     typer.echo(f"imported {result.services} services into {result.target}")
 
 
@@ -166,11 +183,11 @@ def kb_export(
     ] = None,
 ) -> None:
     """Export a list (national, a province, or a city) as a spreadsheet."""
-    context = _context()
-    kb = context.knowledge
-    province_id, city_id = resolve_place(context.lexicon, province, city)
+    lexicon = load_lexicon()
+    kb = load_knowledge(knowledge_dir(Settings()), load_taxonomy(), lexicon)
+    province_id, city_id = resolve_place(lexicon, province, city)
     if template_for:
-        template_province, template_city = resolve_place(context.lexicon, province, template_for)
+        template_province, template_city = resolve_place(lexicon, province, template_for)
         assert template_city
         items = list(kb.layer("province", template_province))
         services: list[Service] = template_for_city(items, template_city)
@@ -190,12 +207,12 @@ def kb_export(
 @kb_app.command("gaps")
 def kb_gaps(limit: int = 50) -> None:
     """Questions parents asked that the knowledge base could not answer, newest first."""
-    context = _context()
-    context.upgrade_database()
-    with context.sessions() as session:
+    storage = open_storage(Settings())
+    with storage.sessions() as session:
         rows = session.scalars(
             select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)
         ).all()
+    storage.close()
     for row in rows:
         place = "/".join(part for part in (row.province, row.city) if part) or "-"
         typer.echo(f"{row.created_at:%Y-%m-%d %H:%M}\t{place}\t{row.channel}\t{row.text}")
@@ -203,17 +220,18 @@ def kb_gaps(limit: int = 50) -> None:
         typer.echo("no unanswered questions")
 
 
-def record_gap(context: AppContext, text: str, province: str | None, city: str | None, channel: str) -> None:
+def record_gap(storage: Storage, text: str, province: str | None, city: str | None, channel: str) -> None:
     try:
-        context.upgrade_database()
-        with transaction(context.sessions) as session:
+        with transaction(storage.sessions) as session:
             session.add(UnansweredQuestion(text=text[:2000], province=province, city=city, channel=channel))
     except SQLAlchemyError:
         pass  # a gap that cannot be recorded must not stop the answer
 
 
 def answer_question(
-    context: AppContext,
+    index: Index,
+    kb: KnowledgeBase,
+    storage: Storage,
     question: str,
     province: str | None,
     city: str | None,
@@ -221,11 +239,11 @@ def answer_question(
     translator: Translator,
     limit: int = 3,
 ) -> tuple[list[dict[str, object]], str]:
-    hits = context.index.search(question, province=province, city=city, age=age, limit=limit)
-    answers = [make_answer(context.knowledge, hit, translator) for hit in hits]
+    hits = index.search(question, province=province, city=city, age=age, limit=limit)
+    answers = [make_answer(kb, hit, translator) for hit in hits]
     t = translator
     if not answers:
-        record_gap(context, question, province, city, "cli")
+        record_gap(storage, question, province, city, "cli")
         return [], t.gettext(
             "这个问题知识库里还没有答案，我不想乱说。可以请社工帮你问清楚：发送 /human 转人工，"
             "或拨打当地政务服务热线 12345。"
@@ -250,11 +268,24 @@ def ask(
     limit: Annotated[int, typer.Option(min=1, max=20)] = 3,
 ) -> None:
     """Answer a parent's question from the knowledge base, naming the source."""
-    context = _context()
-    province_id, city_id = resolve_place(context.lexicon, province, city)
-    answers, text = answer_question(
-        context, question, province_id, city_id, age, context.translator(locale), limit
-    )
+    settings = Settings()
+    data = load_data(settings)
+    province_id, city_id = resolve_place(data.lexicon, province, city)
+    storage = open_storage(settings)  # questions without an answer are recorded (`kb gaps`)
+    try:
+        answers, text = answer_question(
+            data.index,
+            data.knowledge,
+            storage,
+            question,
+            province_id,
+            city_id,
+            age,
+            Translator(locale),
+            limit,
+        )
+    finally:
+        storage.close()
     if as_json:
         typer.echo(json.dumps({"answers": answers}, ensure_ascii=False, indent=2))
     else:
@@ -268,9 +299,9 @@ def chat(
 ) -> None:
     """Talk to the assistant in the terminal; buttons are numbered choices. When stdin is not a
     terminal it reads one message per line and prints the replies, so a conversation can be scripted."""
-    context = _context()
-    service = context.conversations
-    jobs = start_daily_jobs(context)
+    application = _app()
+    service = application.conversations
+    jobs = start_daily_jobs(application)
     interactive = sys.stdin.isatty()
     buttons: tuple[Button, ...] = ()
     if interactive:
@@ -294,7 +325,7 @@ def chat(
         except Exception:  # one bad turn must not end the conversation; the turn was rolled back
             LOG.exception("turn failed for %s", inbound.user_id)
             typer.echo(
-                context.translator(locale).gettext(
+                application.translator(locale).gettext(
                     "出了点问题，这条消息没有处理成功，之前保存的内容都还在。请再发一次，或发 /human 找社工。"
                 )
             )
@@ -308,14 +339,14 @@ def chat(
     jobs.shutdown()
 
 
-def start_daily_jobs(context: AppContext) -> DailyJobs:
+def start_daily_jobs(application: App) -> DailyJobs:
     """The daily purge of old messages: once now (catching up), then every night."""
 
     def purge() -> None:
-        purge_messages(context.sessions, context.clock, context.settings.retention_days)
+        purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
 
     purge()
-    jobs = DailyJobs()
+    jobs = DailyJobs(application.settings.timezone)
     jobs.add_daily("purge_messages", purge)
     jobs.start()
     return jobs
@@ -334,10 +365,10 @@ def handoff_list(
     worker: Annotated[str, typer.Option(envvar="USER", help="who is looking (recorded)")] = "unknown",
 ) -> None:
     """The handed-off conversations waiting for a person, urgent first. Every look is recorded."""
-    context = _context()
-    context.upgrade_database()
-    now = context.clock.now()
-    with transaction(context.sessions) as session:
+    settings = Settings()
+    storage = open_storage(settings)
+    now = SystemClock(settings.zone).now()
+    with transaction(storage.sessions) as session:
         query = select(HandoffTicket)
         if status != "all":
             query = query.where(HandoffTicket.status == status)
@@ -354,13 +385,14 @@ def handoff_list(
             )
             place = "/".join(part for part in (ticket.province, ticket.city, ticket.district) if part) or "-"
             try:
-                summary = context.cipher.decrypt(ticket.summary)[:80]
+                summary = storage.cipher.decrypt(ticket.summary)[:80]
             except CipherError:
                 summary = "(cannot decrypt)"
             typer.echo(
                 f"#{ticket.id}\t{ticket.urgency}\t{ticket.status}\t{ticket.reason}\t{place}\t"
                 f"{ticket.created_at:%Y-%m-%d %H:%M}\t{ticket.user_key}\t{summary}"
             )
+    storage.close()
     if not tickets:
         typer.echo(f"no {status} tickets")
 
@@ -368,22 +400,19 @@ def handoff_list(
 @db_app.command("purge")
 def db_purge() -> None:
     """Delete messages older than the retention period (TONGXING_RETENTION_DAYS, default 180)."""
-    context = _context()
-    context.upgrade_database()
-    removed = purge_messages(context.sessions, context.clock, context.settings.retention_days)
-    typer.echo(f"purged {removed} message(s) older than {context.settings.retention_days} days")
+    settings = Settings()
+    storage = open_storage(settings)
+    removed = purge_messages(storage.sessions, SystemClock(settings.zone), settings.retention_days)
+    storage.close()
+    typer.echo(f"purged {removed} message(s) older than {settings.retention_days} days")
 
 
 @app.command("flows")
 def flows_check() -> None:
     """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
-    context = _context()
-    _, problems = check_flows(
-        FLOWS_DIR,
-        set(context.taxonomy.intents),
-        set(context.taxonomy.topics),
-        set(context.knowledge.documents),
-    )
+    taxonomy = load_taxonomy()
+    kb = load_knowledge(knowledge_dir(Settings()), taxonomy, load_lexicon())
+    _, problems = check_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), set(kb.documents))
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -406,11 +435,21 @@ def main() -> None:
     """Entry point: no stack traces for the people using it."""
     _configure_logging()
     try:
+        Settings()
+    except ValidationError as error:  # a TONGXING_* setting that does not parse
+        for detail in error.errors():
+            where = ".".join(map(str, detail["loc"])).upper()
+            print(f"tongxing: setting TONGXING_{where}: {detail['msg']}", file=sys.stderr)
+        sys.exit(1)
+    try:
         app()
     except (KnowledgeError, FlowError) as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
         print("the data files have problems: run `tongxing kb check` and `tongxing flows`", file=sys.stderr)
+        sys.exit(1)
+    except (ModelMissingError, SchemaOutdatedError) as error:
+        print(f"tongxing: {error}", file=sys.stderr)
         sys.exit(1)
     except SQLAlchemyError as error:
         print(f"database error: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -31,3 +33,37 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+class SchemaOutdatedError(Exception):
+    """The database is missing or not at the latest migration: a start-up error with what to run."""
+
+    def __init__(self, where: str, current: str | None, head: str | None) -> None:
+        found = f"at revision {current}" if current else "empty or missing"
+        super().__init__(
+            f"the database {where} is {found}, not at the latest schema ({head}): "
+            "run `tongxing db upgrade` (or `make run`)"
+        )
+        self.current = current
+        self.head = head
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision; None for an empty database. Reads only: creates nothing."""
+    database = engine.url.database
+    in_memory = database in (None, "", ":memory:")
+    if engine.url.get_backend_name() == "sqlite" and not in_memory and not Path(str(database)).exists():
+        return None  # connecting would create the file
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_head(engine: Engine) -> None:
+    """Raise SchemaOutdatedError unless the database is at the latest migration. Never migrates."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutdatedError(engine.url.render_as_string(hide_password=True), current, head)

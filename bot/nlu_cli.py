@@ -10,9 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.context import AppContext
+from bot.app import load_parser, load_tokenizer
+from core.clock import SystemClock
+from core.lexicon import load_lexicon
+from core.settings import Settings
 from nlu.dataset import CRISIS_NEGATIVES_FILE, DATA_DIR, TEST_FILE, read_examples, read_lines
-from nlu.engine import load_parser, train_and_save
+from nlu.engine import model_dir, model_is_current, train_and_save
 from nlu.evaluation import evaluate, render
 from nlu.rasa_export import export_rasa
 from nlu.result import Parser
@@ -22,13 +25,14 @@ nlu_app = typer.Typer(
 )
 
 
-def _parser(context: AppContext) -> Parser:
-    return load_parser(context.settings, context.tokenizer)
+def _parser(settings: Settings) -> Parser:
+    return load_parser(settings, load_tokenizer(settings, load_lexicon()))
 
 
-def _today(value: str | None) -> date | None:
+def _today(settings: Settings, value: str | None) -> date:
+    """--today, or the date now in TONGXING_TIMEZONE."""
     if value is None:
-        return None
+        return SystemClock(settings.zone).today()
     try:
         return date.fromisoformat(value)
     except ValueError as error:
@@ -36,10 +40,19 @@ def _today(value: str | None) -> date | None:
 
 
 @nlu_app.command("train")
-def train_command() -> None:
+def train_command(
+    if_stale: Annotated[
+        bool, typer.Option("--if-stale", help="only when no model matches the data and code (make install)")
+    ] = False,
+) -> None:
     """Train the embedded model from nlu/data/*.yml and write it to the data directory."""
-    context = AppContext()
-    model, target, seconds = train_and_save(context.settings, context.tokenizer)
+    settings = Settings()
+    if if_stale and model_is_current(settings):
+        typer.echo(f"the NLU model is up to date: {model_dir(settings)}")
+        return
+    typer.echo("training the NLU model ...")
+    tokenizer = load_tokenizer(settings, load_lexicon())
+    model, target, seconds = train_and_save(settings, tokenizer)
     info = model.info
     typer.echo(
         f"trained on {info['examples']} examples: {info['intents']} intents, {info['topics']} topics "
@@ -55,7 +68,7 @@ def train_command() -> None:
     typer.echo(f"model written to {target}")
 
 
-def _jsonl(parser: Parser, today: date | None) -> None:
+def _jsonl(parser: Parser, today: date) -> None:
     """One JSON object per input line, in order; a malformed line gets {"error": ...} on its line."""
     for line in sys.stdin:
         stripped = line.strip()
@@ -81,9 +94,9 @@ def parse_command(
     today: Annotated[str | None, typer.Option(help="the date relative dates count from (YYYY-MM-DD)")] = None,
 ) -> None:
     """Understand one message, or every line of stdin with --jsonl."""
-    day = _today(today)
-    context = AppContext()
-    parser = _parser(context)
+    settings = Settings()
+    day = _today(settings, today)
+    parser = _parser(settings)
     if jsonl:
         _jsonl(parser, day)
         return
@@ -112,14 +125,14 @@ def evaluate_command(
     today: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
 ) -> None:
     """Per-intent and per-topic precision/recall/F1, confusions, misclassified lines, crisis figures."""
-    context = AppContext()
-    parser = _parser(context)
+    settings = Settings()
+    parser = _parser(settings)
     examples = read_examples(file)
     negative_lines = read_lines(negatives) if negatives and negatives.exists() else []
     threshold = getattr(parser, "recommended_threshold", None)
-    figures = evaluate(parser, examples, negative_lines, _today(today), threshold)
+    figures = evaluate(parser, examples, negative_lines, _today(settings, today), threshold)
     typer.echo(render(figures, misses))
-    target = report_path or context.settings.ensure_data_dir() / "nlu" / "evaluation.json"
+    target = report_path or settings.ensure_data_dir() / "nlu" / "evaluation.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     typer.echo(f"report written to {target}")
@@ -130,7 +143,6 @@ def export_rasa_command(
     directory: Annotated[Path, typer.Argument(help="where to write the Rasa 3.6 project")],
 ) -> None:
     """Write a complete Rasa 3.6 project (config, domain, data) from our training data."""
-    context = AppContext()
-    written = export_rasa(directory, DATA_DIR, context.lexicon)
+    written = export_rasa(directory, DATA_DIR, load_lexicon())
     for path in written:
         typer.echo(f"wrote {path}")

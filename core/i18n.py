@@ -124,3 +124,15 @@ class Translator:
 
 def translators(locales_dir: Path = LOCALES_DIR) -> dict[str, Translator]:
     return {locale: Translator(locale, locales_dir) for locale in SUPPORTED_LOCALES}
+
+
+class Translators:
+    """The translator factory: one Translator per supported locale, built once by the composition
+    root; called with a locale (anything `normalize_locale` reads) or None for the default."""
+
+    def __init__(self, default_locale: str = "zh_Hans", locales_dir: Path = LOCALES_DIR) -> None:
+        self.default_locale = normalize_locale(default_locale)
+        self._by_locale = translators(locales_dir)
+
+    def __call__(self, locale: str | None = None) -> Translator:
+        return self._by_locale[normalize_locale(locale, self.default_locale)]

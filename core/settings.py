@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.clock import DEFAULT_TIMEZONE
 
 SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
 
@@ -24,6 +27,20 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     knowledge_dir: Path | None = None
     secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
+    timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def resolved_database_url(self) -> str:
         """The database URL; the embedded default is a SQLite file in the data directory."""

@@ -1,5 +1,6 @@
 """The embedded parser: features -> linear classifier -> out-of-scope gate -> crisis detector ->
-entities; and `load_parser`, which loads the cached model or trains it when the data changed."""
+entities; `train_and_save`, which trains the model and caches it under TONGXING_DATA_DIR/nlu/<key>
+(`tongxing nlu train`, `make install`); and `load_embedded`, which loads it and never trains."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from nlu.dataset import DATA_DIR, data_digest
 from nlu.extractor import EntityExtractor
 from nlu.featurizer import MAX_FEATURE_CHARS, Featurizer, FloatArray, IntArray
 from nlu.model import Model, load_model
-from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse, Parser
+from nlu.result import CRISIS, OUT_OF_SCOPE, Entity, Parse
 from nlu.scoring import DECISION, Decision, LabelSpace, decide, domain_signals, signals_for
 
 # Bump when features, training or the model format change: the cache key includes it.
@@ -185,25 +186,32 @@ def train_and_save(
     return model, target, time.perf_counter() - started
 
 
+class ModelMissingError(Exception):
+    """No trained model for the current training data and code: a start-up error with what to run."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(
+            f"no NLU model for the current training data (expected in {target}): "
+            "run `tongxing nlu train` (or `make install`)"
+        )
+        self.target = target
+
+
 def load_embedded(settings: Settings, tokenizer: Tokenizer, data_dir: Path = DATA_DIR) -> EmbeddedParser:
+    """The cached model for the current data and code. Never trains: a missing or stale model
+    (its key hashes the data and CODE_VERSION, so stale means missing) raises ModelMissingError."""
     target = model_dir(settings, data_dir)
     try:
         model = load_model(target)
-    except (OSError, ValueError, KeyError):
-        log.info("no NLU model for this data at %s; training", target)
-        model, _, _ = train_and_save(settings, tokenizer, data_dir)
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelMissingError(target) from error
     return EmbeddedParser(model, tokenizer)
 
 
-def load_parser(settings: Settings, tokenizer: Tokenizer, data_dir: Path = DATA_DIR) -> Parser:
-    """The parser the settings ask for. The embedded model is loaded (or trained once and cached
-    under TONGXING_DATA_DIR/nlu/<key>); TONGXING_NLU_BACKEND=rasa wraps a Rasa server, with crisis
-    detection and entities still ours."""
-    embedded = load_embedded(settings, tokenizer, data_dir)
-    if settings.nlu_backend == "rasa":
-        from nlu.rasa_backend import RasaParser
-
-        if not settings.rasa_url:
-            raise ValueError("TONGXING_NLU_BACKEND=rasa needs TONGXING_RASA_URL")
-        return RasaParser(settings.rasa_url, embedded)
-    return embedded
+def model_is_current(settings: Settings, data_dir: Path = DATA_DIR) -> bool:
+    """Whether a model for the current data and code is cached and loads."""
+    try:
+        load_model(model_dir(settings, data_dir))
+    except (OSError, ValueError, KeyError):
+        return False
+    return True

@@ -211,13 +211,15 @@ class EntityExtractor:
             self._places[name] = place
 
     def extract(self, text: str, today: date | None = None) -> tuple[Entity, ...]:
+        """The entities of `text`. Birth dates are read relative to `today` (the caller's clock);
+        without it none are read, since "去年5月" or a date in the future cannot be judged."""
         if not text:
             return ()
-        today = today or date.today()
         norm, offsets = _aligned(text, self._t2s)
         found: list[tuple[str, str | int | float, int, int, str | None, str | None]] = []
         found += self._ages(norm)
-        found += self._birth_dates(norm, today)
+        if today is not None:
+            found += self._birth_dates(norm, today)
         found += self._place_entities(norm)
         found += self._stage_and_grade(norm)
         found += self._child_count(norm)

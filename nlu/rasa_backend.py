@@ -1,22 +1,28 @@
-"""The optional Rasa backend (TONGXING_NLU_BACKEND=rasa): POST {TONGXING_RASA_URL}/model/parse with
-urllib, and map Rasa's answer onto our labels. Crisis detection and entities stay ours, always:
-the embedded parser runs on every message too, and answers alone when Rasa cannot be reached."""
+"""The optional Rasa backend (TONGXING_NLU_BACKEND=rasa): map a Rasa server's /model/parse answer
+onto our labels. Crisis detection and entities stay ours, always: the embedded parser runs on every
+message too, and answers alone when Rasa cannot be reached.
+
+nlu/ does no I/O: the HTTP call is a `RasaTransport` passed in by the composition root
+(bot/rasa_http.py posts to {TONGXING_RASA_URL}/model/parse)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from nlu.engine import EmbeddedParser
 from nlu.result import ASK_ENTITLEMENT, CRISIS, OUT_OF_SCOPE, Parse
 
 log = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 5.0
-MAX_CHARS = 2000
+MAX_CHARS = 2000  # Rasa reads at most this much of a message
+
+
+class RasaTransport(Protocol):
+    """Sends one text to a Rasa server and returns its /model/parse answer (a JSON object).
+    Raises OSError when the server cannot be reached and ValueError on an answer that is not one."""
+
+    def parse(self, text: str) -> dict[str, Any]: ...
 
 
 def map_rasa_answer(
@@ -67,29 +73,19 @@ def map_rasa_answer(
 class RasaParser:
     """Intent and topic from a Rasa server; crisis and entities from the embedded parser."""
 
-    def __init__(self, url: str, embedded: EmbeddedParser, timeout: float = TIMEOUT_SECONDS) -> None:
-        self.url = url.rstrip("/") + "/model/parse"
+    def __init__(self, transport: RasaTransport, embedded: EmbeddedParser) -> None:
+        self.transport = transport
         self.embedded = embedded
-        self.timeout = timeout
 
     @property
     def recommended_threshold(self) -> float:
         return self.embedded.recommended_threshold
 
-    def ask(self, text: str) -> dict[str, Any]:
-        body = json.dumps({"text": text[:MAX_CHARS]}).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            answer = json.loads(response.read().decode("utf-8"))
-        if not isinstance(answer, dict):
-            raise ValueError("Rasa answered something that is not a JSON object")
-        return answer
-
     def parse(self, text: str, today: date | None = None) -> Parse:
         ours = self.embedded.parse(text, today)
         try:
-            answer = self.ask(text if isinstance(text, str) else "")
-        except (OSError, ValueError, urllib.error.URLError) as error:
+            answer = self.transport.parse((text if isinstance(text, str) else "")[:MAX_CHARS])
+        except (OSError, ValueError) as error:
             log.warning("Rasa did not answer (%s); using the embedded parse", error.__class__.__name__)
             return ours
         intent, topic, confidence, ranking, topic_ranking = map_rasa_answer(

@@ -11,18 +11,21 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-TIMEZONE = "Asia/Shanghai"
+from core.clock import DEFAULT_TIMEZONE
 
 
 class DailyJobs:
-    def __init__(self) -> None:
-        self._scheduler = BackgroundScheduler(timezone=TIMEZONE)
+    """Daily jobs at a wall-clock time in `timezone` (an IANA name: the settings' TONGXING_TIMEZONE)."""
+
+    def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
+        self._timezone = timezone
+        self._scheduler = BackgroundScheduler(timezone=timezone)
 
     def add_daily(self, name: str, job: Callable[[], object], hour: int = 3, minute: int = 30) -> None:
-        """Run `job` every day at hour:minute (China time); a run missed by up to an hour still runs."""
+        """Run `job` every day at hour:minute (local time); a run missed by up to an hour still runs."""
         self._scheduler.add_job(
             job,
-            CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE),
+            CronTrigger(hour=hour, minute=minute, timezone=self._timezone),
             id=name,
             name=name,
             replace_existing=True,

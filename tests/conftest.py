@@ -1,27 +1,35 @@
-"""Shared fixtures: the shipped data loaded once, and real databases (SQLite and PostgreSQL)."""
+"""Shared fixtures: the shipped data loaded once, the NLU model trained once, and real databases
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from bot import database
+from bot.app import App, build_app
+from core.clock import FixedClock
 from core.database import make_engine
 from core.lexicon import Lexicon, load_lexicon
+from core.settings import Settings
 from core.taxonomy import Taxonomy, load_taxonomy
 from core.tokenizer import Tokenizer
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
 from knowledge.validator import load_knowledge
+from nlu.engine import model_dir, train_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge" / "data"
+TODAY = datetime(2026, 11, 22, 9, 0)  # the fixed clock of the conversation tests (UTC)
 POSTGRES_ADMIN_URL = os.environ.get(
     "TONGXING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -50,6 +58,67 @@ def kb(taxonomy: Taxonomy, lexicon: Lexicon) -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def index(kb: KnowledgeBase, tokenizer: Tokenizer) -> Index:
     return Index(kb, tokenizer)
+
+
+@pytest.fixture(scope="session")
+def model_data_dir(tokenizer: Tokenizer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the NLU model for the current data. The suite trains it here,
+    explicitly, once per session (about 20 s); the application itself never trains a model."""
+    folder = tmp_path_factory.mktemp("model-data-dir")
+    train_and_save(Settings(data_dir=folder), tokenizer)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def install_model(model_data_dir: Path) -> Callable[[Path], Path]:
+    """Put the session's trained model into another data directory (hard links: no copy), as
+    `make install` would have; returns that directory."""
+
+    def install(data_dir: Path) -> Path:
+        source = model_dir(Settings(data_dir=model_data_dir))
+        target = model_dir(Settings(data_dir=data_dir))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target, copy_function=os.link, dirs_exist_ok=True)
+        return data_dir
+
+    return install
+
+
+def migrate(url: str) -> str:
+    """Bring the database at `url` to the latest migration, as `tongxing db upgrade` does."""
+    engine = make_engine(url)
+    try:
+        database.upgrade(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def base_app(model_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The whole application, built once per session: data, index, flows, the NLU model."""
+    url = migrate(f"sqlite:///{tmp_path_factory.mktemp('base-db') / 'tongxing.db'}")
+    app = build_app(Settings(data_dir=model_data_dir, database_url=url), FixedClock(TODAY))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def make_app(base_app: App, tmp_path: Path) -> Iterator[Callable[..., App]]:
+    """An App sharing the loaded models but with its own migrated database and clock (a 'process'
+    of the service)."""
+    created: list[App] = []
+
+    def build(database_url: str | None = None, clock: FixedClock | None = None) -> App:
+        url = migrate(database_url or f"sqlite:///{tmp_path / 'tongxing.db'}")
+        settings = Settings(data_dir=base_app.settings.data_dir, database_url=url)
+        app = build_app(settings, clock or FixedClock(TODAY), shared=base_app)
+        created.append(app)
+        return app
+
+    yield build
+    for app in created:
+        app.close()
 
 
 @pytest.fixture

@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 TONGXING = str(Path(sys.executable).parent / "tongxing")
@@ -22,6 +25,21 @@ def run(
     return subprocess.run(
         [TONGXING, *args], capture_output=True, text=True, input=stdin, env=environment, cwd=ROOT, timeout=120
     )
+
+
+@pytest.fixture
+def installed(tmp_path: Path, install_model: Callable[[Path], Path]) -> Path:
+    """A data directory as `make run` leaves it: the model installed, the database migrated."""
+    install_model(tmp_path)
+    migrate(f"sqlite:///{tmp_path / 'tongxing.db'}")
+    return tmp_path
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> Path:
+    """A data directory with a migrated database and no model (what `ask` and `kb` commands need)."""
+    migrate(f"sqlite:///{tmp_path / 'tongxing.db'}")
+    return tmp_path
 
 
 def test_kb_check_passes_on_shipped_data(tmp_path: Path) -> None:
@@ -39,15 +57,15 @@ def test_kb_check_fails_with_file_and_line_on_a_broken_copy(kb_copy: Path, tmp_p
     assert "Traceback" not in result.stderr
 
 
-def test_ask_prints_answer_with_source(tmp_path: Path) -> None:
-    result = run("ask", "孩子在厦门上小学要准备什么", "--city", "厦门", "--age", "6", data_dir=tmp_path)
+def test_ask_prints_answer_with_source(migrated: Path) -> None:
+    result = run("ask", "孩子在厦门上小学要准备什么", "--city", "厦门", "--age", "6", data_dir=migrated)
     assert result.returncode == 0, result.stderr
     assert "来源：《福建省加强流动儿童关爱保护行动实施方案》" in result.stdout
     assert "怎么办：" in result.stdout and "去哪里：" in result.stdout
 
 
-def test_ask_json_follows_the_documented_schema(tmp_path: Path) -> None:
-    result = run("ask", "暂住证怎么办", "--province", "hainan", "--json", data_dir=tmp_path)
+def test_ask_json_follows_the_documented_schema(migrated: Path) -> None:
+    result = run("ask", "暂住证怎么办", "--province", "hainan", "--json", data_dir=migrated)
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout)["answers"]
     assert answers and answers[0]["topic"] == "residence_permit"
@@ -56,18 +74,18 @@ def test_ask_json_follows_the_documented_schema(tmp_path: Path) -> None:
     assert [answer["score"] for answer in answers] == sorted((a["score"] for a in answers), reverse=True)
 
 
-def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(tmp_path: Path) -> None:
-    result = run("ask", "明天厦门天气怎么样", "--province", "fujian", data_dir=tmp_path)
+def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(migrated: Path) -> None:
+    result = run("ask", "明天厦门天气怎么样", "--province", "fujian", data_dir=migrated)
     assert result.returncode == 0
     assert "还没有答案" in result.stdout and "/human" in result.stdout
-    gaps = run("kb", "gaps", data_dir=tmp_path)
+    gaps = run("kb", "gaps", data_dir=migrated)
     assert "明天厦门天气怎么样" in gaps.stdout
 
 
-def test_ask_in_traditional_and_english(tmp_path: Path) -> None:
-    hant = run("ask", "居住證怎麼辦", "--province", "fujian", "--locale", "zh_Hant", data_dir=tmp_path)
+def test_ask_in_traditional_and_english(migrated: Path) -> None:
+    hant = run("ask", "居住證怎麼辦", "--province", "fujian", "--locale", "zh_Hant", data_dir=migrated)
     assert "來源：" in hant.stdout
-    english = run("ask", "居住证怎么办", "--province", "fujian", "--locale", "en", data_dir=tmp_path)
+    english = run("ask", "居住证怎么办", "--province", "fujian", "--locale", "en", data_dir=migrated)
     assert "Source:" in english.stdout and "How to get it:" in english.stdout
 
 
@@ -83,8 +101,37 @@ def test_db_upgrade_creates_the_sqlite_file_in_the_data_dir(tmp_path: Path) -> N
     assert (tmp_path / "tongxing.db").exists()
 
 
-def test_kb_export_then_import_a_city_list(kb_copy: Path, tmp_path: Path) -> None:
-    sheet = tmp_path / "xiamen.xlsx"
+@pytest.mark.parametrize("command", [("ask", "低保"), ("kb", "gaps"), ("handoff", "list"), ("db", "purge")])
+def test_a_database_not_migrated_is_a_clear_error_naming_the_command(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = run(*command, data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "run `tongxing db upgrade`" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "tongxing.db").exists()  # nothing was migrated or created
+
+
+def test_chat_without_a_trained_model_says_what_to_run(migrated: Path) -> None:
+    result = run("chat", data_dir=migrated, stdin="你好\n")
+    assert result.returncode == 1
+    assert "run `tongxing nlu train` (or `make install`)" in result.stderr
+    assert "Traceback" not in result.stderr and not (migrated / "nlu").exists()
+
+
+def test_nlu_train_if_stale_keeps_a_current_model(installed: Path) -> None:
+    result = run("nlu", "train", "--if-stale", data_dir=installed)
+    assert result.returncode == 0, result.stderr
+    assert "the NLU model is up to date" in result.stdout
+
+
+def test_a_bad_time_zone_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("kb", "check", data_dir=tmp_path, env={"TONGXING_TIMEZONE": "Asia/Xiamen"})
+    assert result.returncode == 1
+    assert "TONGXING_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_kb_export_then_import_a_city_list(kb_copy: Path, migrated: Path) -> None:
+    sheet = migrated / "xiamen.xlsx"
     env = {"TONGXING_KNOWLEDGE_DIR": str(kb_copy)}
     exported = run(
         "kb",
@@ -95,37 +142,37 @@ def test_kb_export_then_import_a_city_list(kb_copy: Path, tmp_path: Path) -> Non
         "xiamen",
         "--out",
         str(sheet),
-        data_dir=tmp_path,
+        data_dir=migrated,
         env=env,
     )
     assert exported.returncode == 0, exported.stderr
     imported = run(
-        "kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=tmp_path, env=env
+        "kb", "import", str(sheet), "--province", "福建", "--city", "厦门", data_dir=migrated, env=env
     )
     assert imported.returncode == 0, imported.stderr
     assert (kb_copy / "cities" / "fujian" / "xiamen.yaml").exists()
-    assert run("kb", "check", "--dir", str(kb_copy), data_dir=tmp_path).returncode == 0
+    assert run("kb", "check", "--dir", str(kb_copy), data_dir=migrated).returncode == 0
 
 
 @pytest.mark.parametrize(
     "lines", ["孩子打疫苗在哪里\n\n暂住证怎么办\n", "\x00\x01\n" + "长" * 6000 + "\n😀😀\n"]
 )
-def test_chat_reads_one_message_per_line_without_crashing(tmp_path: Path, lines: str) -> None:
-    result = run("chat", data_dir=tmp_path, stdin=lines)
+def test_chat_reads_one_message_per_line_without_crashing(installed: Path, lines: str) -> None:
+    result = run("chat", data_dir=installed, stdin=lines)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and result.stdout.strip()
 
 
-def test_handoff_list_shows_tickets_urgent_first_and_records_who_looked(tmp_path: Path) -> None:
-    chat = run("chat", data_dir=tmp_path, stdin="/human\n可以\n孩子被他爸打得浑身是伤\n")
+def test_handoff_list_shows_tickets_urgent_first_and_records_who_looked(installed: Path) -> None:
+    chat = run("chat", data_dir=installed, stdin="/human\n可以\n孩子被他爸打得浑身是伤\n")
     assert chat.returncode == 0, chat.stderr
-    listed = run("handoff", "list", "--worker", "社工小王", data_dir=tmp_path)
+    listed = run("handoff", "list", "--worker", "社工小王", data_dir=installed)
     assert listed.returncode == 0, listed.stderr
     rows = listed.stdout.strip().splitlines()
     assert len(rows) == 2 and rows[0].split("\t")[1] == "urgent" and rows[1].split("\t")[1] == "normal"
     import sqlite3
 
-    with sqlite3.connect(tmp_path / "tongxing.db") as connection:
+    with sqlite3.connect(installed / "tongxing.db") as connection:
         seen = connection.execute("SELECT worker, action, ticket_id FROM worker_access").fetchall()
     assert sorted(seen) == sorted([("社工小王", "list_tickets", 1), ("社工小王", "list_tickets", 2)])
 
@@ -152,7 +199,7 @@ def test_a_failing_turn_is_reported_kindly_and_the_chat_goes_on(
         def translator(self, locale=None):  # type: ignore[no-untyped-def]
             return cli.Translator(locale or "zh_Hans")
 
-    monkeypatch.setattr(cli, "_context", lambda: Context())
+    monkeypatch.setattr(cli, "_app", lambda: Context())
 
     class NoJobs:
         def shutdown(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.context import AppContext
+from bot.app import App
 from core.message import Inbound
 from dialogues.state import Child, Place, State
 
@@ -42,9 +42,9 @@ PAYLOADS = st.one_of(
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(TEXTS, PAYLOADS), min_size=1, max_size=6))
 def test_any_sequence_of_inputs_gets_replies_and_keeps_stored_data(
-    base_context: AppContext, steps: list[tuple[str, str | None]]
+    base_app: App, steps: list[tuple[str, str | None]]
 ) -> None:
-    engine = base_context.engine_for_dialogue
+    engine = base_app.dialogue
     state = State(
         residence=Place(province="fujian", city="xiamen"),
         consent={"child_profile": True},

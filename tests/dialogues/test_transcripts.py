@@ -5,7 +5,7 @@ A transcript is a list of steps:
   - say: "text"                    # the parent writes
   - press: "按钮文字"               # the parent presses a button shown in the last replies (by label)
   - payload: "nav:back"            # a raw button payload (e.g. a stale one)
-  - restart: true                  # the service restarts: a new engine and context, same database
+  - restart: true                  # the service restarts: a new engine and app, same database
   - days_later: 3                  # the clock moves on
   expect:                          # checks on the replies of that step
     contains: [...]                # every string appears in the replies' text
@@ -28,12 +28,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.context import AppContext
+from bot.app import App
 from bot.models import Base
 from core.clock import FixedClock
 from core.message import Inbound, Reply
 from dialogues.engine import Outcome
-from tests.dialogues.conftest import TODAY
+from tests.conftest import TODAY
 
 TRANSCRIPTS = sorted((Path(__file__).resolve().parents[1] / "transcripts").glob("*.yaml"))
 
@@ -46,13 +46,13 @@ def _get(data: Any, dotted: str) -> Any:
     return data
 
 
-def _count(context: AppContext, table: str) -> int:
+def _count(app: App, table: str) -> int:
     model = Base.metadata.tables[table]
-    with context.sessions() as session:
+    with app.storage.sessions() as session:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def _check(step: dict[str, Any], outcome: Outcome | None, context: AppContext, where: str) -> None:
+def _check(step: dict[str, Any], outcome: Outcome | None, app: App, where: str) -> None:
     expect = step.get("expect") or {}
     replies: tuple[Reply, ...] = outcome.replies if outcome else ()
     text = "\n".join(reply.text for reply in replies)
@@ -76,17 +76,17 @@ def _check(step: dict[str, Any], outcome: Outcome | None, context: AppContext, w
                 f"{where}: state {dotted} = {_get(state, dotted)!r}, not {value!r}"
             )
     for table, wanted in (expect.get("stored") or {}).items():
-        count = _count(context, table)
+        count = _count(app, table)
         if isinstance(wanted, str) and wanted.startswith(">"):
             assert count > int(wanted[1:]), f"{where}: {table} has {count} rows, expected {wanted}"
         else:
             assert count == wanted, f"{where}: {table} has {count} rows, expected {wanted}"
 
 
-def run_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
+def run_transcript(path: Path, make_app: Callable[..., App]) -> None:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     clock = FixedClock(TODAY)
-    context = make_context(clock=clock)
+    app = make_app(clock=clock)
     user = spec.get("user", "parent-1")
     channel = spec.get("channel", "test")
     locale = spec.get("locale")
@@ -94,9 +94,9 @@ def run_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
     for number, step in enumerate(spec["steps"], start=1):
         where = f"{path.name} step {number}"
         if step.get("restart"):
-            context = make_context(clock=clock)  # a new process: nothing but the database carries over
+            app = make_app(clock=clock)  # a new process: nothing but the database carries over
             last = None
-            _check(step, None, context, where)
+            _check(step, None, app, where)
             continue
         if "days_later" in step:
             clock.move_to(clock.now() + timedelta(days=int(step["days_later"])))
@@ -109,10 +109,10 @@ def run_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
             assert match, f"{where}: no button {step['press']!r} among {[b.label for b in buttons]}"
             payload = match[0].payload
         inbound = Inbound(user_id=user, channel=channel, text=text, payload=payload, locale=locale)
-        last = context.conversations.handle_outcome(inbound)
-        _check(step, last, context, where)
+        last = app.conversations.handle_outcome(inbound)
+        _check(step, last, app, where)
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[path.stem for path in TRANSCRIPTS])
-def test_transcript(path: Path, make_context: Callable[..., AppContext]) -> None:
-    run_transcript(path, make_context)
+def test_transcript(path: Path, make_app: Callable[..., App]) -> None:
+    run_transcript(path, make_app)

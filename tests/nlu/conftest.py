@@ -1,4 +1,4 @@
-"""NLU fixtures: the model is trained once per session into a scratch data directory."""
+"""NLU fixtures: the session's model (trained once, explicitly, in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from nlu.engine import EmbeddedParser, load_embedded
 
 
 @pytest.fixture(scope="session")
-def nlu_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("nlu-data-dir")
+def nlu_data_dir(model_data_dir: Path) -> Path:
+    return model_data_dir
 
 
 @pytest.fixture(scope="session")

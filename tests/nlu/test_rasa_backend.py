@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from bot.rasa_http import RasaHttp
 from nlu.engine import EmbeddedParser
-from nlu.rasa_backend import RasaParser, map_rasa_answer
+from nlu.rasa_backend import MAX_CHARS, RasaParser, map_rasa_answer
 
 ANSWERS: dict[str, dict[str, Any]] = {
     "你好": {
@@ -76,7 +77,7 @@ def rasa_url() -> Iterator[str]:
 
 @pytest.fixture
 def rasa(parser: EmbeddedParser, rasa_url: str) -> RasaParser:
-    return RasaParser(rasa_url, parser)
+    return RasaParser(RasaHttp(rasa_url), parser)
 
 
 def test_plain_intents_pass_through(rasa: RasaParser) -> None:
@@ -107,7 +108,7 @@ def test_crisis_detection_and_entities_stay_ours(rasa: RasaParser) -> None:
 
 
 def test_an_unreachable_server_falls_back_to_the_embedded_parse(parser: EmbeddedParser) -> None:
-    offline = RasaParser("http://127.0.0.1:9", parser, timeout=0.5)
+    offline = RasaParser(RasaHttp("http://127.0.0.1:9", timeout=0.5), parser)
     result = offline.parse("你好")
     assert result.intent == "greet" and result.backend == "embedded"
 
@@ -128,3 +129,21 @@ def test_the_mapping_alone() -> None:
     )
     assert (intent, topic, confidence) == ("ask_entitlement", "preschool", 0.5)
     assert dict(ranking)["ask_entitlement"] == pytest.approx(0.8)
+
+
+def test_the_transport_is_injected_and_reads_at_most_max_chars(parser: EmbeddedParser) -> None:
+    """nlu/ does no I/O: any RasaTransport will do; a failing one means the embedded parse."""
+    sent: list[str] = []
+
+    class Recording:
+        def parse(self, text: str) -> dict[str, Any]:
+            sent.append(text)
+            return {"intent": {"name": "greet", "confidence": 0.9}}
+
+    class Broken:
+        def parse(self, text: str) -> dict[str, Any]:
+            raise ValueError("not a JSON object")
+
+    assert RasaParser(Recording(), parser).parse("你" * (MAX_CHARS + 50)).backend == "rasa"
+    assert sent == ["你" * MAX_CHARS]
+    assert RasaParser(Broken(), parser).parse("你好").backend == "embedded"

@@ -1,4 +1,4 @@
-"""The daily jobs: registered once per name, every night, China time."""
+"""The daily jobs: registered once per name, every night in the configured zone (China time by default)."""
 
 from __future__ import annotations
 
@@ -17,5 +17,17 @@ def test_daily_job_is_registered_once_and_scheduled_for_the_night() -> None:
         assert next_run is not None
         assert (next_run.hour, next_run.minute) == (3, 30)  # type: ignore[attr-defined]
         assert str(next_run.tzinfo) == "Asia/Shanghai"  # type: ignore[attr-defined]
+    finally:
+        jobs.shutdown()
+
+
+def test_daily_jobs_run_at_night_in_the_configured_zone() -> None:
+    jobs = DailyJobs("Asia/Urumqi")
+    jobs.add_daily("purge_messages", lambda: None)
+    jobs.start()
+    try:
+        next_run = jobs.next_run("purge_messages")
+        assert (next_run.hour, next_run.minute) == (3, 30)  # type: ignore[attr-defined]
+        assert str(next_run.tzinfo) == "Asia/Urumqi"  # type: ignore[attr-defined]
     finally:
         jobs.shutdown()
