@@ -24,6 +24,11 @@ class DeleteUserData:
 
 
 @dataclass(frozen=True)
+class DescribeStoredData:
+    """List what is stored about the user, table by table (for /mydata): bot/ counts the rows."""
+
+
+@dataclass(frozen=True)
 class RecordConsent:
     purpose: str
     granted: bool
@@ -56,4 +61,12 @@ class CancelChildPlans:
     child_id: str
 
 
-Effect = OpenHandoff | DeleteUserData | RecordConsent | RecordGap | StoreChecklist | CancelChildPlans
+Effect = (
+    OpenHandoff
+    | DeleteUserData
+    | DescribeStoredData
+    | RecordConsent
+    | RecordGap
+    | StoreChecklist
+    | CancelChildPlans
+)
