@@ -18,6 +18,7 @@ from bot.context import AppContext
 from bot.conversation import purge_messages
 from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
+from bot.storage.quarantine import quarantined
 from core.database import transaction
 from core.i18n import Translator
 from core.lexicon import Lexicon
@@ -372,6 +373,20 @@ def db_purge() -> None:
     context.upgrade_database()
     removed = purge_messages(context.sessions, context.clock, context.settings.retention_days)
     typer.echo(f"purged {removed} message(s) older than {context.settings.retention_days} days")
+
+
+@db_app.command("quarantine")
+def db_quarantine(limit: Annotated[int, typer.Option(help="how many, newest first")] = 50) -> None:
+    """Conversation states kept aside because they could not be read (still encrypted, as stored)."""
+    context = _context()
+    context.upgrade_database()
+    with context.sessions() as session:
+        rows = quarantined(session, limit)
+        for row in rows:
+            when = f"{row.created_at:%Y-%m-%d %H:%M}"
+            typer.echo(f"#{row.id}\t{when}\t{row.user_key}\t{len(row.state)} bytes\t{row.reason}")
+    if not rows:
+        typer.echo("no conversation state is in quarantine")
 
 
 @app.command("flows")

@@ -36,8 +36,7 @@ def user_key(inbound: Inbound) -> str:
 def state_kept_aside_notice(t: Translator) -> Reply:
     return Reply(
         t.gettext(
-            "抱歉，我没能读出我们之前的对话进度，只好从头开始。"
-            "之前告诉过我的情况，可能要麻烦你再说一次。"
+            "抱歉，我没能读出我们之前的对话进度，只好从头开始。之前告诉过我的情况，可能要麻烦你再说一次。"
         )
     )
 

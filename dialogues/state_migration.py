@@ -22,11 +22,11 @@ class StateMigrationError(Exception):
     """A stored state cannot be brought to the current version."""
 
 
-class StateTooNew(StateMigrationError):
+class StateTooNewError(StateMigrationError):
     """The state was written by a newer version of the code."""
 
 
-class NoMigration(StateMigrationError):
+class NoMigrationError(StateMigrationError):
     """No function is registered from the state's version to the next one."""
 
 
@@ -56,11 +56,11 @@ class StateMigrations:
         if not isinstance(version, int) or version < 0:
             raise StateMigrationError("the stored state has no valid version")
         if version > self.target:
-            raise StateTooNew(f"version {version} is newer than {self.target}")
+            raise StateTooNewError(f"version {version} is newer than {self.target}")
         while version < self.target:
             step = self._steps.get(version)
             if step is None:
-                raise NoMigration(f"no migration from version {version}")
+                raise NoMigrationError(f"no migration from version {version}")
             data = step(dict(data))
             version += 1
             data["version"] = version

@@ -19,10 +19,10 @@ from bot.cipher import Cipher, CipherError
 from bot.models import Conversation
 from bot.storage.quarantine import keep_aside
 from dialogues.state import State
-from dialogues.state_migration import StateMigrationError, StateMigrations, StateTooNew
+from dialogues.state_migration import StateMigrationError, StateMigrations, StateTooNewError
 
 
-class UnreadableState(Exception):
+class UnreadableStateError(Exception):
     """Why a stored state cannot be read; the message never holds the state's content."""
 
 
@@ -41,31 +41,31 @@ class StateLoader:
         try:
             text = self.cipher.decrypt(stored)
         except CipherError as error:
-            raise UnreadableState("cannot decrypt (a changed key or a damaged row)") from error
+            raise UnreadableStateError("cannot decrypt (a changed key or a damaged row)") from error
         try:
             data = json.loads(text)
         except ValueError as error:
-            raise UnreadableState("not JSON") from error
+            raise UnreadableStateError("not JSON") from error
         if not isinstance(data, dict):
-            raise UnreadableState("not a JSON object")
+            raise UnreadableStateError("not a JSON object")
         try:
             data = self.migrations.migrate(data)
-        except StateTooNew as error:
-            raise UnreadableState(f"written by newer code: {error}") from error
+        except StateTooNewError as error:
+            raise UnreadableStateError(f"written by newer code: {error}") from error
         except StateMigrationError as error:
-            raise UnreadableState(f"cannot migrate: {error}") from error
+            raise UnreadableStateError(f"cannot migrate: {error}") from error
         except Exception as error:  # a failing migration function: keep the state aside, not the turn
-            raise UnreadableState(f"migration failed: {error.__class__.__name__}") from error
+            raise UnreadableStateError(f"migration failed: {error.__class__.__name__}") from error
         try:
             return State.model_validate(data)
         except ValidationError as error:  # its message would quote the content: only count the errors
-            raise UnreadableState(f"does not match State: {error.error_count()} error(s)") from error
+            raise UnreadableStateError(f"does not match State: {error.error_count()} error(s)") from error
 
     def load(self, session: Session, row: Conversation, now: datetime) -> LoadedState:
         if not row.state:
             return LoadedState(State())
         try:
             return LoadedState(self.read(row.state))
-        except UnreadableState as problem:
+        except UnreadableStateError as problem:
             keep_aside(session, row.user_key, row.state, str(problem), now)
             return LoadedState(State(), kept_aside=True)

@@ -51,13 +51,14 @@ class Stored:
 
 
 def declared_models(base: type[DeclarativeBase]) -> list[type[Any]]:
-    """The mapped classes of `base` that declare user data, by table name."""
+    """The mapped classes of `base` that declare user data, in the order their tables were defined."""
     models = [
         mapper.class_
         for mapper in base.registry.mappers
         if issubclass(mapper.class_, UserData) and "__user_data__" in vars(mapper.class_)
     ]
-    return sorted(models, key=lambda model: str(model.__tablename__))
+    order = list(base.metadata.tables)
+    return sorted(models, key=lambda model: order.index(model.__tablename__))
 
 
 def _user_key_columns(metadata: MetaData) -> dict[str, list[str]]:
@@ -86,8 +87,8 @@ def count_user_data(session: Session, models: Iterable[type[Any]], user_key: str
     """For each declared table, how many rows the user has there."""
     stored = []
     for model in models:
-        column = _key_column(model)
-        count = session.execute(select(func.count()).select_from(model).where(column == user_key)).scalar_one()
+        query = select(func.count()).select_from(model).where(_key_column(model) == user_key)
+        count = session.execute(query).scalar_one()
         stored.append(Stored(model.__tablename__, model.__user_data__.description, int(count)))
     return stored
 
@@ -107,7 +108,7 @@ def forget_user(session: Session, models: Iterable[type[Any]], user_key: str) ->
     return touched
 
 
-class UndeclaredUserData(Exception):
+class UndeclaredUserDataError(Exception):
     """A table holds a user key but does not declare what /mydata and /forget do with it."""
 
 
@@ -115,4 +116,6 @@ def check_declarations(base: type[DeclarativeBase]) -> None:
     """Fail loudly at start-up when a table with a user key is not declared."""
     missing = undeclared_tables(base.metadata, declared_models(base))
     if missing:
-        raise UndeclaredUserData(f"tables with a user key but no UserData declaration: {', '.join(missing)}")
+        raise UndeclaredUserDataError(
+            f"tables with a user key but no UserData declaration: {', '.join(missing)}"
+        )
