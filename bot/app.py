@@ -168,7 +168,7 @@ def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | N
         threshold=parser.recommended_threshold,
         retention_days=settings.retention_days,
     )
-    conversations = ConversationService(dialogue, storage.sessions, storage.cipher, clock)
+    conversations = ConversationService(dialogue, storage.sessions, storage.cipher, clock, translator)
     return App(
         settings=settings,
         clock=clock,

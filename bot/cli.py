@@ -19,8 +19,9 @@ from bot.app import App, Storage, build_app, knowledge_dir, load_data, open_stor
 from bot.cipher import CipherError
 from bot.conversation import purge_messages
 from bot.database import SchemaOutdatedError
-from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
+from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
+from bot.storage.quarantine import quarantined
 from core.clock import SystemClock
 from core.database import make_engine, transaction
 from core.i18n import Translator
@@ -405,6 +406,20 @@ def db_purge() -> None:
     removed = purge_messages(storage.sessions, SystemClock(settings.zone), settings.retention_days)
     storage.close()
     typer.echo(f"purged {removed} message(s) older than {settings.retention_days} days")
+
+
+@db_app.command("quarantine")
+def db_quarantine(limit: Annotated[int, typer.Option(help="how many, newest first")] = 50) -> None:
+    """Conversation states kept aside because they could not be read (still encrypted, as stored)."""
+    storage = open_storage(Settings())
+    with storage.sessions() as session:
+        rows = quarantined(session, limit)
+        for row in rows:
+            when = f"{row.created_at:%Y-%m-%d %H:%M}"
+            typer.echo(f"#{row.id}\t{when}\t{row.user_key}\t{len(row.state)} bytes\t{row.reason}")
+    storage.close()
+    if not rows:
+        typer.echo("no conversation state is in quarantine")
 
 
 @app.command("flows")

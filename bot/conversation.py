@@ -1,52 +1,65 @@
-"""Carrying out a turn: load the user's state under a lock, run the engine, carry out its effects,
-store the new state (encrypted). Two messages of one user never lose an update: the conversation
-row is locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) for the whole turn."""
+"""Carrying out a turn: load the user's state under a lock, run the engine, carry out its effects
+through their registered appliers, store the new state (encrypted). Two messages of one user never
+lose an update: the conversation row is locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE
+on SQLite) for the whole turn. A stored state that cannot be read is kept aside (bot/storage/
+state_loader.py), never silently replaced."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cipher import Cipher, CipherError
-from bot.models import (
-    ConsentRecord,
-    Conversation,
-    HandoffTicket,
-    MessageLog,
-    StoredChecklist,
-    UnansweredQuestion,
-)
+from bot.cipher import Cipher
+from bot.storage.models import Conversation, MessageLog
+from bot.storage.appliers import build_appliers
+from bot.storage.registry import ApplierRegistry, ApplyContext
+from bot.storage.state_loader import StateLoader
+from bot.storage.user_data import check_declarations
 from core.clock import Clock
-from core.database import transaction
+from core.database import Base, transaction
+from core.i18n import Translator
 from core.message import Inbound, Reply
-from dialogues.effect import (
-    CancelChildPlans,
-    DeleteUserData,
-    Effect,
-    OpenHandoff,
-    RecordConsent,
-    RecordGap,
-    StoreChecklist,
-)
 from dialogues.engine import Engine, Outcome
-from dialogues.state import State
+from dialogues.state_migration import StateMigrations, state_migrations
 
 
 def user_key(inbound: Inbound) -> str:
     return f"{inbound.channel}:{inbound.user_id}"[:128]
 
 
+def state_kept_aside_notice(t: Translator) -> Reply:
+    return Reply(
+        t.gettext(
+            "抱歉，我没能读出我们之前的对话进度，只好从头开始。之前告诉过我的情况，可能要麻烦你再说一次。"
+        )
+    )
+
+
 class ConversationService:
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session], cipher: Cipher, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        cipher: Cipher,
+        clock: Clock,
+        translator: Callable[[str], Translator] = Translator,
+        appliers: ApplierRegistry | None = None,
+        migrations: StateMigrations | None = None,
+    ) -> None:
+        check_declarations(Base)
         self.engine = engine
         self.sessions = sessions
         self.cipher = cipher
         self.clock = clock
+        self.translator = translator
+        self.appliers = appliers if appliers is not None else build_appliers()
+        self.states = StateLoader(cipher, migrations if migrations is not None else state_migrations())
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         return list(self.handle_outcome(inbound).replies)
@@ -55,23 +68,29 @@ class ConversationService:
         key = user_key(inbound)
         with transaction(self.sessions) as session:
             row = self._lock(session, key)
-            state = self._load_state(row)
-            outcome = self.engine.handle(state, inbound)
             now = self.clock.now()
-            deleting = any(isinstance(effect, DeleteUserData) for effect in outcome.effects)
-            if not deleting:
-                self._log(session, key, "in", inbound.text or f"[{inbound.payload or 'empty'}]", now)
-                for reply in outcome.replies:
-                    self._log(session, key, "out", reply.text, now)
+            loaded = self.states.load(session, row, now)
+            outcome = self.engine.handle(loaded.state, inbound)
+            self._log(session, key, "in", inbound.text or f"[{inbound.payload or 'empty'}]", now)
+            for reply in outcome.replies:
+                self._log(session, key, "out", reply.text, now)
+            translator = self.translator(outcome.state.locale)
+            context = ApplyContext(session, key, now, self.cipher, translator)
+            extra: list[Reply] = []
             for effect in outcome.effects:
-                self._carry_out(session, key, effect, now)
-            if deleting:
-                session.execute(delete(Conversation).where(Conversation.user_key == key))
-            else:
-                row.state = self.cipher.encrypt(outcome.state.model_dump_json())
-                row.version += 1
-                row.updated_at = now
-        return outcome
+                extra += self.appliers.apply(effect, context)
+            if context.forgotten:  # every row of the user, this turn's messages included, is gone
+                return replace(outcome, replies=outcome.replies + tuple(extra))
+            for reply in extra:
+                self._log(session, key, "out", reply.text, now)
+            if loaded.kept_aside:
+                # Said once: the next turn reads the fresh state stored below. Not logged: it is about
+                # storage, not part of the conversation.
+                extra.append(state_kept_aside_notice(translator))
+            row.state = self.cipher.encrypt(outcome.state.model_dump_json())
+            row.version += 1
+            row.updated_at = now
+        return replace(outcome, replies=outcome.replies + tuple(extra))
 
     def _lock(self, session: Session, key: str) -> Conversation:
         dialect = session.get_bind().dialect.name
@@ -91,74 +110,10 @@ class ConversationService:
         ).one()
         return row
 
-    def _load_state(self, row: Conversation) -> State:
-        if not row.state:
-            return State()
-        try:
-            return State.model_validate_json(self.cipher.decrypt(row.state))
-        except (CipherError, ValueError):
-            # Unreadable state (a changed key or an old format) must not stop the conversation; the
-            # conversation restarts and nothing else stored is touched.
-            return State()
-
     def _log(self, session: Session, key: str, direction: str, text: str, now: datetime) -> None:
         session.add(
             MessageLog(user_key=key, direction=direction, body=self.cipher.encrypt(text), created_at=now)
         )
-
-    def _carry_out(self, session: Session, key: str, effect: Effect, now: datetime) -> None:
-        if isinstance(effect, OpenHandoff):
-            session.add(
-                HandoffTicket(
-                    user_key=key,
-                    reason=effect.reason,
-                    urgency=effect.urgency,
-                    status="open",
-                    province=effect.province,
-                    city=effect.city,
-                    district=effect.district,
-                    summary=self.cipher.encrypt(effect.summary),
-                    created_at=now,
-                )
-            )
-        elif isinstance(effect, RecordConsent):
-            session.add(
-                ConsentRecord(user_key=key, purpose=effect.purpose, granted=effect.granted, created_at=now)
-            )
-        elif isinstance(effect, RecordGap):
-            session.add(
-                UnansweredQuestion(
-                    text=effect.text, channel=key.split(":", 1)[0], province=effect.province, city=effect.city
-                )
-            )
-        elif isinstance(effect, StoreChecklist):
-            session.execute(
-                update(StoredChecklist)
-                .where(StoredChecklist.user_key == key, StoredChecklist.flow_id == effect.flow_id)
-                .values(active=False)
-            )
-            session.add(
-                StoredChecklist(
-                    user_key=key,
-                    flow_id=effect.flow_id,
-                    child_ref=effect.child_id,
-                    body=self.cipher.encrypt(
-                        json.dumps({"title": effect.title, "lines": list(effect.lines)}, ensure_ascii=False)
-                    ),
-                    dates=self.cipher.encrypt(json.dumps(list(effect.dates), ensure_ascii=False)),
-                    active=True,
-                    created_at=now,
-                )
-            )
-        elif isinstance(effect, CancelChildPlans):
-            session.execute(
-                update(StoredChecklist)
-                .where(StoredChecklist.user_key == key, StoredChecklist.child_ref == effect.child_id)
-                .values(active=False)
-            )
-        elif isinstance(effect, DeleteUserData):
-            for table in (MessageLog, StoredChecklist, HandoffTicket, ConsentRecord):
-                session.execute(delete(table).where(table.user_key == key))
 
 
 def purge_messages(sessions: sessionmaker[Session], clock: Clock, retention_days: int) -> int:

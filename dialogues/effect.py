@@ -24,6 +24,11 @@ class DeleteUserData:
 
 
 @dataclass(frozen=True)
+class DescribeStoredData:
+    """List what is stored about the user, table by table (for /mydata): bot/ counts the rows."""
+
+
+@dataclass(frozen=True)
 class RecordConsent:
     purpose: str
     granted: bool
@@ -65,6 +70,7 @@ class DeleteChildData:
 Effect = (
     OpenHandoff
     | DeleteUserData
+    | DescribeStoredData
     | RecordConsent
     | RecordGap
     | StoreChecklist

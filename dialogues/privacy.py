@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.i18n import Translator
 from core.message import Button
+from dialogues.effect import DescribeStoredData
 from dialogues.payload import PendingReply, RunCommand, render
 from dialogues.state import Pending, Place
 from dialogues.text import LANGUAGES
@@ -86,6 +87,7 @@ def my_data(turn: Turn) -> None:
     lines.append(t.gettext("• 聊天记录：保存{days}天后自动删除", days=turn.services.retention_days))
     lines.append(t.gettext("发 /forget 可以全部删除。"))
     turn.say("\n".join(lines))
+    turn.effects.append(DescribeStoredData())  # bot/ adds what each table holds, walking its declaration
 
 
 def ask_forget(turn: Turn) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import bot.models  # noqa: F401  (registers the tables)
+import bot.storage.models  # noqa: F401  (registers the tables)
 from core.database import Base
 
 config = context.config

@@ -210,3 +210,20 @@ def test_a_failing_turn_is_reported_kindly_and_the_chat_goes_on(
     assert result.exit_code == 0
     assert "echo hello" in result.output and "echo again" in result.output
     assert "出了点问题" in result.output and "Traceback" not in result.output
+
+
+def test_db_quarantine_lists_a_state_that_another_key_could_not_read(installed: Path) -> None:
+    tmp_path = installed
+    assert run("chat", data_dir=tmp_path, stdin="你好\n").returncode == 0
+    empty = run("db", "quarantine", data_dir=tmp_path)
+    assert empty.stdout.strip() == "no conversation state is in quarantine"
+    other_key = {"TONGXING_SECRET_KEY": "q5lWWtq1L1f8GqJ7Jb7J3bHj4l0m4Q2bV6wq7u2s5xY="}
+    chat = run("chat", data_dir=tmp_path, stdin="你好\n", env=other_key)
+    assert chat.returncode == 0, chat.stderr
+    assert "没能读出我们之前的对话进度" in chat.stdout
+    listed = run("db", "quarantine", data_dir=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = listed.stdout.strip().splitlines()
+    assert row.startswith("#1\t") and "\tcli:terminal\t" in row and "cannot decrypt" in row
+    log = (tmp_path / "tongxing.log").read_text(encoding="utf-8")
+    assert "WARNING" in log and "quarantine #1" in log and "terminal" not in log

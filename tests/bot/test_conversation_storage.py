@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bot import database
 from bot.cipher import Cipher, load_or_create_key
 from bot.conversation import ConversationService, purge_messages
-from bot.models import Conversation, HandoffTicket, MessageLog, StoredChecklist
+from bot.storage.models import Conversation, HandoffTicket, MessageLog, StoredChecklist
 from core.clock import FixedClock
 from core.database import make_engine, make_sessions
 from core.message import Inbound, Reply

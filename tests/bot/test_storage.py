@@ -6,7 +6,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
 from bot import database
-from bot.models import KnowledgeImport, UnansweredQuestion
+from bot.storage.models import KnowledgeImport, UnansweredQuestion
 from core.database import Base, make_sessions, transaction
 
 

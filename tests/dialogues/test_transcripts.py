@@ -29,7 +29,7 @@ import yaml
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.models import Base
+from bot.storage.models import Base
 from core.clock import FixedClock
 from core.message import Inbound, Reply
 from dialogues.engine import Outcome

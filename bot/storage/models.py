@@ -1,4 +1,7 @@
-"""Tables that the edges own (the engine never touches the database)."""
+"""Tables that the edges own (the engine never touches the database).
+
+Every table with a user key declares what it holds about the user (`UserData`, see
+bot/storage/user_data.py): what /mydata calls its rows and what /forget does to them."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.user_data import OnForget, UserData, UserDataDeclaration
 from core.database import Base
+from core.i18n import N_
 
 
 class UnansweredQuestion(Base):
@@ -37,10 +42,12 @@ class KnowledgeImport(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Conversation(Base):
+class Conversation(UserData, Base):
     """One user's conversation state (encrypted JSON), with a version for safe concurrent updates."""
 
     __tablename__ = "conversation"
+    # The state holds the children, places and consents: deleted.
+    __user_data__ = UserDataDeclaration(N_("对话进度：{n}份"), OnForget.DELETE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), unique=True)  # "<channel>:<user id>"
@@ -50,10 +57,12 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class MessageLog(Base):
+class MessageLog(UserData, Base):
     """Every message in and out (encrypted text); purged after the retention period."""
 
     __tablename__ = "message_log"
+    # The parent's own words: deleted.
+    __user_data__ = UserDataDeclaration(N_("聊天记录：{n}条"), OnForget.DELETE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)
@@ -62,10 +71,12 @@ class MessageLog(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-class HandoffTicket(Base):
+class HandoffTicket(UserData, Base):
     """A conversation handed to a person: what the worker console serves."""
 
     __tablename__ = "handoff_ticket"
+    # The summary describes the family's situation: deleted (an open ticket leaves the queue too).
+    __user_data__ = UserDataDeclaration(N_("转社工的记录：{n}条"), OnForget.DELETE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)
@@ -79,10 +90,14 @@ class HandoffTicket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ConsentRecord(Base):
-    """Every consent given or refused, per purpose (kept as the audit trail, without content)."""
+class ConsentRecord(UserData, Base):
+    """Every consent given or refused, per purpose (the audit trail of consents, without content)."""
 
     __tablename__ = "consent_record"
+    # Deleted, not anonymised: a consent record proves the right to keep the data it covers, and after
+    # /forget none of that data is left; an anonymised row would prove nothing about anyone, while a
+    # pseudonymous one would still be a trace of the person who asked to be forgotten.
+    __user_data__ = UserDataDeclaration(N_("同意或不同意的记录：{n}条"), OnForget.DELETE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)
@@ -91,10 +106,12 @@ class ConsentRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class StoredChecklist(Base):
+class StoredChecklist(UserData, Base):
     """A finished flow's checklist (encrypted) with its key dates in structured form, for reminders."""
 
     __tablename__ = "checklist"
+    # The child's dates and the family's paperwork: deleted.
+    __user_data__ = UserDataDeclaration(N_("清单：{n}份"), OnForget.DELETE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)
@@ -106,14 +123,33 @@ class StoredChecklist(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class WorkerAccess(Base):
+class WorkerAccess(UserData, Base):
     """Every time a worker sees a family's conversation or ticket: who, what, when (an audit trail)."""
 
     __tablename__ = "worker_access"
+    # Anonymised, not deleted: the rows record what workers did, and a family's /forget must not erase
+    # the record of who looked at its conversation. The row holds nothing about the family except the
+    # user key (the ticket id then points to a deleted ticket), so a random marker replaces the key.
+    __user_data__ = UserDataDeclaration(N_("社工查看你的对话的记录：{n}次"), OnForget.ANONYMISE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     worker: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))  # e.g. list_tickets, read_transcript
     user_key: Mapped[str] = mapped_column(String(128), index=True)
     ticket_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StateQuarantine(UserData, Base):
+    """A stored conversation state that could not be read (undecryptable, unparseable, or newer than
+    the code), kept aside as it was stored instead of being overwritten: `tongxing db quarantine`."""
+
+    __tablename__ = "state_quarantine"
+    # The encrypted state as it was stored (children, places, consents): deleted.
+    __user_data__ = UserDataDeclaration(N_("没能读出来的旧对话进度：{n}份"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), index=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # as stored: still encrypted
+    reason: Mapped[str] = mapped_column(String(200))  # never the state's content
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

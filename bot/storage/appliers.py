@@ -1,0 +1,136 @@
+"""The applier of each effect type (dialogues/effect.py), and the registry that holds them all."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, update
+
+from bot.storage.models import (
+    ConsentRecord,
+    HandoffTicket,
+    StoredChecklist,
+    UnansweredQuestion,
+)
+from bot.storage.registry import ApplierRegistry, ApplyContext
+from bot.storage.user_data import count_user_data, declared_models, forget_user
+from core.database import Base
+from core.message import Reply
+from dialogues.effect import (
+    CancelChildPlans,
+    DeleteChildData,
+    DeleteUserData,
+    DescribeStoredData,
+    OpenHandoff,
+    RecordConsent,
+    RecordGap,
+    StoreChecklist,
+)
+
+
+def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
+    context.session.add(
+        HandoffTicket(
+            user_key=context.user_key,
+            reason=effect.reason,
+            urgency=effect.urgency,
+            status="open",
+            province=effect.province,
+            city=effect.city,
+            district=effect.district,
+            summary=context.cipher.encrypt(effect.summary),
+            created_at=context.now,
+        )
+    )
+    return []
+
+
+def record_consent(effect: RecordConsent, context: ApplyContext) -> list[Reply]:
+    context.session.add(
+        ConsentRecord(
+            user_key=context.user_key, purpose=effect.purpose, granted=effect.granted, created_at=context.now
+        )
+    )
+    return []
+
+
+def record_gap(effect: RecordGap, context: ApplyContext) -> list[Reply]:
+    # Not the user's data: the question is kept for civil-affairs staff without the user key.
+    context.session.add(
+        UnansweredQuestion(
+            text=effect.text,
+            channel=context.user_key.split(":", 1)[0],
+            province=effect.province,
+            city=effect.city,
+        )
+    )
+    return []
+
+
+def store_checklist(effect: StoreChecklist, context: ApplyContext) -> list[Reply]:
+    context.session.execute(
+        update(StoredChecklist)
+        .where(StoredChecklist.user_key == context.user_key, StoredChecklist.flow_id == effect.flow_id)
+        .values(active=False)
+    )
+    body = json.dumps({"title": effect.title, "lines": list(effect.lines)}, ensure_ascii=False)
+    context.session.add(
+        StoredChecklist(
+            user_key=context.user_key,
+            flow_id=effect.flow_id,
+            child_ref=effect.child_id,
+            body=context.cipher.encrypt(body),
+            dates=context.cipher.encrypt(json.dumps(list(effect.dates), ensure_ascii=False)),
+            active=True,
+            created_at=context.now,
+        )
+    )
+    return []
+
+
+def cancel_child_plans(effect: CancelChildPlans, context: ApplyContext) -> list[Reply]:
+    context.session.execute(
+        update(StoredChecklist)
+        .where(StoredChecklist.user_key == context.user_key, StoredChecklist.child_ref == effect.child_id)
+        .values(active=False)
+    )
+    return []
+
+
+def delete_child_data(effect: DeleteChildData, context: ApplyContext) -> list[Reply]:
+    """The children's checklists (their dates and paperwork) go; the conversation and the consent
+    records, which prove what the parent chose, stay."""
+    context.session.execute(delete(StoredChecklist).where(StoredChecklist.user_key == context.user_key))
+    return []
+
+
+def delete_user_data(effect: DeleteUserData, context: ApplyContext) -> list[Reply]:
+    """Every declared table, as it declares: deleted, or anonymised for audit rows."""
+    forget_user(context.session, declared_models(Base), context.user_key)
+    context.forgotten = True
+    return []
+
+
+def describe_stored_data(effect: DescribeStoredData, context: ApplyContext) -> list[Reply]:
+    """One reply: for each declared table where the user has rows, what it is and how many."""
+    t = context.translator
+    stored = count_user_data(context.session, declared_models(Base), context.user_key)
+    lines = [f"• {t.gettext(item.description, n=item.count)}" for item in stored if item.count]
+    if not lines:
+        return [Reply(t.gettext("我这里没有存和你有关的记录。"))]
+    return [Reply("\n".join([t.gettext("我这里存着这些和你有关的记录："), *lines]))]
+
+
+def build_appliers() -> ApplierRegistry:
+    """The registry of every effect's applier; fails when an effect type has none."""
+    registry = ApplierRegistry()
+    registry.register(OpenHandoff, open_handoff)
+    registry.register(RecordConsent, record_consent)
+    registry.register(RecordGap, record_gap)
+    registry.register(StoreChecklist, store_checklist)
+    registry.register(CancelChildPlans, cancel_child_plans)
+    registry.register(DeleteChildData, delete_child_data)
+    registry.register(DeleteUserData, delete_user_data)
+    registry.register(DescribeStoredData, describe_stored_data)
+    registry.check_complete()
+    return registry

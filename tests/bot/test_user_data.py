@@ -1,0 +1,105 @@
+"""Every table with a user key declares it, and /forget walks the declarations: nothing with the
+user's key remains anywhere, audit rows stay anonymised, other users keep everything. Run on SQLite
+and on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.engine import Engine
+
+import bot.storage.models  # noqa: F401  (registers every table of the project)
+from bot import database
+from bot.cipher import Cipher
+from bot.storage.models import Conversation, WorkerAccess
+from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
+from core.database import Base, make_sessions, transaction
+from core.message import Inbound
+from tests.bot.scripted_engine import KEY, NOW, scripted_service
+
+
+def _rows_of(engine: Engine, model: Any, key: str) -> int:
+    column = getattr(model, model.__user_data__.user_key_column)
+    with make_sessions(engine)() as session:
+        return int(session.execute(select(func.count()).select_from(model).where(column == key)).scalar_one())
+
+
+def test_every_table_with_a_user_key_declares_it() -> None:
+    declared = declared_models(Base)
+    assert undeclared_tables(Base.metadata, declared) == []
+    names = {model.__tablename__ for model in declared}
+    assert {"conversation", "message_log", "checklist", "handoff_ticket", "consent_record"} <= names
+    assert {"worker_access", "state_quarantine"} <= names
+
+
+def test_a_table_with_a_user_key_and_no_declaration_is_found() -> None:
+    metadata = MetaData()
+    Table("reminder", metadata, Column("id", Integer, primary_key=True), Column("user_key", String(128)))
+    Table("plain", metadata, Column("id", Integer, primary_key=True), Column("name", String(10)))
+    assert undeclared_tables(metadata, declared_models(Base)) == ["reminder"]
+
+
+def test_audit_tables_are_anonymised_and_the_rest_deleted() -> None:
+    policy = {model.__tablename__: model.__user_data__.on_forget for model in declared_models(Base)}
+    assert policy["worker_access"] is OnForget.ANONYMISE
+    assert {name for name, action in policy.items() if action is OnForget.ANONYMISE} == {"worker_access"}
+
+
+def _fill_every_declared_table(engine: Engine, user: str) -> None:
+    """Rows for `user` in every declared table, through the service where an effect writes them."""
+    url = engine.url.render_as_string(hide_password=False)
+    service = scripted_service(url)
+    service.handle(Inbound(user_id=user, channel="test", text="child"))
+    sessions = make_sessions(engine)
+    with transaction(sessions) as session:
+        row = session.scalars(select(Conversation).where(Conversation.user_key == f"test:{user}")).one()
+        row.state = Cipher(KEY).encrypt("{not json")
+        session.add(
+            WorkerAccess(worker="社工小王", action="read_transcript", user_key=f"test:{user}", created_at=NOW)
+        )
+    service.handle(Inbound(user_id=user, channel="test", text="hello"))  # the broken state goes to quarantine
+
+
+def test_forget_leaves_nothing_with_the_users_key_in_any_declared_table(engine: Engine) -> None:
+    database.upgrade(engine)
+    _fill_every_declared_table(engine, "a")
+    _fill_every_declared_table(engine, "b")
+    declared = declared_models(Base)
+    for model in declared:  # a newly declared table must be filled above, or this test proves nothing
+        assert _rows_of(engine, model, "test:a") > 0, model.__tablename__
+    before = {model.__tablename__: _rows_of(engine, model, "test:b") for model in declared}
+
+    service = scripted_service(engine.url.render_as_string(hide_password=False))
+    service.handle(Inbound(user_id="a", channel="test", text="forget"))
+
+    for model in declared:
+        assert _rows_of(engine, model, "test:a") == 0, model.__tablename__
+        assert _rows_of(engine, model, "test:b") == before[model.__tablename__], model.__tablename__
+    with make_sessions(engine)() as session:
+        audit = session.scalars(select(WorkerAccess)).all()
+    anonymised = [row for row in audit if row.user_key.startswith(FORGOTTEN_PREFIX)]
+    assert len(anonymised) == 1 and anonymised[0].worker == "社工小王"
+    assert anonymised[0].action == "read_transcript"
+
+
+def test_each_forget_gets_its_own_marker(engine: Engine) -> None:
+    database.upgrade(engine)
+    with transaction(make_sessions(engine)) as session:
+        for user in ("test:a", "test:b"):
+            session.add(WorkerAccess(worker="w", action="read_transcript", user_key=user, created_at=NOW))
+    service = scripted_service(engine.url.render_as_string(hide_password=False))
+    service.handle(Inbound(user_id="a", channel="test", text="forget"))
+    service.handle(Inbound(user_id="b", channel="test", text="forget"))
+    with make_sessions(engine)() as session:
+        keys = set(session.scalars(select(WorkerAccess.user_key)).all())
+    assert len(keys) == 2 and all(key.startswith(FORGOTTEN_PREFIX) for key in keys)
+
+
+def test_the_forget_turn_itself_stores_nothing(engine: Engine) -> None:
+    database.upgrade(engine)
+    service = scripted_service(engine.url.render_as_string(hide_password=False))
+    outcome = service.handle_outcome(Inbound(user_id="a", channel="test", text="forget"))
+    assert [reply.text for reply in outcome.replies] == ["turn 1"]
+    for model in declared_models(Base):
+        assert _rows_of(engine, model, "test:a") == 0, model.__tablename__
