@@ -19,8 +19,8 @@ from bot.app import App, Storage, build_app, knowledge_dir, load_data, open_stor
 from bot.cipher import CipherError
 from bot.conversation import purge_messages
 from bot.database import SchemaOutdatedError
-from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
+from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
 from core.clock import SystemClock
 from core.database import make_engine, transaction

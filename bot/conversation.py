@@ -16,8 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher
-from bot.storage.models import Conversation, MessageLog
 from bot.storage.appliers import build_appliers
+from bot.storage.models import Conversation, MessageLog
 from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.state_loader import StateLoader
 from bot.storage.user_data import check_declarations
