@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Location = tuple[str | int, ...]
+Schema = TypeVar("Schema", bound=BaseModel)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,16 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class YamlError(Exception):
-    """A file that is not valid YAML (or has duplicate keys)."""
+class DataFileError(Exception):
+    """A data file that cannot be used: every problem found in it, as file:line: message."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(problem) for problem in problems))
+        super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
+
+
+class YamlError(DataFileError):
+    """A file that is not valid YAML (or has duplicate keys)."""
 
 
 @dataclass(frozen=True)
@@ -90,3 +97,48 @@ def read_yaml(path: Path, display: str | None = None) -> YamlFile:
     if problems:
         raise YamlError(problems)
     return YamlFile(path=path, display=name, data=data, lines=lines)
+
+
+def display_path(path: Path) -> str:
+    """How a problem names a file: relative to the project for shipped files, else as given."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One pydantic error in plain words, without pydantic's prefixes."""
+    location = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"'{location}' is required but missing"
+    if error["type"] == "extra_forbidden":
+        return f"'{location}' is not a known field"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"'{location}': {message}" if location else message
+
+
+def schema_problems(source: YamlFile, error: ValidationError, prefix: Location = ()) -> list[Problem]:
+    """Each schema error at the line of the value it is about (`prefix`: where the model sits)."""
+    return [
+        Problem(
+            source.display,
+            source.line_of((*prefix, *entry["loc"])),
+            describe_error({**entry, "loc": (*prefix, *entry["loc"])}),
+        )
+        for entry in error.errors()
+    ]
+
+
+def read_schema(path: Path, schema: type[Schema]) -> tuple[YamlFile | None, Schema | None, list[Problem]]:
+    """Read a YAML file through its schema: the file and the model, or the problems found."""
+    try:
+        source = read_yaml(path, display_path(path))
+    except YamlError as error:
+        return None, None, error.problems
+    except OSError as error:
+        return None, None, [Problem(display_path(path), 1, f"cannot be read ({error.strerror})")]
+    try:
+        return source, schema.model_validate(source.data), []
+    except ValidationError as error:
+        return source, None, schema_problems(source, error)
