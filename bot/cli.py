@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cipher import CipherError
 from bot.context import AppContext
 from bot.conversation import purge_messages
+from bot.data_check import CHECKS, run_checks
 from bot.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.nlu_cli import nlu_app
 from core.database import transaction
@@ -23,6 +24,7 @@ from core.i18n import Translator
 from core.lexicon import Lexicon
 from core.message import Button, Inbound, Reply
 from core.settings import Settings
+from core.yamlfile import DataFileError
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
 from knowledge.answer import make_answer, render_answer
 from knowledge.city_import import import_city_sheet
@@ -374,6 +376,37 @@ def db_purge() -> None:
     typer.echo(f"purged {removed} message(s) older than {context.settings.retention_days} days")
 
 
+def _check_paths(values: list[str]) -> dict[str, Path]:
+    names = {check.name for check in CHECKS}
+    paths: dict[str, Path] = {}
+    for value in values:
+        name, equals, path = value.partition("=")
+        if not equals or name not in names:
+            raise typer.BadParameter(f"expected NAME=PATH with NAME one of {', '.join(sorted(names))}")
+        paths[name] = Path(path)
+    return paths
+
+
+@app.command("check")
+def check(
+    use: Annotated[
+        list[str] | None,
+        typer.Option("--use", help="check a copy instead of the shipped file: NAME=PATH (repeatable)"),
+    ] = None,
+) -> None:
+    """Validate every data file (taxonomy, lexicon, Traditional corrections, safety net, bereavement
+    words, knowledge base, flows, NLU data); print file:line for each problem."""
+    paths = _check_paths(use or [])
+    paths.setdefault("knowledge", _context().knowledge_dir)
+    report = run_checks(paths)
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(report.problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"all data files valid ({report.files} files)")
+
+
 @app.command("flows")
 def flows_check() -> None:
     """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
@@ -407,10 +440,10 @@ def main() -> None:
     _configure_logging()
     try:
         app()
-    except (KnowledgeError, FlowError) as error:
+    except (KnowledgeError, FlowError, DataFileError) as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
-        print("the data files have problems: run `tongxing kb check` and `tongxing flows`", file=sys.stderr)
+        print("the data files have problems: run `tongxing check`", file=sys.stderr)
         sys.exit(1)
     except SQLAlchemyError as error:
         print(f"database error: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
