@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +45,7 @@ class YamlFile:
     display: str
     data: Any
     lines: dict[Location, int]
+    key_lines: dict[Location, int] = field(default_factory=dict)  # where a mapping key itself is
 
     def line_of(self, location: Location) -> int:
         """The line of the deepest node on `location` that exists (1-based)."""
@@ -57,7 +58,12 @@ class YamlFile:
 
 
 def _index(
-    node: Node, where: Location, lines: dict[Location, int], problems: list[Problem], name: str
+    node: Node,
+    where: Location,
+    lines: dict[Location, int],
+    problems: list[Problem],
+    name: str,
+    key_lines: dict[Location, int],
 ) -> None:
     lines[where] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
@@ -67,11 +73,11 @@ def _index(
             if key in seen:
                 problems.append(Problem(name, key_node.start_mark.line + 1, f"duplicate key '{key}'"))
             seen.add(key)
-            lines[(*where, key)] = key_node.start_mark.line + 1
-            _index(value_node, (*where, key), lines, problems, name)
+            lines[(*where, key)] = key_lines[(*where, key)] = key_node.start_mark.line + 1
+            _index(value_node, (*where, key), lines, problems, name, key_lines)
     elif isinstance(node, SequenceNode):
         for position, child in enumerate(node.value):
-            _index(child, (*where, position), lines, problems, name)
+            _index(child, (*where, position), lines, problems, name, key_lines)
 
 
 def read_yaml(path: Path, display: str | None = None) -> YamlFile:
@@ -91,12 +97,13 @@ def read_yaml(path: Path, display: str | None = None) -> YamlFile:
     except yaml.YAMLError as error:
         raise YamlError([Problem(name, 1, f"broken YAML: {error}")]) from error
     lines: dict[Location, int] = {(): 1}
+    key_lines: dict[Location, int] = {}
     problems: list[Problem] = []
     if node is not None:
-        _index(node, (), lines, problems, name)
+        _index(node, (), lines, problems, name, key_lines)
     if problems:
         raise YamlError(problems)
-    return YamlFile(path=path, display=name, data=data, lines=lines)
+    return YamlFile(path=path, display=name, data=data, lines=lines, key_lines=key_lines)
 
 
 def display_path(path: Path) -> str:
@@ -120,14 +127,14 @@ def describe_error(error: dict[str, Any]) -> str:
 
 def schema_problems(source: YamlFile, error: ValidationError, prefix: Location = ()) -> list[Problem]:
     """Each schema error at the line of the value it is about (`prefix`: where the model sits)."""
-    return [
-        Problem(
-            source.display,
-            source.line_of((*prefix, *entry["loc"])),
-            describe_error({**entry, "loc": (*prefix, *entry["loc"])}),
-        )
-        for entry in error.errors()
-    ]
+    problems: list[Problem] = []
+    for entry in error.errors():
+        location = (*prefix, *entry["loc"])
+        line = source.line_of(location)
+        if entry["type"] == "extra_forbidden":  # the unknown key itself, not the value under it
+            line = source.key_lines.get(location, line)
+        problems.append(Problem(source.display, line, describe_error({**entry, "loc": location})))
+    return problems
 
 
 def read_schema(path: Path, schema: type[Schema]) -> tuple[YamlFile | None, Schema | None, list[Problem]]:
