@@ -91,7 +91,13 @@ def lexicon_blocks(lexicon: Lexicon) -> list[tuple[str, str, list[str]]]:
         blocks.append(("synonym", names[0], _with_traditional(names, s2t)[1:]))
     blocks += [("synonym", canonical, list(variants)) for canonical, variants in lexicon.synonyms.items()]
     for kind in ("province", "city", "district"):
-        table = [name for (place_kind, _), names in names_of.items() if place_kind == kind for name in names]
+        table = [
+            name
+            for (place_kind, _), names in names_of.items()
+            if place_kind == kind
+            for name in names
+            if name not in lexicon.ambiguous  # ordinary words (东方, 大田): no lookup feature
+        ]
         blocks.append(("lookup", kind, _with_traditional(table, s2t)))
     vaccines = [name for names in lexicon.entity_values.get("vaccine", {}).values() for name in names]
     blocks.append(("lookup", "vaccine", vaccines))
