@@ -37,7 +37,7 @@ i18n: $(STAMP)
 
 run: install
 	$(BIN)/tongxing db upgrade
-	$(BIN)/tongxing kb check
+	$(BIN)/tongxing check
 	$(BIN)/tongxing chat
 
 test: install

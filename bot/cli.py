@@ -18,6 +18,7 @@ from bot import database
 from bot.app import App, Storage, build_app, knowledge_dir, load_data, open_storage
 from bot.cipher import CipherError
 from bot.conversation import purge_messages
+from bot.data_check import CHECKS, run_checks
 from bot.database import SchemaOutdatedError
 from bot.nlu_cli import nlu_app
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
@@ -29,6 +30,7 @@ from core.lexicon import Lexicon, load_lexicon
 from core.message import Button, Inbound, Reply
 from core.settings import Settings
 from core.taxonomy import load_taxonomy
+from core.yamlfile import DataFileError
 from dialogues.flow import FLOWS_DIR, FlowError, check_flows
 from knowledge.answer import make_answer, render_answer
 from knowledge.catalog import KnowledgeBase
@@ -422,6 +424,37 @@ def db_quarantine(limit: Annotated[int, typer.Option(help="how many, newest firs
         typer.echo("no conversation state is in quarantine")
 
 
+def _check_paths(values: list[str]) -> dict[str, Path]:
+    names = {check.name for check in CHECKS}
+    paths: dict[str, Path] = {}
+    for value in values:
+        name, equals, path = value.partition("=")
+        if not equals or name not in names:
+            raise typer.BadParameter(f"expected NAME=PATH with NAME one of {', '.join(sorted(names))}")
+        paths[name] = Path(path)
+    return paths
+
+
+@app.command("check")
+def check(
+    use: Annotated[
+        list[str] | None,
+        typer.Option("--use", help="check a copy instead of the shipped file: NAME=PATH (repeatable)"),
+    ] = None,
+) -> None:
+    """Validate every data file (taxonomy, lexicon, Traditional corrections, safety net, bereavement
+    words, knowledge base, flows, NLU data); print file:line for each problem."""
+    paths = _check_paths(use or [])
+    paths.setdefault("knowledge", knowledge_dir(Settings()))
+    report = run_checks(paths)
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(report.problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"all data files valid ({report.files} files)")
+
+
 @app.command("flows")
 def flows_check() -> None:
     """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
@@ -458,10 +491,10 @@ def main() -> None:
         sys.exit(1)
     try:
         app()
-    except (KnowledgeError, FlowError) as error:
+    except (KnowledgeError, FlowError, DataFileError) as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
-        print("the data files have problems: run `tongxing kb check` and `tongxing flows`", file=sys.stderr)
+        print("the data files have problems: run `tongxing check`", file=sys.stderr)
         sys.exit(1)
     except (ModelMissingError, SchemaOutdatedError) as error:
         print(f"tongxing: {error}", file=sys.stderr)

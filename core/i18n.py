@@ -12,15 +12,16 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from opencc import OpenCC
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from core.settings import SUPPORTED_LOCALES
+from core.yamlfile import DataFileError, Problem, read_schema
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -56,13 +57,60 @@ def normalize_locale(value: str | None, default: str = "zh_Hans") -> str:
 HANT_CORRECTIONS = Path(__file__).resolve().parent / "data" / "hant_corrections.yaml"
 
 
+class HantCorrection(BaseModel):
+    """What OpenCC writes for a domain word (`wrong`) and what it must be (`right`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    wrong: str = Field(min_length=1)
+    right: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> HantCorrection:
+        if self.wrong == self.right:
+            raise ValueError(f"'wrong' and 'right' are the same ('{self.wrong}')")
+        return self
+
+
+class HantCorrectionsFile(RootModel[dict[str, HantCorrection]]):
+    """The schema of hant_corrections.yaml: a name for each correction -> {wrong, right}."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+def read_hant_corrections(
+    path: Path = HANT_CORRECTIONS,
+) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """(wrong, right) pairs in file order, and every problem of the file."""
+    source, raw, problems = read_schema(path, HantCorrectionsFile)
+    if source is None or raw is None:
+        return (), problems
+    fixes: dict[str, str] = {}
+    for name, entry in raw.root.items():
+        if entry.wrong in fixes:
+            line = source.line_of((name, "wrong"))
+            problems.append(Problem(source.display, line, f"'{entry.wrong}' is corrected twice"))
+        fixes[entry.wrong] = entry.right
+    return tuple(fixes.items()), problems
+
+
+def check_hant_corrections(path: Path = HANT_CORRECTIONS) -> list[Problem]:
+    return read_hant_corrections(path)[1]
+
+
+def load_hant_corrections(path: Path = HANT_CORRECTIONS) -> tuple[tuple[str, str], ...]:
+    """The corrections, or DataFileError listing every problem of the file."""
+    fixes, problems = read_hant_corrections(path)
+    if problems:
+        raise DataFileError(problems)
+    return fixes
+
+
 class _ToTraditional:
     """OpenCC (Taiwan standard characters) plus corrections for domain words it gets wrong."""
 
     def __init__(self) -> None:
         self._opencc = OpenCC("s2tw")
-        entries = yaml.safe_load(HANT_CORRECTIONS.read_text(encoding="utf-8"))
-        self._fixes = [(entry["wrong"], entry["right"]) for entry in entries.values()]
+        self._fixes = load_hant_corrections()
 
     def convert(self, text: str) -> str:
         converted = str(self._opencc.convert(text))

@@ -1,21 +1,27 @@
-"""The domain lexicon (synonyms, domain words, places) shared by nlu/ and knowledge/."""
+"""The domain lexicon (synonyms, domain words, entity values, places) shared by nlu/, knowledge/ and
+dialogues/: its schema, its checks (file:line) and the frozen Lexicon loaded from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.yamlfile import DataFileError, Location, Problem, YamlFile, read_schema
 
 LEXICON_FILE = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
+
+Id = Field(pattern=r"^[a-z][a-z0-9_]*$")
+Word = Field(min_length=1)
 
 
 class _Province(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str
+    id: str = Id
+    name: str = Word
     aliases: tuple[str, ...] = ()
 
 
@@ -25,36 +31,30 @@ class _City(_Province):
 
 class _District(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str
+    id: str = Id
+    name: str = Word
     city: str
 
 
 class _Places(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    provinces: list[_Province]
-    cities: list[_City]
-    districts: list[_District]
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    provinces: tuple[_Province, ...]
+    cities: tuple[_City, ...]
+    districts: tuple[_District, ...]
+    more_cities: tuple[_City, ...] = ()
+    more_districts: tuple[_District, ...] = ()
+    ambiguous: tuple[str, ...] = ()
 
 
-class _LexiconFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    synonyms: dict[str, list[str]]
-    context_terms: list[str] = []
-    words: list[str]
+class LexiconFile(BaseModel):
+    """The schema of lexicon.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    synonyms: dict[str, tuple[str, ...]]
+    context_terms: tuple[str, ...] = ()
+    words: tuple[str, ...]
+    entity_values: dict[str, dict[str, tuple[str, ...]]] = {}
     places: _Places
-
-    @field_validator("synonyms")
-    @classmethod
-    def _no_variant_in_two_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        seen: dict[str, str] = {}
-        for canonical, variants in value.items():
-            for variant in [canonical, *variants]:
-                key = variant.lower()
-                if key in seen and seen[key] != canonical:
-                    raise ValueError(f"'{variant}' is in the groups of '{seen[key]}' and '{canonical}'")
-                seen[key] = canonical
-        return value
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,12 @@ class Lexicon:
     words: tuple[str, ...]
     places: tuple[Place, ...]
     context_terms: frozenset[str] = frozenset()
+    # entity -> value -> the words that name it (vaccine ids, school stages, grades)
+    entity_values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # places the NLU names that the knowledge base and the dialogues do not cover
+    more_places: tuple[Place, ...] = ()
+    # place names that are also ordinary words
+    ambiguous: frozenset[str] = frozenset()
 
     @cached_property
     def canonical(self) -> dict[str, str]:
@@ -110,29 +116,132 @@ class Lexicon:
         return sorted(word for word in words if len(word) > 1 and not word.isascii())
 
 
-def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
-    raw = _LexiconFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    places: list[Place] = []
-    alias_of: dict[str, list[str]] = {}
-    for province in raw.places.provinces:
-        places.append(Place("province", province.id, province.name, province.id))
-        alias_of[province.id] = list(province.aliases)
-    city_province = {city.id: city.province for city in raw.places.cities}
-    for city in raw.places.cities:
-        places.append(Place("city", city.id, city.name, city.province, city.id))
-    for district in raw.places.districts:
-        places.append(
-            Place("district", district.id, district.name, city_province[district.city], district.city)
-        )
+class _Checker:
+    """The checks a schema cannot express, each at the line of the word it is about."""
+
+    def __init__(self, source: YamlFile, raw: LexiconFile) -> None:
+        self.source = source
+        self.raw = raw
+        self.problems: list[Problem] = []
+
+    def add(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(self.source.display, self.source.line_of(location), message))
+
+    def groups(self, where: Location, groups: dict[str, tuple[str, ...]], what: str) -> None:
+        """No word in two groups (case-insensitive), no empty word."""
+        seen: dict[str, str] = {}
+        for canonical, variants in groups.items():
+            for position, variant in enumerate((canonical, *variants)):
+                location = (*where, canonical) if position == 0 else (*where, canonical, position - 1)
+                key = variant.strip().lower()
+                if not key:
+                    self.add(location, f"empty word in the {what} of '{canonical}'")
+                elif key in seen and seen[key] != canonical:
+                    self.add(location, f"'{variant}' is in the {what} of '{seen[key]}' and '{canonical}'")
+                elif key in seen and position > 0:
+                    self.add(location, f"'{variant}' is listed twice in the {what} of '{canonical}'")
+                seen.setdefault(key, canonical)
+
+    def entity_values(self, vaccines: Collection[str] | None) -> None:
+        for entity, values in self.raw.entity_values.items():
+            self.groups(("entity_values", entity), values, f"'{entity}' words")
+        if vaccines is None:
+            return
+        named = self.raw.entity_values.get("vaccine", {})
+        for value in named:
+            if value not in vaccines:
+                self.add(
+                    ("entity_values", "vaccine", value), f"'{value}' is not a vaccine id of the taxonomy"
+                )
+        for vaccine in vaccines:
+            if vaccine not in named:
+                self.add(("entity_values", "vaccine"), f"the taxonomy's vaccine '{vaccine}' has no names")
+
+    def places(self) -> None:
+        places = self.raw.places
+        seen: dict[str, set[str]] = {"province": set(), "city": set(), "district": set()}
+        names: set[str] = set()
+        entries: list[tuple[str, str, tuple[_Province | _District, ...]]] = [
+            ("provinces", "province", places.provinces),
+            ("cities", "city", places.cities),
+            ("more_cities", "city", places.more_cities),
+            ("districts", "district", places.districts),
+            ("more_districts", "district", places.more_districts),
+        ]
+        for key, kind, listed in entries:
+            for position, place in enumerate(listed):
+                where = ("places", key, position)
+                if place.id in seen[kind]:
+                    self.add((*where, "id"), f"duplicate {kind} id '{place.id}'")
+                seen[kind].add(place.id)
+                names.add(place.name)
+                if isinstance(place, _City) and place.province not in seen["province"]:
+                    self.add((*where, "province"), f"unknown province '{place.province}'")
+                if isinstance(place, _Province):
+                    names.update(place.aliases)
+                if isinstance(place, _District) and place.city not in seen["city"]:
+                    self.add((*where, "city"), f"unknown city '{place.city}'")
+        for position, name in enumerate(places.ambiguous):
+            if name not in names:
+                self.add(("places", "ambiguous", position), f"'{name}' is not the name of a place")
+
+
+def _places(raw: _Places) -> tuple[tuple[Place, ...], tuple[Place, ...]]:
+    """The places the knowledge base covers (names first, then aliases), and the NLU's other places."""
+    city_province = {city.id: city.province for city in (*raw.cities, *raw.more_cities)}
+
+    def district(entry: _District) -> Place:
+        return Place("district", entry.id, entry.name, city_province.get(entry.city, ""), entry.city)
+
+    places = [Place("province", province.id, province.name, province.id) for province in raw.provinces]
+    places += [Place("city", city.id, city.name, city.province, city.id) for city in raw.cities]
+    places += [district(entry) for entry in raw.districts]
     # Aliases are extra names of the same place.
-    extra: list[Place] = []
-    for province in raw.places.provinces:
-        extra += [Place("province", province.id, alias, province.id) for alias in province.aliases]
-    for city in raw.places.cities:
-        extra += [Place("city", city.id, alias, city.province, city.id) for alias in city.aliases]
-    return Lexicon(
-        synonyms={key: tuple(value) for key, value in raw.synonyms.items()},
-        words=tuple(raw.words),
-        places=tuple(places + extra),
+    for province in raw.provinces:
+        places += [Place("province", province.id, alias, province.id) for alias in province.aliases]
+    for city in raw.cities:
+        places += [Place("city", city.id, alias, city.province, city.id) for alias in city.aliases]
+    more = [
+        Place("city", city.id, name, city.province, city.id)
+        for city in raw.more_cities
+        for name in (city.name, *city.aliases)
+    ]
+    more += [district(entry) for entry in raw.more_districts]
+    return tuple(places), tuple(more)
+
+
+def read_lexicon(
+    path: Path = LEXICON_FILE, vaccines: Collection[str] | None = None
+) -> tuple[Lexicon | None, list[Problem]]:
+    """The lexicon and every problem of its file; with `vaccines` (the taxonomy's ids), the vaccine
+    names are checked against them."""
+    source, raw, problems = read_schema(path, LexiconFile)
+    if source is None or raw is None:
+        return None, problems
+    checker = _Checker(source, raw)
+    checker.groups(("synonyms",), raw.synonyms, "synonyms")
+    checker.entity_values(vaccines)
+    checker.places()
+    places, more = _places(raw.places)
+    lexicon = Lexicon(
+        synonyms=dict(raw.synonyms),
+        words=raw.words,
+        places=places,
         context_terms=frozenset(raw.context_terms),
+        entity_values={entity: dict(values) for entity, values in raw.entity_values.items()},
+        more_places=more,
+        ambiguous=frozenset(raw.places.ambiguous),
     )
+    return lexicon, problems + checker.problems
+
+
+def check_lexicon(path: Path = LEXICON_FILE, vaccines: Collection[str] | None = None) -> list[Problem]:
+    return read_lexicon(path, vaccines)[1]
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
+    """The lexicon, or DataFileError listing every problem of its file."""
+    lexicon, problems = read_lexicon(path)
+    if problems or lexicon is None:
+        raise DataFileError(problems)
+    return lexicon

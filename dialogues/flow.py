@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
+from core.yamlfile import Problem, YamlError, YamlFile, display_path, read_yaml
 from dialogues import payload
 from knowledge.schema import Condition as Need
 
@@ -313,7 +313,7 @@ def check_flows(
     flows: dict[str, Flow] = {}
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.yaml")):
-        display = f"dialogues/flows/{path.name}"
+        display = display_path(path)
         try:
             source = read_yaml(path, display)
         except YamlError as error:

@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.yamlfile import Problem
-from dialogues.data_schema import DataFileError, read_model
+from core.yamlfile import DataFileError, Problem, read_schema
 
 NAVIGATION_FILE = Path(__file__).resolve().parent / "data" / "navigation.yaml"
 Action = Literal["back", "cancel", "change", "resume", "checklist"]
@@ -68,8 +67,7 @@ class Navigation:
 
 
 def check_navigation(path: Path = NAVIGATION_FILE) -> tuple[Navigation | None, list[Problem]]:
-    display = "dialogues/data/navigation.yaml"
-    data, source, problems = read_model(path, _NavigationFile, display)
+    source, data, problems = read_schema(path, _NavigationFile)
     if data is None or source is None:
         return None, problems
     owner: dict[str, str] = {}
@@ -82,7 +80,11 @@ def check_navigation(path: Path = NAVIGATION_FILE) -> tuple[Navigation | None, l
         for word in sorted(words):
             if entry.match != "contains" and word in owner and owner[word] != action:
                 problems.append(
-                    Problem(display, source.line_of((action, "words")), f"'{word}' also means {owner[word]}")
+                    Problem(
+                        source.display,
+                        source.line_of((action, "words")),
+                        f"'{word}' also means {owner[word]}",
+                    )
                 )
             owner.setdefault(word, action)
         rules[action] = (entry.match, words)

@@ -9,8 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.lexicon import Lexicon
-from core.yamlfile import Problem
-from dialogues.data_schema import DataFileError, read_model
+from core.yamlfile import DataFileError, Problem, read_schema
 from knowledge.schema import Stage
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
@@ -56,14 +55,15 @@ class ConversationRules:
 def check_rules(
     lexicon: Lexicon, intents: set[str], path: Path = RULES_FILE
 ) -> tuple[ConversationRules | None, list[Problem]]:
-    display = "dialogues/data/rules.yaml"
-    data, source, problems = read_model(path, _RulesFile, display)
+    source, data, problems = read_schema(path, _RulesFile)
     if data is None or source is None:
         return None, problems
     for position, intent in enumerate(data.side_intents):
         if intent not in intents:
             problems.append(
-                Problem(display, source.line_of(("side_intents", position)), f"unknown intent '{intent}'")
+                Problem(
+                    source.display, source.line_of(("side_intents", position)), f"unknown intent '{intent}'"
+                )
             )
     names: list[str] = []
     for position, city in enumerate(data.place_buttons):
@@ -71,7 +71,7 @@ def check_rules(
         if place is None:
             problems.append(
                 Problem(
-                    display,
+                    source.display,
                     source.line_of(("place_buttons", position)),
                     f"'{city}' is not a city of the lexicon",
                 )

@@ -6,13 +6,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.i18n import Translator
 from core.message import Button, Reply
+from core.yamlfile import DataFileError, Problem, read_schema
 
 SAFETY_NET_FILE = Path(__file__).resolve().parent / "data" / "safety_net.yaml"
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"the regular expression does not compile: {error}") from error
+    return pattern
+
+
+Regex = Annotated[str, Field(min_length=1), AfterValidator(_compiles)]
+
+
+class PatternListFile(BaseModel):
+    """The schema of safety_net.yaml and bereavement.yaml: `patterns`, each vetoed by `unless`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    patterns: tuple[Regex, ...] = Field(min_length=1)
+    unless: tuple[Regex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,12 +55,36 @@ class SafetyNet:
         return False
 
 
-def load_safety_net(path: Path = SAFETY_NET_FILE) -> SafetyNet:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return SafetyNet(
-        patterns=tuple(re.compile(pattern) for pattern in data["patterns"]),
-        unless=tuple(re.compile(pattern) for pattern in data.get("unless", [])),
+def read_safety_net(path: Path = SAFETY_NET_FILE) -> tuple[SafetyNet | None, list[Problem]]:
+    """A pattern list (the safety net or the bereavement words) and every problem in its file."""
+    source, raw, problems = read_schema(path, PatternListFile)
+    if source is None or raw is None:
+        return None, problems
+    for key in ("patterns", "unless"):
+        seen: set[str] = set()
+        for position, pattern in enumerate(getattr(raw, key)):
+            if pattern in seen:
+                line = source.line_of((key, position))
+                problems.append(Problem(source.display, line, f"'{key}': duplicate pattern '{pattern}'"))
+            seen.add(pattern)
+    net = SafetyNet(
+        patterns=tuple(re.compile(pattern) for pattern in raw.patterns),
+        unless=tuple(re.compile(pattern) for pattern in raw.unless),
     )
+    return net, problems
+
+
+def check_safety_net(path: Path = SAFETY_NET_FILE) -> list[Problem]:
+    """The problems of a pattern list file (the safety net by default; bereavement.yaml has its format)."""
+    return read_safety_net(path)[1]
+
+
+def load_safety_net(path: Path = SAFETY_NET_FILE) -> SafetyNet:
+    """The pattern list, or DataFileError listing every problem of its file."""
+    net, problems = read_safety_net(path)
+    if problems or net is None:
+        raise DataFileError(problems)
+    return net
 
 
 def crisis_replies(t: Translator, *, in_flow: bool) -> list[Reply]:

@@ -10,34 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from opencc import OpenCC
 
 from core.lexicon import Lexicon
-from nlu.dataset import DATA_DIR
 from nlu.numeral import NUMERAL_PATTERN, to_number
 from nlu.result import Entity
-
-PLACES_FILE = DATA_DIR / "places.yaml"
-SYNONYMS_FILE = DATA_DIR / "synonyms.yml"
-VACCINES = (
-    "hepb",
-    "bcg",
-    "ipv",
-    "bopv",
-    "dtap",
-    "dt",
-    "mmr",
-    "je_l",
-    "je_i",
-    "mpsv_a",
-    "mpsv_ac",
-    "hepa_l",
-    "hepa_i",
-)
 
 N = NUMERAL_PATTERN
 _NOT_CHILD = re.compile(
@@ -138,56 +116,30 @@ def _aligned(text: str, t2s: OpenCC) -> tuple[str, list[int]]:
     return joined, offsets
 
 
-@lru_cache(maxsize=4)
-def _vaccine_names(path: Path) -> dict[str, str]:
-    """Surface form (lower case) -> vaccine id, from the synonyms whose value is a vaccine id."""
-    names: dict[str, str] = {}
-    if not path.exists():
-        return names
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for block in data.get("nlu") or []:
-        if isinstance(block, dict) and str(block.get("synonym")) in VACCINES:
-            for line in str(block.get("examples") or "").splitlines():
-                name = line.strip().removeprefix("- ").strip().lower()
-                if name:
-                    names[name] = str(block["synonym"])
-    return names
-
-
 class EntityExtractor:
-    def __init__(
-        self, lexicon: Lexicon, places_file: Path = PLACES_FILE, synonyms_file: Path = SYNONYMS_FILE
-    ) -> None:
+    def __init__(self, lexicon: Lexicon) -> None:
+        """Places, their ambiguous names and vaccine names all come from the lexicon."""
         self._t2s = OpenCC("t2s")
-        extra = yaml.safe_load(places_file.read_text(encoding="utf-8")) if places_file.exists() else {}
-        ambiguous = set(extra.get("ambiguous") or [])
+        ambiguous = lexicon.ambiguous
         self._places: dict[str, _PlaceName] = {}
-        city_province = {place.id: place.province for place in lexicon.places if place.kind == "city"}
-        for place in lexicon.places:
+        for place in (*lexicon.places, *lexicon.more_places):
             if len(place.name) >= 2 and not place.name.isascii():
                 self._add(
                     place.name, _PlaceName(place.kind, place.id, place.province, place.name in ambiguous)
                 )
             elif place.name.isascii() and len(place.name) > 3:
                 self._add(place.name.lower(), _PlaceName(place.kind, place.id, place.province, False))
-        for city in extra.get("cities") or []:
-            city_province[city["id"]] = city["province"]
-            self._add(
-                city["name"], _PlaceName("city", city["id"], city["province"], city["name"] in ambiguous)
-            )
-        for district in extra.get("districts") or []:
-            province = city_province.get(district["city"], "")
-            self._add(
-                district["name"],
-                _PlaceName("district", district["id"], province, district["name"] in ambiguous),
-            )
         names = sorted(self._places, key=len, reverse=True)
         suffix = (
             r"(?:黎族苗族自治县|黎族自治县|综合实验区|特别行政区|维吾尔自治区|壮族自治区|回族自治区"
             r"|自治区|自治县|市|省|县|区|州)?"
         )
         self._place_pattern = re.compile(f"(?P<name>{'|'.join(map(re.escape, names))}){suffix}")
-        self._vaccines = _vaccine_names(synonyms_file)
+        self._vaccines = {
+            name.lower(): vaccine
+            for vaccine, names in lexicon.entity_values.get("vaccine", {}).items()
+            for name in names
+        }
         vaccine_names = sorted(self._vaccines, key=len, reverse=True)
         self._vaccine_pattern = (
             re.compile(

@@ -1,0 +1,147 @@
+"""Every data file's validator in one registry, run by `tongxing check`.
+
+A new kind of data file is one entry in CHECKS: a name, the shipped file or folder, the files it
+covers, and a function from a path (a copy elsewhere works too) to its problems as file:line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from core.i18n import HANT_CORRECTIONS, check_hant_corrections
+from core.lexicon import LEXICON_FILE, Lexicon, check_lexicon, load_lexicon
+from core.taxonomy import TAXONOMY_FILE, Taxonomy, check_taxonomy, load_taxonomy
+from core.yamlfile import DataFileError, Problem, display_path
+from dialogues.flow import FLOWS_DIR, check_flows
+from dialogues.navigation import NAVIGATION_FILE, check_navigation
+from dialogues.rules import RULES_FILE, check_rules
+from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net
+from knowledge.validator import check_knowledge
+from nlu.dataset import DATA_DIR as NLU_DATA_DIR
+from nlu.validator import check_nlu_data
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data"
+
+
+@dataclass
+class Basis:
+    """The files other files refer to (ids of the taxonomy, places of the lexicon, documents of the
+    knowledge base), loaded once; None when the file itself has problems."""
+
+    taxonomy_file: Path = TAXONOMY_FILE
+    lexicon_file: Path = LEXICON_FILE
+    knowledge_dir: Path = KNOWLEDGE_DIR
+
+    @cached_property
+    def taxonomy(self) -> Taxonomy | None:
+        try:
+            return load_taxonomy(self.taxonomy_file)
+        except DataFileError:
+            return None
+
+    @cached_property
+    def lexicon(self) -> Lexicon | None:
+        try:
+            return load_lexicon(self.lexicon_file)
+        except DataFileError:
+            return None
+
+    @cached_property
+    def documents(self) -> set[str]:
+        if self.taxonomy is None or self.lexicon is None:
+            return set()
+        return set(check_knowledge(self.knowledge_dir, self.taxonomy, self.lexicon)[0].documents)
+
+
+class BasisError(Exception):
+    """A check that cannot run because a file it refers to has problems of its own."""
+
+
+def _taxonomy(basis: Basis) -> Taxonomy:
+    if basis.taxonomy is None:
+        raise BasisError("taxonomy")
+    return basis.taxonomy
+
+
+def _lexicon(basis: Basis) -> Lexicon:
+    if basis.lexicon is None:
+        raise BasisError("lexicon")
+    return basis.lexicon
+
+
+def _lexicon_problems(path: Path, basis: Basis) -> list[Problem]:
+    return check_lexicon(path, vaccines=_taxonomy(basis).vaccines)
+
+
+def _knowledge_problems(path: Path, basis: Basis) -> list[Problem]:
+    return check_knowledge(path, _taxonomy(basis), _lexicon(basis))[1]
+
+
+def _flow_problems(path: Path, basis: Basis) -> list[Problem]:
+    taxonomy = _taxonomy(basis)
+    return check_flows(path, set(taxonomy.intents), set(taxonomy.topics), basis.documents)[1]
+
+
+def _rules_problems(path: Path, basis: Basis) -> list[Problem]:
+    return check_rules(_lexicon(basis), set(_taxonomy(basis).intents), path)[1]
+
+
+def _nlu_problems(path: Path, basis: Basis) -> list[Problem]:
+    return check_nlu_data(path, taxonomy=_taxonomy(basis), lexicon=_lexicon(basis))
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    name: str
+    path: Path  # the shipped file or folder
+    run: Callable[[Path, Basis], list[Problem]]
+    covers: tuple[str, ...] = ()  # for a folder: the globs of the files it checks
+
+    def files(self, path: Path) -> list[Path]:
+        if path.is_file() or not self.covers:
+            return [path] if path.exists() else []
+        return sorted({found for pattern in self.covers for found in path.glob(pattern) if found.is_file()})
+
+
+CHECKS: tuple[DataCheck, ...] = (
+    DataCheck("taxonomy", TAXONOMY_FILE, lambda path, _: check_taxonomy(path)),
+    DataCheck("lexicon", LEXICON_FILE, _lexicon_problems),
+    DataCheck("hant_corrections", HANT_CORRECTIONS, lambda path, _: check_hant_corrections(path)),
+    DataCheck("safety_net", SAFETY_NET_FILE, lambda path, _: check_safety_net(path)),
+    DataCheck("bereavement", BEREAVEMENT_FILE, lambda path, _: check_safety_net(path)),
+    DataCheck("knowledge", KNOWLEDGE_DIR, _knowledge_problems, ("*.yaml", "*/*.yaml", "*/*/*.yaml")),
+    DataCheck("flows", FLOWS_DIR, _flow_problems, ("*.yaml",)),
+    DataCheck("navigation", NAVIGATION_FILE, lambda path, _: check_navigation(path)[1]),
+    DataCheck("conversation_rules", RULES_FILE, _rules_problems),
+    DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
+)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: tuple[Problem, ...]
+    files: int
+
+
+def run_checks(
+    paths: Mapping[str, Path] | None = None, checks: tuple[DataCheck, ...] = CHECKS
+) -> CheckReport:
+    """Run every check, on the shipped files or on the paths given by check name."""
+    chosen = {check.name: (paths or {}).get(check.name, check.path) for check in checks}
+    basis = Basis(
+        taxonomy_file=chosen.get("taxonomy", TAXONOMY_FILE),
+        lexicon_file=chosen.get("lexicon", LEXICON_FILE),
+        knowledge_dir=chosen.get("knowledge", KNOWLEDGE_DIR),
+    )
+    problems: list[Problem] = []
+    files = 0
+    for check in checks:
+        path = chosen[check.name]
+        try:
+            problems += check.run(path, basis)
+        except BasisError as missing:
+            problems.append(Problem(display_path(path), 1, f"not checked: the {missing} has problems"))
+        files += len(check.files(path))
+    return CheckReport(tuple(problems), files)
