@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.yamlfile import DataFileError
-from dialogues.safety import BEREAVEMENT_FILE
-from dialogues.safety import SAFETY_NET_FILE, check_safety_net, load_safety_net
+from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net, load_safety_net
 from tests.datafile_edit import copy_to, line_of, replace_once
 
 PATTERN_FILES = [SAFETY_NET_FILE, BEREAVEMENT_FILE]
