@@ -382,7 +382,7 @@ def flows_check() -> None:
         FLOWS_DIR,
         set(context.taxonomy.intents),
         set(context.taxonomy.topics),
-        set(context.knowledge.documents),
+        context.knowledge.document_provinces,
     )
     if problems:
         for problem in problems:

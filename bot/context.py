@@ -83,7 +83,7 @@ class AppContext:
     @cached_property
     def flows(self) -> FlowSet:
         return load_flows(
-            FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics), set(self.knowledge.documents)
+            FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics), self.knowledge.document_provinces
         )
 
     @cached_property
