@@ -133,11 +133,14 @@ def _dates(
 
 def shown_in(line: Entry | DateRule, province: str | None, kb: KnowledgeBase) -> bool:
     """Whether a line is for a family living in `province`: not limited to other provinces, and
-    its source there is national or that province's own (never another province's plan; while
-    the province is unknown, no province's own line is shown)."""
+    its source there is national or that province's own (never another province's plan; a line
+    with only provinces' own sources is for those provinces; while the province is unknown, no
+    province's own line is shown)."""
     if line.provinces and province not in line.provinces:
         return False
     source = line.source_for(province)
+    if source is None and isinstance(line, Entry) and line.province_sources:
+        return False  # it rests on some provinces' documents only, none of them this family's
     owner = kb.document_province(source.document) if source else None
     return owner is None or owner == province
 
