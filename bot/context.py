@@ -83,7 +83,10 @@ class AppContext:
     @cached_property
     def flows(self) -> FlowSet:
         return load_flows(
-            FLOWS_DIR, set(self.taxonomy.intents), set(self.taxonomy.topics), self.knowledge.document_provinces
+            FLOWS_DIR,
+            set(self.taxonomy.intents),
+            set(self.taxonomy.topics),
+            self.knowledge.document_provinces,
         )
 
     @cached_property

@@ -236,7 +236,10 @@ def _semantic_problems(
 
 
 def _source_problems(
-    source: YamlFile, where: tuple[str | int, ...], line: Entry | DateRule, documents: Mapping[str, str | None]
+    source: YamlFile,
+    where: tuple[str | int, ...],
+    line: Entry | DateRule,
+    documents: Mapping[str, str | None],
 ) -> list[Problem]:
     """Every source is registered, and no line shows one province's document to families of another.
 
@@ -254,8 +257,14 @@ def _source_problems(
     cited += [(("province_sources", province), ref) for province, ref in own.items()]
     for location, ref in cited:
         if ref.document not in documents:
-            add((*location, "document"), f"source document '{ref.document}' is not in knowledge/data/documents.yaml")
-    for location, province in [*((("provinces",), p) for p in line.provinces), *((("province_sources",), p) for p in own)]:
+            add(
+                (*location, "document"),
+                f"source document '{ref.document}' is not in knowledge/data/documents.yaml",
+            )
+    for location, province in [
+        *((("provinces",), p) for p in line.provinces),
+        *((("province_sources",), p) for p in own),
+    ]:
         if province not in provinces:
             add(location, f"unknown province '{province}' (no document of the register belongs to it)")
     for province, ref in own.items():
@@ -270,12 +279,12 @@ def _source_problems(
     for province in provinces:
         if line.provinces and province not in line.provinces:
             continue
-        ref = line.source_for(province)
-        owner = documents.get(ref.document) if ref else None
-        if ref is not None and owner is not None and owner != province and province not in own:
+        shown = line.source_for(province)
+        owner = documents.get(shown.document) if shown else None
+        if shown is not None and owner is not None and owner != province and province not in own:
             add(
                 ("source", "document"),
-                f"this line would show a {owner} source ('{ref.document}') to families in {province}: "
+                f"this line would show a {owner} source ('{shown.document}') to families in {province}: "
                 f"add provinces: [{owner}], or a {province} source under province_sources",
             )
     return problems

@@ -189,7 +189,9 @@ def build_checklist(
         if not shown_in(entry, province, kb):
             continue
         source = entry.source_for(province)
-        title, item = source_parts(kb, source.document if source else None, source.item if source else None, t)
+        title, item = source_parts(
+            kb, source.document if source else None, source.item if source else None, t
+        )
         lines.append(
             ChecklistLine(
                 section=str(entry.section),
@@ -270,7 +272,9 @@ def checkup_lines(
     return lines
 
 
-def definition_lines(kb: KnowledgeBase, t: Translator, province: str | None, age: float | None) -> list[ChecklistLine]:
+def definition_lines(
+    kb: KnowledgeBase, t: Translator, province: str | None, age: float | None
+) -> list[ChecklistLine]:
     """Who counts as a migrant child where the family lives, said gently, and for a child outside it
     (too old for it) what still applies."""
     definition = kb.migrant_child(province)

@@ -8,7 +8,6 @@ from functools import cached_property
 from knowledge.schema import Document, MigrantChildDefinition, Service, Source
 from knowledge.translation import TranslationFile
 
-
 NATIONAL = "national"
 
 

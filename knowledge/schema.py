@@ -63,7 +63,9 @@ class Document(_Strict):
     number: str | None = None  # 文号
     date: dt.date
     kind: Literal["plan", "law", "regulation", "policy", "notice", "city_list"]
-    province: str | None = Field(default=None, pattern=ID_PATTERN)  # a province's own document; None: national
+    province: str | None = Field(
+        default=None, pattern=ID_PATTERN
+    )  # a province's own document; None: national
     url: str | None = None
     note: str | None = None
 

@@ -112,7 +112,11 @@ class _Checker:
             if document.province and ("province", document.province) not in self.lexicon.place_by_id:
                 line = source.line_of(("documents", position, "province"))
                 self.problems.append(
-                    Problem(source.display, line, f"document '{document.id}': unknown province '{document.province}'")
+                    Problem(
+                        source.display,
+                        line,
+                        f"document '{document.id}': unknown province '{document.province}'",
+                    )
                 )
             self.documents[document.id] = document
 
@@ -127,7 +131,13 @@ class _Checker:
             return
         self.check_place(source, layer, path)
         if layer.migrant_child is not None:
-            self.check_cited(source, ("migrant_child", "source"), layer.migrant_child.source, layer.province, "the migrant-child definition")
+            self.check_cited(
+                source,
+                ("migrant_child", "source"),
+                layer.migrant_child.source,
+                layer.province,
+                "the migrant-child definition",
+            )
             self.definitions[layer.province or NATIONAL] = layer.migrant_child
         for position, service in enumerate(layer.services):
             where = ("services", position)
@@ -160,7 +170,9 @@ class _Checker:
         document = self.documents.get(cited.document)
         if document is None:
             self.problems.append(
-                Problem(source.display, line, f"{what}: source document '{cited.document}' is not in {DOCUMENTS}")
+                Problem(
+                    source.display, line, f"{what}: source document '{cited.document}' is not in {DOCUMENTS}"
+                )
             )
         elif document.province is not None and document.province != province:
             place = f"the {province} list" if province else "the national list"

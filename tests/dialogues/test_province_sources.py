@@ -56,20 +56,32 @@ def test_a_fujian_source_shown_to_every_province_is_reported_at_its_line(
     fixture_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase
 ) -> None:
     path = fixture_copy / "province_check.yaml"
-    _edit(path, "    provinces: [fujian]\n    source: {document: fujian_plan_2025", "    source: {document: fujian_plan_2025")
-    line = path.read_text(encoding="utf-8").split("\n").index(
-        "    source: {document: fujian_plan_2025, item: 附件清单第3项}"
-    ) + 1
+    _edit(
+        path,
+        "    provinces: [fujian]\n    source: {document: fujian_plan_2025",
+        "    source: {document: fujian_plan_2025",
+    )
+    line = (
+        path.read_text(encoding="utf-8")
+        .split("\n")
+        .index("    source: {document: fujian_plan_2025, item: 附件清单第3项}")
+        + 1
+    )
     assert _problems(fixture_copy, taxonomy, kb) == [
-        f"dialogues/flows/province_check.yaml:{line}: this line would show a fujian source ('fujian_plan_2025') "
-        "to families in hainan: add provinces: [fujian], or a hainan source under province_sources"
+        f"dialogues/flows/province_check.yaml:{line}: this line would show a fujian source "
+        "('fujian_plan_2025') to families in hainan: "
+        "add provinces: [fujian], or a hainan source under province_sources"
     ]
 
 
 def test_a_line_limited_to_hainan_citing_the_fujian_plan_is_reported(
     fixture_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase
 ) -> None:
-    _edit(fixture_copy / "province_check.yaml", "provinces: [fujian]\n    source: {document: fujian_plan", "provinces: [hainan]\n    source: {document: fujian_plan")
+    _edit(
+        fixture_copy / "province_check.yaml",
+        "provinces: [fujian]\n    source: {document: fujian_plan",
+        "provinces: [hainan]\n    source: {document: fujian_plan",
+    )
     problems = _problems(fixture_copy, taxonomy, kb)
     assert len(problems) == 1 and "fujian source ('fujian_plan_2025') to families in hainan" in problems[0]
 
@@ -83,7 +95,8 @@ def test_a_province_source_from_the_other_province_is_reported(
         "      hainan: {document: fujian_plan_2025, item: 三、（三）10}",
     )
     assert _problems(fixture_copy, taxonomy, kb) == [
-        f"dialogues/flows/province_check.yaml:{line}: the hainan source 'fujian_plan_2025' is a fujian document"
+        f"dialogues/flows/province_check.yaml:{line}: "
+        "the hainan source 'fujian_plan_2025' is a fujian document"
     ]
 
 
@@ -97,17 +110,30 @@ def test_an_unknown_province_and_a_source_for_a_province_never_shown_are_reporte
         "    provinces: [fujain]\n    source: {document: fujian_plan",
     )
     problems = _problems(fixture_copy, taxonomy, kb)
-    assert f"dialogues/flows/province_check.yaml:{line}: unknown province 'fujain' (no document of the register belongs to it)" in problems
+    assert (
+        f"dialogues/flows/province_check.yaml:{line}: "
+        "unknown province 'fujain' (no document of the register belongs to it)"
+        in problems
+    )
     shutil.rmtree(fixture_copy)
     shutil.copytree(FIXTURE, fixture_copy)
-    _edit(path, "    text: 两省各有来源的一条。\n", "    text: 两省各有来源的一条。\n    provinces: [fujian]\n")
-    assert any("a source for hainan, where the line is never shown" in p for p in _problems(fixture_copy, taxonomy, kb))
+    _edit(
+        path, "    text: 两省各有来源的一条。\n", "    text: 两省各有来源的一条。\n    provinces: [fujian]\n"
+    )
+    assert any(
+        "a source for hainan, where the line is never shown" in p
+        for p in _problems(fixture_copy, taxonomy, kb)
+    )
 
 
 def test_a_date_citing_a_province_document_must_be_limited_to_it(
     fixture_copy: Path, taxonomy: Taxonomy, kb: KnowledgeBase
 ) -> None:
-    _edit(fixture_copy / "province_check.yaml", "    label: 福建的一个日期\n    provinces: [fujian]\n", "    label: 福建的一个日期\n")
+    _edit(
+        fixture_copy / "province_check.yaml",
+        "    label: 福建的一个日期\n    provinces: [fujian]\n",
+        "    label: 福建的一个日期\n",
+    )
     problems = _problems(fixture_copy, taxonomy, kb)
     assert len(problems) == 1
     assert "fujian source ('fujian_medical_insurance_2025') to families in hainan" in problems[0]
@@ -175,12 +201,26 @@ def test_no_line_of_any_flow_or_the_checkup_is_sourced_to_the_other_province(
             age = answers.get("child_age")
             active = ActiveFlow(flow_id=flow.id, answers=answers)
             checklist = build_checklist(
-                flow, active, kb, t, TODAY, province, FAMILIES[province], float(age) if age is not None else None
+                flow,
+                active,
+                kb,
+                t,
+                TODAY,
+                province,
+                FAMILIES[province],
+                float(age) if age is not None else None,
             )
             played += 1
             for line in checklist.lines:
-                assert line.source is None or province_of_title[line.source] != other, (flow.id, answers, line)
-                assert f"在{ {'fujian': '福建', 'hainan': '海南'}[other]}：" not in line.text, (flow.id, line.text)
+                assert line.source is None or province_of_title[line.source] != other, (
+                    flow.id,
+                    answers,
+                    line,
+                )
+                assert f"在{ {'fujian': '福建', 'hainan': '海南'}[other] }：" not in line.text, (
+                    flow.id,
+                    line.text,
+                )
                 if line.source and province_of_title[line.source] == province:
                     own_titles.add(line.source)
     assert played > 500  # every combination of the answers of four flows
@@ -196,7 +236,9 @@ def test_the_checkup_says_who_counts_as_a_migrant_child_and_what_still_applies_a
     texts: dict[tuple[str, float], list[str]] = {}
     for province, age in itertools.product(FAMILIES, (9.0, 16.0)):
         answers = {"residence": {"province": province}, "child_age": age}
-        checklist = build_checklist(flow, ActiveFlow(flow_id=flow.id, answers=answers), kb, t, TODAY, province, None, age)
+        checklist = build_checklist(
+            flow, ActiveFlow(flow_id=flow.id, answers=answers), kb, t, TODAY, province, None, age
+        )
         texts[(province, age)] = [line.text for line in checklist.lines]
     for key, lines in texts.items():
         assert "不满16周岁" in lines[0] and "6个月以上" in lines[0], key

@@ -38,7 +38,11 @@ def test_a_hainan_item_citing_the_fujian_plan_is_reported_at_its_line(
     kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = kb_copy / "provinces" / "hainan.yaml"
-    line = _replace_once(path, "      document: hainan_plan_2024\n      item: 三、（三）10", "      document: fujian_plan_2025\n      item: 三、（三）10")
+    line = _replace_once(
+        path,
+        "      document: hainan_plan_2024\n      item: 三、（三）10",
+        "      document: fujian_plan_2025\n      item: 三、（三）10",
+    )
     problems = _problems(kb_copy, taxonomy, lexicon)
     assert any(
         p.startswith(f"knowledge/data/provinces/hainan.yaml:{line}:")
@@ -47,15 +51,22 @@ def test_a_hainan_item_citing_the_fujian_plan_is_reported_at_its_line(
     ), problems
 
 
-def test_a_document_of_an_unknown_province_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
+def test_a_document_of_an_unknown_province_is_reported(
+    kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
+) -> None:
     line = _replace_once(kb_copy / "documents.yaml", "    province: hainan\n", "    province: hainam\n")
-    assert f"knowledge/data/documents.yaml:{line}: document 'hainan_plan_2024': unknown province 'hainam'" in _problems(
-        kb_copy, taxonomy, lexicon
+    assert (
+        f"knowledge/data/documents.yaml:{line}: document 'hainan_plan_2024': unknown province 'hainam'"
+        in _problems(kb_copy, taxonomy, lexicon)
     )
 
 
 def test_the_migrant_child_definition_is_each_provinces_own(kb: KnowledgeBase) -> None:
-    fujian, hainan, elsewhere = kb.migrant_child("fujian"), kb.migrant_child("hainan"), kb.migrant_child("guangdong")
+    fujian, hainan, elsewhere = (
+        kb.migrant_child("fujian"),
+        kb.migrant_child("hainan"),
+        kb.migrant_child("guangdong"),
+    )
     assert fujian and hainan and elsewhere
     for definition in (fujian, hainan, elsewhere):
         assert (definition.age_under, definition.months_min, definition.crosses) == (16, 6, "county")
@@ -65,12 +76,19 @@ def test_the_migrant_child_definition_is_each_provinces_own(kb: KnowledgeBase) -
     assert elsewhere.source.document == "national_plan_2024"
 
 
-def test_a_city_file_may_not_define_a_migrant_child(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
+def test_a_city_file_may_not_define_a_migrant_child(
+    kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
+) -> None:
     (kb_copy / "cities" / "fujian").mkdir(parents=True)
     text = (kb_copy / "provinces" / "fujian.yaml").read_text(encoding="utf-8")
-    city = text.replace("layer: province\nprovince: fujian\n", "layer: city\nprovince: fujian\ncity: xiamen\n")
+    city = text.replace(
+        "layer: province\nprovince: fujian\n", "layer: city\nprovince: fujian\ncity: xiamen\n"
+    )
     (kb_copy / "cities" / "fujian" / "xiamen.yaml").write_text(city, encoding="utf-8")
-    assert any("a city file does not define who is a migrant child" in p for p in _problems(kb_copy, taxonomy, lexicon))
+    assert any(
+        "a city file does not define who is a migrant child" in p
+        for p in _problems(kb_copy, taxonomy, lexicon)
+    )
 
 
 def test_every_materials_list_is_qualified_unless_its_source_gives_it(kb: KnowledgeBase) -> None:
@@ -84,7 +102,11 @@ def test_every_materials_list_is_qualified_unless_its_source_gives_it(kb: Knowle
 
 def test_every_caveat_is_shown_including_the_one_on_materials(kb: KnowledgeBase, index: Index) -> None:
     t = Translator("zh_Hans")
-    hit = next(hit for hit in index.search("打疫苗要带什么", province="fujian", age=1) if hit.item.id == "fj_01_child_health")
+    hit = next(
+        hit
+        for hit in index.search("打疫苗要带什么", province="fujian", age=1)
+        if hit.item.id == "fj_01_child_health"
+    )
     text = render_answer(make_answer(kb, hit, t), t)
     for caveat in kb.by_id["fj_01_child_health"].service.unknowns:
         assert caveat in text
@@ -101,7 +123,9 @@ def test_vaccine_fees_are_answered_from_the_law(kb: KnowledgeBase, index: Index)
         assert "清单没写" not in text.split("还要问清楚")[0]
 
 
-def test_hainan_minimum_living_and_extreme_poverty_say_where_is_not_stated(kb: KnowledgeBase, index: Index) -> None:
+def test_hainan_minimum_living_and_extreme_poverty_say_where_is_not_stated(
+    kb: KnowledgeBase, index: Index
+) -> None:
     t = Translator("zh_Hans")
     for service_id in ("hn_minimum_living", "hn_extreme_poverty"):
         assert kb.by_id[service_id].service.handled_at == HandledAt.unstated
