@@ -105,7 +105,7 @@ def load_data(settings: Settings) -> Data:
     lexicon = load_lexicon()
     tokenizer = load_tokenizer(settings, lexicon)
     knowledge = load_knowledge(folder, taxonomy, lexicon)
-    flows = load_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), set(knowledge.documents))
+    flows = load_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), knowledge.document_provinces)
     return Data(
         knowledge_dir=folder,
         taxonomy=taxonomy,

@@ -460,7 +460,7 @@ def flows_check() -> None:
     """Validate the guided flows (dialogues/flows/*.yaml); print file:line for each problem."""
     taxonomy = load_taxonomy()
     kb = load_knowledge(knowledge_dir(Settings()), taxonomy, load_lexicon())
-    _, problems = check_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), set(kb.documents))
+    _, problems = check_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), kb.document_provinces)
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)

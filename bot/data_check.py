@@ -49,10 +49,11 @@ class Basis:
             return None
 
     @cached_property
-    def documents(self) -> set[str]:
+    def documents(self) -> dict[str, str | None]:
+        """Each document of the register and the province it is for (None: national)."""
         if self.taxonomy is None or self.lexicon is None:
-            return set()
-        return set(check_knowledge(self.knowledge_dir, self.taxonomy, self.lexicon)[0].documents)
+            return {}
+        return dict(check_knowledge(self.knowledge_dir, self.taxonomy, self.lexicon)[0].document_provinces)
 
 
 class BasisError(Exception):

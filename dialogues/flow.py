@@ -10,6 +10,7 @@ All user-facing text is Simplified Chinese and goes through the catalogs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -111,13 +112,22 @@ class Section(StrEnum):
 
 
 class Entry(_Strict):
+    """One checklist line. Its source for a family is `province_sources[their province]`, else
+    `source`. A line is shown only where that source fits: a province's own document (its plan)
+    is cited only to families living in that province (the validator checks every line for every
+    province of the register; the runner skips a line that does not fit, e.g. for other provinces)."""
+
     section: Section
     text: str = Field(min_length=2, max_length=300)
     why: str | None = Field(default=None, max_length=200)
     provinces: tuple[str, ...] = ()  # shown only to families living in one of these provinces
     when: tuple[Condition, ...] = ()
     when_number: tuple[NumberCondition, ...] = ()
-    source: SourceRef | None = None
+    source: SourceRef | None = None  # for every family (unless a province has its own below)
+    province_sources: dict[str, SourceRef] = Field(default_factory=dict)  # province id -> its source
+
+    def source_for(self, province: str | None) -> SourceRef | None:
+        return self.province_sources.get(province or "", self.source)
 
 
 class DateRule(_Strict):
@@ -136,7 +146,10 @@ class DateRule(_Strict):
     days: int = 0
     when: tuple[Condition, ...] = ()
     provinces: tuple[str, ...] = ()  # only for families living in one of these provinces
-    source: SourceRef | None = None
+    source: SourceRef | None = None  # a province's own document: only for families there
+
+    def source_for(self, province: str | None) -> SourceRef | None:
+        return self.source
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> DateRule:
@@ -208,7 +221,7 @@ class FlowError(Exception):
 
 
 def _semantic_problems(
-    source: YamlFile, flow: Flow, intents: set[str], topics: set[str], documents: set[str]
+    source: YamlFile, flow: Flow, intents: set[str], topics: set[str], documents: Mapping[str, str | None]
 ) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -240,24 +253,71 @@ def _semantic_problems(
             seen,
             "checklist entry depends on unknown step '{step}'",
         )
-        if entry.source and entry.source.document not in documents:
-            add(
-                ("checklist", position, "source", "document"),
-                f"source document '{entry.source.document}' is not in knowledge/data/documents.yaml",
-            )
+        problems += _source_problems(source, ("checklist", position), entry, documents)
     for position, rule in enumerate(flow.dates):
         if rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
             add(
                 ("dates", position, "step"),
                 f"date '{rule.id}' follows '{rule.step}', which is not a date step",
             )
-        if rule.source and rule.source.document not in documents:
-            add(
-                ("dates", position, "source", "document"),
-                f"source document '{rule.source.document}' is not in knowledge/data/documents.yaml",
-            )
+        problems += _source_problems(source, ("dates", position), rule, documents)
     if not any(entry.source for entry in flow.checklist):
         add(("checklist",), "the checklist names no source")
+    return problems
+
+
+def _source_problems(
+    source: YamlFile,
+    where: tuple[str | int, ...],
+    line: Entry | DateRule,
+    documents: Mapping[str, str | None],
+) -> list[Problem]:
+    """Every source is registered, and no line shows one province's document to families of another.
+
+    `documents` maps each registered document to its province (None: national). For every province of
+    the register where the line is shown, the source it would cite there must be national or that
+    province's own."""
+    problems: list[Problem] = []
+    provinces = sorted({province for province in documents.values() if province})
+    own = line.province_sources if isinstance(line, Entry) else {}
+
+    def add(location: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(source.display, source.line_of((*where, *location)), message))
+
+    cited: list[tuple[tuple[str | int, ...], SourceRef]] = [(("source",), line.source)] if line.source else []
+    cited += [(("province_sources", province), ref) for province, ref in own.items()]
+    for location, ref in cited:
+        if ref.document not in documents:
+            add(
+                (*location, "document"),
+                f"source document '{ref.document}' is not in knowledge/data/documents.yaml",
+            )
+    for location, province in [
+        *((("provinces",), p) for p in line.provinces),
+        *((("province_sources",), p) for p in own),
+    ]:
+        if province not in provinces:
+            add(location, f"unknown province '{province}' (no document of the register belongs to it)")
+    for province, ref in own.items():
+        if line.provinces and province not in line.provinces:
+            add(("province_sources", province), f"a source for {province}, where the line is never shown")
+        owner = documents.get(ref.document)
+        if owner is not None and owner != province:
+            add(
+                ("province_sources", province, "document"),
+                f"the {province} source '{ref.document}' is a {owner} document",
+            )
+    for province in provinces:
+        if line.provinces and province not in line.provinces:
+            continue
+        shown = line.source_for(province)
+        owner = documents.get(shown.document) if shown else None
+        if shown is not None and owner is not None and owner != province and province not in own:
+            add(
+                ("source", "document"),
+                f"this line would show a {owner} source ('{shown.document}') to families in {province}: "
+                f"add provinces: [{owner}], or a {province} source under province_sources",
+            )
     return problems
 
 
@@ -308,8 +368,10 @@ def _value_problems(
 
 
 def check_flows(
-    directory: Path, intents: set[str], topics: set[str], documents: set[str]
+    directory: Path, intents: set[str], topics: set[str], documents: Mapping[str, str | None]
 ) -> tuple[FlowSet, list[Problem]]:
+    """Load and check every flow; `documents` maps each registered source document to its province
+    (None for national ones)."""
     flows: dict[str, Flow] = {}
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.yaml")):
@@ -364,7 +426,9 @@ def _start_problems(source: YamlFile, flow: Flow, others: dict[str, Flow]) -> li
     return problems
 
 
-def load_flows(directory: Path, intents: set[str], topics: set[str], documents: set[str]) -> FlowSet:
+def load_flows(
+    directory: Path, intents: set[str], topics: set[str], documents: Mapping[str, str | None]
+) -> FlowSet:
     flow_set, problems = check_flows(directory, intents, topics, documents)
     if problems:
         raise FlowError(problems)

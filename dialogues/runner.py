@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.i18n import Translator
-from dialogues.flow import Condition, DateRule, Flow, NumberCondition, Slot, Step
+from dialogues.flow import Condition, DateRule, Entry, Flow, NumberCondition, Slot, Step
 from dialogues.rules import ConversationRules
 from dialogues.state import ActiveFlow, Checklist, ChecklistLine, KeyDate, State
 from knowledge.answer import service_texts
@@ -98,6 +98,7 @@ def source_parts(
 
 def _dates(
     flow: Flow,
+    kb: KnowledgeBase,
     answers: dict[str, Any],
     today: date,
     t: Translator,
@@ -106,7 +107,7 @@ def _dates(
 ) -> list[KeyDate]:
     found: list[KeyDate] = []
     for rule in flow.dates:
-        if _holds(rule.when, (), answers) is False or not _in_provinces(rule.provinces, province):
+        if _holds(rule.when, (), answers) is False or not shown_in(rule, province, kb):
             continue
         start, end = _date_window(rule, answers, today)
         if start is not None:
@@ -116,9 +117,18 @@ def _dates(
     return found
 
 
-def _in_provinces(provinces: tuple[str, ...], province: str | None) -> bool:
-    """Province-specific lines are for families there (all of them while the province is unknown)."""
-    return not provinces or province is None or province in provinces
+def shown_in(line: Entry | DateRule, province: str | None, kb: KnowledgeBase) -> bool:
+    """Whether a line is for a family living in `province`: not limited to other provinces, and
+    its source there is national or that province's own (never another province's plan; a line
+    with only provinces' own sources is for those provinces; while the province is unknown, no
+    province's own line is shown)."""
+    if line.provinces and province not in line.provinces:
+        return False
+    source = line.source_for(province)
+    if source is None and isinstance(line, Entry) and line.province_sources:
+        return False  # it rests on some provinces' documents only, none of them this family's
+    owner = kb.document_province(source.document) if source else None
+    return owner is None or owner == province
 
 
 def _date_window(rule: DateRule, answers: dict[str, Any], today: date) -> tuple[date | None, date | None]:
@@ -163,13 +173,11 @@ def build_checklist(
     for entry in flow.checklist:
         if _holds(entry.when, entry.when_number, active.answers) is not True:
             continue
-        if not _in_provinces(entry.provinces, province):
+        if not shown_in(entry, province, kb):
             continue
+        source = entry.source_for(province)
         title, item = source_parts(
-            kb,
-            entry.source.document if entry.source else None,
-            entry.source.item if entry.source else None,
-            t,
+            kb, source.document if source else None, source.item if source else None, t
         )
         lines.append(
             ChecklistLine(
@@ -185,7 +193,7 @@ def build_checklist(
         title=t.gettext(flow.title),
         created_at=datetime.combine(today, datetime.min.time(), tzinfo=UTC),
         lines=lines,
-        dates=_dates(flow, active.answers, today, t, active.child_id, province),
+        dates=_dates(flow, kb, active.answers, today, t, active.child_id, province),
         child_id=active.child_id,
     )
 
@@ -200,13 +208,15 @@ def checkup_lines(
     age: float | None,
     rules: ConversationRules,
 ) -> list[ChecklistLine]:
-    """Every service of the family's list that likely applies, and what to check for the others."""
+    """Who counts as a migrant child here, every service of the family's list that likely applies,
+    and what to check for the others."""
     has: set[Need] = set()
     for step in flow.steps:
         if step.implies and answers.get(step.id) == "yes":
             has |= set(step.implies)
-    lines: list[ChecklistLine] = []
-    for item in kb.for_place(province, city):
+    lines = definition_lines(kb, t, province, age)
+    items = kb.for_place(province, city) if province else kb.layer("national")
+    for item in items:
         service = item.service
         stages = tuple(str(stage) for stage in service.audience.stages)
         if age is not None and not (service.audience.includes_age(age) and rules.fits_stage(stages, age)):
@@ -217,6 +227,7 @@ def checkup_lines(
             HandledAt.residence: t.gettext("在这边办"),
             HandledAt.hukou: t.gettext("向老家申请，这边帮忙"),
             HandledAt.both: t.gettext("这边提出，老家办理"),
+            HandledAt.unstated: t.gettext("在哪办没写明，先问这边的民政部门"),
         }[service.handled_at]
         title, summary, who = service_texts(kb, service.id, t)
         if not required or required & has:  # an item's conditions are alternatives (any of them)
@@ -239,4 +250,52 @@ def checkup_lines(
                     source_item=source_item,
                 )
             )
+    return lines
+
+
+def definition_lines(
+    kb: KnowledgeBase, t: Translator, province: str | None, age: float | None
+) -> list[ChecklistLine]:
+    """Who counts as a migrant child where the family lives, said gently, and for a child outside it
+    (too old for it) what still applies."""
+    definition = kb.migrant_child(province)
+    if definition is None:
+        return []
+    source, source_item = source_parts(kb, definition.source.document, definition.source.item, t)
+    text = t.gettext(
+        "这些服务是给“流动儿童”的：随父母或其他监护人离开户籍地，跨县（市、区）在外地住了{months}个月以上、"
+        "不满{age}周岁的孩子。",
+        months=definition.months_min,
+        age=definition.age_under,
+    )
+    if "central_city_districts" in definition.excludes:
+        text += t.gettext("只在同一个城市的中心城区几个区之间搬家的，不算。")
+    lines = [
+        ChecklistLine(
+            section="applies",
+            text=text,
+            why=t.gettext(
+                "还没住满{months}个月，或者没有跨县搬家的，清单上的服务不一定都能享受，以办理部门说法为准；"
+                "住满后可以再发 /checkup 看一遍。",
+                months=definition.months_min,
+            ),
+            source=source,
+            source_item=source_item,
+        )
+    ]
+    if age is not None and not definition.covers_age(age):
+        permit, permit_item = source_parts(kb, "residence_permit_regulation", "第2条、第12条", t)
+        lines.append(
+            ChecklistLine(
+                section="applies",
+                text=t.gettext(
+                    "孩子已满{age}周岁，不在“流动儿童”的范围里，下面的服务不一定都适用，以办理部门说法为准。"
+                    "不过孩子在这里住满半年、有稳定住处或在这里连续上学的，可以自己申领居住证，"
+                    "持证人在居住地享有基本公共卫生、公共文化体育、法律援助等服务。",
+                    age=definition.age_under,
+                ),
+                source=permit,
+                source_item=permit_item,
+            )
+        )
     return lines

@@ -146,6 +146,8 @@ def _handled_at_line(answer: Answer, t: Translator) -> str:
         line = t.gettext("在哪办：向老家（户籍地）申请，这边可以帮忙。")
     elif answer.handled_at == HandledAt.both:
         line = t.gettext("在哪办：在现在住的地方提出，部分手续由老家（户籍地）办理。")
+    elif answer.handled_at == HandledAt.unstated:
+        line = t.gettext("在哪办：依据的文件没写明，先问现在住的地方的民政部门。")
     else:
         line = t.gettext("在哪办：在现在住的地方办。")
     return f"{line}{answer.handling_note}" if answer.handling_note else line
@@ -178,8 +180,8 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
         )
     )
     lines.append(_handled_at_line(answer, t))
-    if answer.unknowns:
-        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns=semicolon.join(answer.unknowns[:2])))
+    if answer.unknowns:  # every caveat: one cut here may be the one that qualifies the materials
+        lines.append(t.gettext("还要问清楚：{unknowns}", unknowns=semicolon.join(answer.unknowns)))
     lines.append(t.gettext("来源：{source}", source=answer.source))
     return "\n".join(lines)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from knowledge.schema import Document, Service, Source
+from knowledge.schema import Document, MigrantChildDefinition, Service, Source
 from knowledge.translation import TranslationFile
+
+NATIONAL = "national"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,22 @@ class KnowledgeBase:
     documents: dict[str, Document]
     items: tuple[Item, ...]
     translations: dict[str, TranslationFile] = field(default_factory=dict)  # locale -> texts
+    definitions: dict[str, MigrantChildDefinition] = field(default_factory=dict)  # "national" or a province
+
+    def migrant_child(self, province: str | None) -> MigrantChildDefinition | None:
+        """Who counts as a migrant child where the family lives: the province's own definition, else
+        the national one."""
+        return self.definitions.get(province or "") or self.definitions.get(NATIONAL)
+
+    @cached_property
+    def document_provinces(self) -> dict[str, str | None]:
+        """Each registered document and the province it belongs to (None: national)."""
+        return {document.id: document.province for document in self.documents.values()}
+
+    def document_province(self, document_id: str) -> str | None:
+        """The province whose own document this is (None for national documents)."""
+        document = self.documents.get(document_id)
+        return document.province if document else None
 
     @cached_property
     def by_id(self) -> dict[str, Item]:

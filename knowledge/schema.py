@@ -46,7 +46,8 @@ class Condition(StrEnum):
 class HandledAt(StrEnum):
     residence = "residence"  # 在居住地办理
     hukou = "hukou"  # 向户籍地申领（居住地协助）
-    both = "both"
+    both = "both"  # 在居住地提出，部分由户籍地办理
+    unstated = "unstated"  # the source does not say where; the item says whom to ask
 
 
 class _Strict(BaseModel):
@@ -62,6 +63,9 @@ class Document(_Strict):
     number: str | None = None  # 文号
     date: dt.date
     kind: Literal["plan", "law", "regulation", "policy", "notice", "city_list"]
+    province: str | None = Field(
+        default=None, pattern=ID_PATTERN
+    )  # a province's own document; None: national
     url: str | None = None
     note: str | None = None
 
@@ -136,6 +140,22 @@ class Service(_Strict):
     last_reviewed: dt.date
 
 
+class MigrantChildDefinition(_Strict):
+    """Who counts as a migrant child (流动儿童) under a plan: under `age_under`, living `months_min`
+    months or more away from the hukou place across a county line (跨县域), with one or both parents
+    or guardians; `excludes` are the cases the source itself leaves out. The words a parent reads
+    are in the catalogs (dialogues/runner.py); the source's own wording is `source.quote`."""
+
+    age_under: int = Field(ge=1, le=MAX_CHILD_AGE + 1)  # 不满十六周岁 -> 16
+    months_min: int = Field(ge=1)  # 6个月以上 -> 6
+    crosses: Literal["county"]  # 跨县域
+    excludes: tuple[Literal["central_city_districts"], ...] = ()  # 城市中心城区的市辖区之间…的除外
+    source: Source
+
+    def covers_age(self, age: float) -> bool:
+        return age < self.age_under
+
+
 class LayerFile(_Strict):
     """One YAML file of the knowledge base."""
 
@@ -143,10 +163,13 @@ class LayerFile(_Strict):
     province: str | None = Field(default=None, pattern=ID_PATTERN)
     city: str | None = Field(default=None, pattern=ID_PATTERN)
     title: str | None = None
+    migrant_child: MigrantChildDefinition | None = None  # national and province files
     services: tuple[Service, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _place_matches_layer(self) -> LayerFile:
+        if self.layer == "city" and self.migrant_child is not None:
+            raise ValueError("a city file does not define who is a migrant child (the province does)")
         if self.layer == "national" and (self.province or self.city):
             raise ValueError("a national file names no province or city")
         if self.layer == "province" and (not self.province or self.city):

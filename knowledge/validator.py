@@ -3,6 +3,7 @@
 Checked: broken YAML and duplicate keys, the schema (missing fields, bad age
 ranges...), unknown topics, sources that name no registered document, duplicate
 ids, files whose place does not match their path, places unknown to the lexicon,
+a province's items (and its migrant-child definition) citing another province's document,
 provinces where some topic cannot be answered, and city lists that cover less
 than their province's list ("覆盖范围和实现程度不得低于省级清单").
 """
@@ -17,8 +18,8 @@ from pydantic import ValidationError
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
 from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
-from knowledge.catalog import Item, KnowledgeBase
-from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile
+from knowledge.catalog import NATIONAL, Item, KnowledgeBase
+from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile, MigrantChildDefinition, Source
 from knowledge.translation import TranslationFile
 
 DOCUMENTS = "documents.yaml"
@@ -74,6 +75,7 @@ class _Checker:
         self.documents: dict[str, Document] = {}
         self.items: list[Item] = []
         self.translations: dict[str, TranslationFile] = {}
+        self.definitions: dict[str, MigrantChildDefinition] = {}
 
     def display(self, path: Path) -> str:
         try:
@@ -107,6 +109,15 @@ class _Checker:
             if document.id in self.documents:
                 line = source.line_of(("documents", position, "id"))
                 self.problems.append(Problem(source.display, line, f"duplicate document id '{document.id}'"))
+            if document.province and ("province", document.province) not in self.lexicon.place_by_id:
+                line = source.line_of(("documents", position, "province"))
+                self.problems.append(
+                    Problem(
+                        source.display,
+                        line,
+                        f"document '{document.id}': unknown province '{document.province}'",
+                    )
+                )
             self.documents[document.id] = document
 
     def load_layer(self, path: Path) -> None:
@@ -119,6 +130,15 @@ class _Checker:
             self.problems += _schema_problems(source, error)
             return
         self.check_place(source, layer, path)
+        if layer.migrant_child is not None:
+            self.check_cited(
+                source,
+                ("migrant_child", "source"),
+                layer.migrant_child.source,
+                layer.province,
+                "the migrant-child definition",
+            )
+            self.definitions[layer.province or NATIONAL] = layer.migrant_child
         for position, service in enumerate(layer.services):
             where = ("services", position)
             line = source.line_of(where)
@@ -131,16 +151,8 @@ class _Checker:
                     )
                 )
             for index, cited in enumerate((service.source, *service.also_sources)):
-                if cited.document not in self.documents:
-                    key = (*where, "source") if index == 0 else (*where, "also_sources", index - 1)
-                    self.problems.append(
-                        Problem(
-                            source.display,
-                            source.line_of((*key, "document")),
-                            f"service '{service.id}': source document '{cited.document}' "
-                            f"is not in {DOCUMENTS}",
-                        )
-                    )
+                key = (*where, "source") if index == 0 else (*where, "also_sources", index - 1)
+                self.check_cited(source, key, cited, layer.province, f"service '{service.id}'")
             if service.covers and layer.layer != "city":
                 self.problems.append(
                     Problem(
@@ -148,6 +160,29 @@ class _Checker:
                     )
                 )
             self.items.append(Item(service, layer.layer, layer.province, layer.city, source.display, line))
+
+    def check_cited(
+        self, source: YamlFile, key: tuple[str | int, ...], cited: Source, province: str | None, what: str
+    ) -> None:
+        """The cited document is registered, and is not another province's own document (what Fujian's
+        plan says is never shown to a Hainan family, nor the reverse; national files cite no province)."""
+        line = source.line_of((*key, "document"))
+        document = self.documents.get(cited.document)
+        if document is None:
+            self.problems.append(
+                Problem(
+                    source.display, line, f"{what}: source document '{cited.document}' is not in {DOCUMENTS}"
+                )
+            )
+        elif document.province is not None and document.province != province:
+            place = f"the {province} list" if province else "the national list"
+            self.problems.append(
+                Problem(
+                    source.display,
+                    line,
+                    f"{what}: '{cited.document}' is a {document.province} document; {place} cannot cite it",
+                )
+            )
 
     def check_place(self, source: YamlFile, layer: LayerFile, path: Path) -> None:
         expected = _expected_place(self.directory, path)
@@ -330,7 +365,10 @@ def check_knowledge(
     checker.check_unique_ids()
     checker.load_translations()
     kb = KnowledgeBase(
-        documents=dict(checker.documents), items=tuple(checker.items), translations=dict(checker.translations)
+        documents=dict(checker.documents),
+        items=tuple(checker.items),
+        translations=dict(checker.translations),
+        definitions=dict(checker.definitions),
     )
     if not checker.problems:
         checker.check_topics_answerable(kb)

@@ -13,7 +13,7 @@ from knowledge.catalog import KnowledgeBase
 
 
 def _check(directory: Path, taxonomy: Taxonomy, kb: KnowledgeBase) -> list[str]:
-    _, problems = check_flows(directory, set(taxonomy.intents), set(taxonomy.topics), set(kb.documents))
+    _, problems = check_flows(directory, set(taxonomy.intents), set(taxonomy.topics), kb.document_provinces)
     return [str(problem) for problem in problems]
 
 
@@ -27,7 +27,9 @@ def flows_copy(tmp_path: Path) -> Path:
 def test_shipped_flows_are_valid_and_cover_the_three_applications_and_the_checkup(
     taxonomy: Taxonomy, kb: KnowledgeBase
 ) -> None:
-    flows, problems = check_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), set(kb.documents))
+    flows, problems = check_flows(
+        FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), kb.document_provinces
+    )
     assert [str(problem) for problem in problems] == []
     assert {"residence_permit", "medical_insurance", "school_admission", "entitlement_checkup"} <= set(
         flows.flows
