@@ -23,14 +23,22 @@ from bot.storage.state_loader import StateLoader
 from bot.storage.user_data import check_declarations
 from core.clock import Clock
 from core.database import Base, transaction
+from core.event import Event, WorkerMessage
 from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
 
 
-def user_key(inbound: Inbound) -> str:
-    return f"{inbound.channel}:{inbound.user_id}"[:128]
+def user_key(event: Event) -> str:
+    return f"{event.channel}:{event.user_id}"[:128]
+
+
+def _logged_input(event: Event) -> str | None:
+    """What the message log keeps of the event itself: a parent's words or pressed button."""
+    if isinstance(event, Inbound):
+        return event.text or f"[{event.payload or 'empty'}]"
+    return None
 
 
 def state_kept_aside_notice(t: Translator) -> Reply:
@@ -61,19 +69,26 @@ class ConversationService:
         self.appliers = appliers if appliers is not None else build_appliers()
         self.states = StateLoader(cipher, migrations if migrations is not None else state_migrations())
 
-    def handle(self, inbound: Inbound) -> list[Reply]:
-        return list(self.handle_outcome(inbound).replies)
+    def handle(self, event: Event) -> list[Reply]:
+        return list(self.handle_outcome(event).replies)
 
-    def handle_outcome(self, inbound: Inbound) -> Outcome:
-        key = user_key(inbound)
+    def handle_outcome(self, event: Event) -> Outcome:
+        """Any event of a conversation (a parent's message, a worker's, a reminder...), under the lock.
+        A redelivered message changes nothing and stores nothing."""
+        key = user_key(event)
         with transaction(self.sessions) as session:
             row = self._lock(session, key)
             now = self.clock.now()
             loaded = self.states.load(session, row, now)
-            outcome = self.engine.handle(loaded.state, inbound)
-            self._log(session, key, "in", inbound.text or f"[{inbound.payload or 'empty'}]", now)
+            outcome = self.engine.handle(loaded.state, event)
+            if outcome.duplicate:
+                return outcome
+            said = _logged_input(event)
+            if said is not None:
+                self._log(session, key, "in", said, now)
+            direction = "worker" if isinstance(event, WorkerMessage) else "out"
             for reply in outcome.replies:
-                self._log(session, key, "out", reply.text, now)
+                self._log(session, key, direction, reply.text, now)
             translator = self.translator(outcome.state.locale)
             context = ApplyContext(session, key, now, self.cipher, translator)
             extra: list[Reply] = []

@@ -41,14 +41,18 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
         accept(turn, flow, step, reading)
         return
     confident = turn.confident(parse.confidence)
+    starts = services.flows.for_intent(parse.intent) if confident else None
+    if starts is not None and starts.id == flow.id:
+        invalid(turn, flow, step, reading)  # asking for the flow under way: its step is the answer
+        return
     if parse.intent in services.rules.side_intents and confident:
         handle_intent(turn, text, parse)  # a side question: answer it, then resume at the same step
         if turn.state.flow is not None and turn.state.flow.step_id == step.id and not turn.state.pending:
             turn.say(turn.t.gettext("我们接着刚才的步骤。"))
             ask_step(turn, flow, step)
         return
-    other = services.flows.for_intent(parse.intent) if confident else None
-    if other is not None and other.id != flow.id:
+    other = starts
+    if other is not None:
         t = turn.t
         turn.say(
             t.gettext(
