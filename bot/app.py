@@ -30,7 +30,8 @@ from core.settings import Settings
 from core.taxonomy import Taxonomy, load_taxonomy
 from core.tokenizer import Tokenizer
 from dialogues.engine import Engine as DialogueEngine
-from dialogues.flow import FLOWS_DIR, FlowSet, load_flows
+from dialogues.flow import FLOWS_DIR, FlowSet
+from dialogues.flow_validator import load_flows
 from dialogues.navigation import Navigation, load_navigation
 from dialogues.rules import ConversationRules, load_rules
 from dialogues.safety import SafetyNet, load_bereavement, load_safety_net

@@ -31,7 +31,8 @@ from core.message import Button, Inbound, Reply
 from core.settings import Settings
 from core.taxonomy import load_taxonomy
 from core.yamlfile import DataFileError
-from dialogues.flow import FLOWS_DIR, FlowError, check_flows
+from dialogues.flow import FLOWS_DIR, FlowError
+from dialogues.flow_validator import check_flows
 from knowledge.answer import make_answer, render_answer
 from knowledge.catalog import KnowledgeBase
 from knowledge.city_import import import_city_sheet

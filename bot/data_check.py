@@ -14,7 +14,8 @@ from core.i18n import HANT_CORRECTIONS, check_hant_corrections
 from core.lexicon import LEXICON_FILE, Lexicon, check_lexicon, load_lexicon
 from core.taxonomy import TAXONOMY_FILE, Taxonomy, check_taxonomy, load_taxonomy
 from core.yamlfile import DataFileError, Problem, display_path
-from dialogues.flow import FLOWS_DIR, check_flows
+from dialogues.flow import FLOWS_DIR
+from dialogues.flow_validator import check_flows
 from dialogues.navigation import NAVIGATION_FILE, check_navigation
 from dialogues.rules import RULES_FILE, check_rules
 from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from dialogues.flow import FLOWS_DIR, FlowSet, check_flows
+from dialogues.flow import FLOWS_DIR, FlowSet
+from dialogues.flow_validator import check_flows
 from tests.dialogues.collecting import Chat
 from tests.dialogues.conftest import engine_with
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.taxonomy import Taxonomy
-from dialogues.flow import FLOWS_DIR, check_flows
+from dialogues.flow import FLOWS_DIR
+from dialogues.flow_validator import check_flows
 from knowledge.catalog import KnowledgeBase
 
 

@@ -18,7 +18,8 @@ import pytest
 from core.i18n import Translator
 from core.lexicon import load_lexicon
 from core.taxonomy import Taxonomy, load_taxonomy
-from dialogues.flow import FLOWS_DIR, Flow, StepType, check_flows, load_flows
+from dialogues.flow import FLOWS_DIR, Flow, StepType
+from dialogues.flow_validator import check_flows, load_flows
 from dialogues.rules import load_rules
 from dialogues.runner import build_checklist, next_step
 from dialogues.state import ActiveFlow, State
