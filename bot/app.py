@@ -118,7 +118,7 @@ def load_data(settings: Settings) -> Data:
         safety_net=load_safety_net(),
         bereavement=load_bereavement(),
         navigation=load_navigation(),
-        rules=load_rules(lexicon, set(taxonomy.intents)),
+        rules=load_rules(lexicon, taxonomy),
     )
 
 

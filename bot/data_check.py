@@ -87,7 +87,7 @@ def _flow_problems(path: Path, basis: Basis) -> list[Problem]:
 
 
 def _rules_problems(path: Path, basis: Basis) -> list[Problem]:
-    return check_rules(_lexicon(basis), set(_taxonomy(basis).intents), path)[1]
+    return check_rules(_lexicon(basis), _taxonomy(basis), path)[1]
 
 
 def _nlu_problems(path: Path, basis: Basis) -> list[Problem]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.lexicon import Lexicon
+from core.taxonomy import Taxonomy
 from core.yamlfile import DataFileError, Problem, read_schema
 from knowledge.schema import Stage
 
@@ -19,6 +20,7 @@ class _RulesFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     side_intents: tuple[str, ...] = Field(min_length=1)
+    intent_topics: dict[str, str] = Field(default_factory=dict)
     place_buttons: tuple[str, ...] = Field(min_length=1, max_length=8)
     stage_ages: dict[Stage, tuple[float, float]]
     handoff_repeat_days: int = Field(ge=0, le=60)
@@ -39,6 +41,7 @@ class _RulesFile(BaseModel):
 @dataclass(frozen=True)
 class ConversationRules:
     side_intents: frozenset[str]
+    intent_topics: dict[str, str]  # an intent answered as a question on this topic
     place_buttons: tuple[str, ...]  # names of cities, as the lexicon spells them
     stage_ages: dict[str, tuple[float, float]]
     handoff_repeat_days: int
@@ -53,11 +56,23 @@ class ConversationRules:
 
 
 def check_rules(
-    lexicon: Lexicon, intents: set[str], path: Path = RULES_FILE
+    lexicon: Lexicon, taxonomy: Taxonomy, path: Path = RULES_FILE
 ) -> tuple[ConversationRules | None, list[Problem]]:
     source, data, problems = read_schema(path, _RulesFile)
     if data is None or source is None:
         return None, problems
+    intents, topics = set(taxonomy.intents), set(taxonomy.topics)
+    for intent, topic in data.intent_topics.items():
+        if intent not in intents:
+            problems.append(
+                Problem(
+                    source.display, source.line_of(("intent_topics", intent)), f"unknown intent '{intent}'"
+                )
+            )
+        if topic not in topics:
+            problems.append(
+                Problem(source.display, source.line_of(("intent_topics", intent)), f"unknown topic '{topic}'")
+            )
     for position, intent in enumerate(data.side_intents):
         if intent not in intents:
             problems.append(
@@ -82,6 +97,7 @@ def check_rules(
         return None, problems
     rules = ConversationRules(
         side_intents=frozenset(data.side_intents),
+        intent_topics=dict(data.intent_topics),
         place_buttons=tuple(names),
         stage_ages={str(stage): ages for stage, ages in data.stage_ages.items()},
         handoff_repeat_days=data.handoff_repeat_days,
@@ -91,8 +107,8 @@ def check_rules(
     return rules, []
 
 
-def load_rules(lexicon: Lexicon, intents: set[str], path: Path = RULES_FILE) -> ConversationRules:
-    rules, problems = check_rules(lexicon, intents, path)
+def load_rules(lexicon: Lexicon, taxonomy: Taxonomy, path: Path = RULES_FILE) -> ConversationRules:
+    rules, problems = check_rules(lexicon, taxonomy, path)
     if rules is None:
         raise DataFileError(problems)
     return rules

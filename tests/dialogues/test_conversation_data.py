@@ -53,7 +53,7 @@ def test_a_mistyped_key_in_the_navigation_words_is_reported_at_its_line(tmp_path
 
 
 def test_the_shipped_rules_load_with_the_lexicons_city_names(lexicon: Lexicon, taxonomy: Taxonomy) -> None:
-    rules = load_rules(lexicon, set(taxonomy.intents))
+    rules = load_rules(lexicon, taxonomy)
     assert rules.place_buttons == ("厦门", "福州", "泉州", "海口", "三亚")
     assert "ask_entitlement" in rules.side_intents and "start_residence_permit" not in rules.side_intents
     assert rules.fits_stage(("primary",), 5.5) and not rules.fits_stage(("primary",), 4.0)
@@ -63,10 +63,10 @@ def test_an_unknown_intent_or_city_in_the_rules_is_reported_at_its_line(
     lexicon: Lexicon, taxonomy: Taxonomy, tmp_path: Path
 ) -> None:
     copy, line = _copy(RULES_FILE, tmp_path, "  - privacy\n", "  - privacyy\n")
-    rules, problems = check_rules(lexicon, set(taxonomy.intents), copy)
+    rules, problems = check_rules(lexicon, taxonomy, copy)
     assert rules is None and [(p.line, p.message) for p in problems] == [(line, "unknown intent 'privacyy'")]
     copy, line = _copy(RULES_FILE, tmp_path, "place_buttons: [xiamen,", "place_buttons: [atlantis,")
-    _, problems = check_rules(lexicon, set(taxonomy.intents), copy)
+    _, problems = check_rules(lexicon, taxonomy, copy)
     assert [(p.line, p.message) for p in problems] == [(line, "'atlantis' is not a city of the lexicon")]
 
 
@@ -74,5 +74,5 @@ def test_rules_without_the_ages_of_a_stage_are_refused(
     lexicon: Lexicon, taxonomy: Taxonomy, tmp_path: Path
 ) -> None:
     copy, _ = _copy(RULES_FILE, tmp_path, "  vocational: [15, 18]\n", "")
-    _, problems = check_rules(lexicon, set(taxonomy.intents), copy)
+    _, problems = check_rules(lexicon, taxonomy, copy)
     assert len(problems) == 1 and "no ages for ['vocational']" in problems[0].message
