@@ -63,17 +63,22 @@ def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:
     return True
 
 
+def _record_consent(turn: Turn, purpose: str, answer: Reading) -> bool:
+    """The parent's yes or no to a purpose, remembered and recorded; the question is answered."""
+    granted: bool = answer.value == "yes"
+    turn.state.consent[purpose] = granted
+    turn.effects.append(RecordConsent(purpose, granted))
+    turn.state.pending = None
+    return granted
+
+
 @PENDING.register("consent")
 def _consent(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
     answer = _yes_no(turn, text, parse)
     if not answer.ok:
         return _not_answered(turn, pending, parse)
-    state = turn.state
     t = turn.t
-    granted = answer.value == "yes"
-    state.consent["child_profile"] = granted
-    turn.effects.append(RecordConsent("child_profile", granted))
-    state.pending = None
+    granted = _record_consent(turn, "child_profile", answer)
     flow = turn.services.flows.flows.get(str(pending.data.get("flow")))
     if granted and flow is not None:
         turn.say(t.gettext("谢谢。我们开始吧。"))
@@ -104,12 +109,7 @@ def _handoff(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
     answer = _yes_no(turn, text, parse)
     if not answer.ok:
         return _not_answered(turn, pending, parse)
-    state = turn.state
-    state.pending = None
-    granted = answer.value == "yes"
-    state.consent["handoff"] = granted
-    turn.effects.append(RecordConsent("handoff", granted))
-    if granted:
+    if _record_consent(turn, "handoff", answer):
         open_handoff(turn, str(pending.data.get("reason", "requested")))
     else:
         turn.say(turn.t.gettext("好的，不转。你也可以拨打当地政务服务热线 12345。"))

@@ -11,13 +11,12 @@ than their province's list ("覆盖范围和实现程度不得低于省级清单
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
-from core.yamlfile import Problem, YamlError, YamlFile, read_yaml
+from core.yamlfile import Problem, YamlError, YamlFile, describe_error, read_yaml
 from knowledge.catalog import NATIONAL, Item, KnowledgeBase
 from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile, MigrantChildDefinition, Source
 from knowledge.translation import TranslationFile
@@ -31,19 +30,9 @@ class KnowledgeError(Exception):
         self.problems = problems
 
 
-def _describe(error: dict[str, Any]) -> str:
-    location = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "missing":
-        return f"'{location}' is required but missing"
-    if error["type"] == "extra_forbidden":
-        return f"'{location}' is not a known field"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"'{location}': {message}" if location else message
-
-
 def _schema_problems(source: YamlFile, error: ValidationError) -> list[Problem]:
     return [
-        Problem(source.display, source.line_of(tuple(entry["loc"])), _describe(dict(entry)))
+        Problem(source.display, source.line_of(tuple(entry["loc"])), describe_error(dict(entry)))
         for entry in error.errors()
     ]
 
