@@ -27,7 +27,7 @@ from core.clock import SystemClock
 from core.database import make_engine, transaction
 from core.i18n import Translator
 from core.lexicon import Lexicon, load_lexicon
-from core.message import Button, Inbound, Reply
+from core.message import Inbound, Reply
 from core.settings import Settings
 from core.taxonomy import load_taxonomy
 from core.yamlfile import DataFileError
@@ -307,7 +307,6 @@ def chat(
     service = application.conversations
     jobs = start_daily_jobs(application)
     interactive = sys.stdin.isatty()
-    buttons: tuple[Button, ...] = ()
     if interactive:
         typer.echo("同行 Tongxing — /help 帮助，/quit 退出")
     while True:
@@ -318,12 +317,8 @@ def chat(
         text = line.strip()
         if text in {"/quit", "/exit"}:
             break
-        payload = None
-        if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
-            payload = buttons[int(text) - 1].payload
-        inbound = Inbound(
-            user_id=user, channel="cli", text="" if payload else line, payload=payload, locale=locale
-        )
+        # A number or a button's label typed out is read by the conversation core (dialogues/offered.py)
+        inbound = Inbound(user_id=user, channel="cli", text=line, locale=locale)
         try:
             replies = service.handle(inbound)
         except Exception:  # one bad turn must not end the conversation; the turn was rolled back
@@ -334,11 +329,8 @@ def chat(
                 )
             )
             continue
-        buttons = ()
         for reply in replies:
             typer.echo(render_reply(reply))
-            if reply.buttons:
-                buttons = reply.buttons
         typer.echo("")
     jobs.shutdown()
 

@@ -28,6 +28,7 @@ from dialogues.flow import FlowSet
 from dialogues.flow_input import in_flow
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
+from dialogues.offered import pressed, remember
 from dialogues.pending import on_pending
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
@@ -111,6 +112,7 @@ class Engine:
             handler = EVENTS.get(type(event))
             assert handler is not None, f"no handler for {type(event).__name__}"
             handler(turn, event)
+        remember(turn)
         if message_id is not None:
             keep = services.rules.remembered_message_ids
             turn.state.seen_messages = [*turn.state.seen_messages, message_id][-keep:]
@@ -118,9 +120,10 @@ class Engine:
 
     def _message(self, turn: Turn, inbound: Inbound) -> None:
         text = _CONTROL.sub(" ", inbound.text or "").strip()[: self.services.rules.max_input_chars]
-        if inbound.payload:
+        payload = inbound.payload or (pressed(turn, text) if turn.state.worker is None else None)
+        if payload:
             if turn.state.worker is None:
-                on_button(turn, inbound.payload)
+                on_button(turn, payload)
         elif not text:
             if turn.state.worker is None:
                 self._empty(turn)

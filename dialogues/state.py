@@ -61,6 +61,13 @@ class WorkerOwner(_Model):
     since: date
 
 
+class Offer(_Model):
+    """A button shown to the parent: its label and what pressing it sends."""
+
+    label: str
+    payload: str
+
+
 class Pending(_Model):
     """Something the assistant asked outside a flow and is waiting for."""
 
@@ -110,6 +117,7 @@ class State(_Model):
     turns: int = 0
     worker: WorkerOwner | None = None  # while set, the assistant is silent except for crisis handling
     seen_messages: list[str] = Field(default_factory=list)  # recent platform message ids (redelivery)
+    offered: list[Offer] = Field(default_factory=list)  # the buttons of the last reply that had some
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:
