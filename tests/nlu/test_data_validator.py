@@ -84,7 +84,8 @@ def test_empty_examples_bad_markup_unknown_entities_and_roles_are_reported(
     data_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = data_copy / "nlu.yml"
-    vaccine_line = line_of(path, "    - [麻腮风](vaccine)什么时候打")  # every replacement keeps the line count
+    # every replacement below keeps the number of lines
+    vaccine_line = line_of(path, "    - [麻腮风](vaccine)什么时候打")
     replace_once(path, "    - 您好\n", "    - \n")
     replace_once(path, "    - 在吗\n", "    - 我在[厦门](town)\n")
     replace_once(path, "    - 在不在\n", '    - 我从[四川]{"entity": "province", "role": "home"}来\n')
