@@ -101,5 +101,6 @@ def _yes_or_no(turn: Turn, text: str, parse: Parse) -> None:
 
 @INTENTS.register("out_of_scope")
 def _out_of_scope(turn: Turn, text: str, parse: Parse) -> None:
-    t = turn.t
-    turn.say(t.gettext("这个我帮不上忙。") + "\n" + texts.capabilities(t), menu(turn))
+    """Short and kind: what this assistant is for, and where government matters in general go (the
+    12345 hotline). No service item is offered: none fits a message that is not about the child."""
+    turn.say(texts.out_of_scope(turn.t), menu(turn))

@@ -17,6 +17,15 @@ def capabilities(t: Translator) -> str:
     )
 
 
+def out_of_scope(t: Translator) -> str:
+    return t.gettext(
+        "抱歉，这个我帮不上忙。我能帮你的是孩子的事：孩子在这边能享受哪些服务（上学、医保、打疫苗、补助……），"
+        "一步步办居住证、孩子医保和上学报名，需要时转给社工。\n"
+        "其他政府办事的问题（比如你自己的社保、工资、证件），可以打12345政务服务便民热线，"
+        "他们会告诉你找哪个部门。"
+    )
+
+
 def consent_request(t: Translator, retention_days: int) -> str:
     return t.gettext(
         "为了给你一份适合孩子的清单，我需要记下孩子的年龄（或出生日期）和你们住的城市，只用来回答你、做清单。\n"

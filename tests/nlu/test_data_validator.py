@@ -71,11 +71,12 @@ def test_a_duplicate_example_is_reported_at_the_second_with_the_first(
     data_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = data_copy / "nlu.yml"
+    second = line_of(path, "  - [百白破](vaccine)一共打几针")  # in the vaccination block
     replace_once(path, "    - 在不在\n", "    - [百白破](vaccine)一共打几针\n")
     first = line_of(path, "  - [百白破](vaccine)一共打几针")
-    assert first == 14
+    assert first == 14 < second
     assert _messages(data_copy, taxonomy, lexicon) == [
-        f"{path}:721: duplicate example '百白破一共打几针' (first at {path}:14)"
+        f"{path}:{second}: duplicate example '百白破一共打几针' (first at {path}:14)"
     ]
 
 
@@ -83,6 +84,8 @@ def test_empty_examples_bad_markup_unknown_entities_and_roles_are_reported(
     data_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = data_copy / "nlu.yml"
+    # every replacement below keeps the number of lines
+    vaccine_line = line_of(path, "    - [麻腮风](vaccine)什么时候打")
     replace_once(path, "    - 您好\n", "    - \n")
     replace_once(path, "    - 在吗\n", "    - 我在[厦门](town)\n")
     replace_once(path, "    - 在不在\n", '    - 我从[四川]{"entity": "province", "role": "home"}来\n')
@@ -100,7 +103,7 @@ def test_empty_examples_bad_markup_unknown_entities_and_roles_are_reported(
         f"{path}:14: role 'home' on 'province': only city and province take 'hukou'",
     ]
     assert f"{path}:57: broken entity markup: '[text](entity)' or '[text]{{...}}'" in messages
-    assert f"{path}:720: '麻风苗' is no vaccine name of core/data/lexicon.yaml" in messages
+    assert f"{path}:{vaccine_line}: '麻风苗' is no vaccine name of core/data/lexicon.yaml" in messages
 
 
 def test_broken_yaml_is_reported_with_its_line(data_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
