@@ -173,8 +173,6 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
     text = render_brief(answer, t, explained=explained)
     state.explained = sorted(explained)
     state.last_service = answer.service_id
-    if not state.residence.known():
-        text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
     buttons = _next_buttons(turn, answer, None)
     buttons += [
         Button(service_texts(kb, other.item.id, t)[0], render(ShowTopic(other.item.topic)))
@@ -182,6 +180,8 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
     ]
     buttons.append(human_button(turn))
     turn.say(text, tuple(buttons))
+    if not state.residence.known():  # a message of its own: the answer stays short
+        turn.say(t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。"))
 
 
 def say_part(turn: Turn, service_id: str, part: str) -> None:

@@ -45,7 +45,7 @@ def _question(turn: Turn, text: str, parse: Parse) -> None:
 
 @INTENTS.register("vaccination_schedule")
 def _vaccination(turn: Turn, text: str, parse: Parse) -> None:
-    answer_question(turn, text, parse, topic="child_health_0_6")
+    answer_question(turn, text, parse)  # its topic: dialogues/understanding.py INTENT_TOPICS
 
 
 @INTENTS.register("set_reminder", "manage_reminders")

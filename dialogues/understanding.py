@@ -28,6 +28,8 @@ from knowledge.index import Hit, Index
 from nlu.result import Parse
 
 CANDIDATES = 50  # retrieval hits read per question (one per topic: more than there are topics)
+# intents that are questions about one topic (the chat's and the hotline's answer alike)
+INTENT_TOPICS = {"vaccination_schedule": "child_health_0_6"}
 FIRST = 2.0  # added to the topic that comes first: above any sum of a probability and a normalised score
 
 
@@ -119,8 +121,8 @@ def understand(
         age=question.age,
         limit=CANDIDATES,
     )
-    confident = parse.topic is not None and parse.confidence >= threshold
-    first = topic or (parse.topic if confident else None)
+    confident = parse.confidence >= threshold and (parse.topic or INTENT_TOPICS.get(parse.intent)) is not None
+    first = topic or ((parse.topic or INTENT_TOPICS.get(parse.intent)) if confident else None)
     if not hits and first is None:
         return Understanding(question, parse, confident, ())
     best = max((hit.score for hit in hits), default=1.0) or 1.0
