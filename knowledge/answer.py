@@ -221,7 +221,8 @@ def has_part(answer: Answer, part: str) -> bool:
 def render_part(answer: Answer, part: str, t: Translator, *, explained: set[str] | None = None) -> str:
     """One part of an answer, asked for after the first reply: how to apply (who, what the child
     gets, the steps), what to bring, where to go (and whom to call), what to ask (every caveat).
-    Official terms the part shows for the first time are explained (`explained` remembers them)."""
+    Official terms the part shows for the first time are explained, and how to apply explains every
+    term not yet explained (`explained` remembers them)."""
     semicolon = t.gettext("；")
     lines = [f"【{answer.title}】"]
     if part == "how":
@@ -256,7 +257,8 @@ def render_part(answer: Answer, part: str, t: Translator, *, explained: set[str]
             lines.append(t.gettext("依据的文件把这一项写清楚了，没有要另外问的。"))
     else:
         raise ValueError(f"no part '{part}' of an answer")
-    glossary = _glossary(answer, t, explained if explained is not None else set(), "\n".join(lines))
+    within = None if part == "how" else "\n".join(lines)  # how to apply explains every term left
+    glossary = _glossary(answer, t, explained if explained is not None else set(), within)
     if glossary:
         lines.append(glossary)
     lines.append(t.gettext("来源：{source}", source=answer.source))

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from bench.retrieval import load_questions
 from bot.app import App
 from core.i18n import Translator
