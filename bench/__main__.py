@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bench import nlu, retrieval, turn
-from bot.app import load_data
+from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -14,13 +14,22 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["retrieval", "nlu", "turn"], default=None)
+    parser.add_argument("--only", choices=["retrieval", "ask", "nlu", "turn"], default=None)
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     arguments = parser.parse_args()
     settings = Settings()
     if arguments.only in (None, "retrieval"):
         result = retrieval.evaluate(load_data(settings).index, retrieval.load_questions())
         print(retrieval.report(result, OUT / "retrieval.json", arguments.misses))
+    if arguments.only in (None, "ask"):  # the hotline's path: classifier and retrieval fused
+        data = load_data(settings)
+        hotline = build_hotline(data, load_parser(settings, data.tokenizer))
+        result = retrieval.evaluate_rank(retrieval.by_ask(hotline), retrieval.load_questions(), repeats=2)
+        print(
+            retrieval.report(
+                result, OUT / "ask.json", arguments.misses, "tongxing ask", ("95%", "99%", "50 ms")
+            )
+        )
     if arguments.only in (None, "nlu"):
         print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
     if arguments.only in (None, "turn"):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cipher import Cipher, load_or_create_key
 from bot.conversation import ConversationService
 from bot.database import require_head
+from bot.hotline import Hotline
 from bot.rasa_http import RasaHttp
 from core.clock import Clock, SystemClock
 from core.database import make_engine, make_sessions
@@ -84,6 +85,7 @@ class App:
     storage: Storage
     dialogue: DialogueEngine
     conversations: ConversationService
+    hotline: Hotline  # the hotline's answers (`tongxing ask`, the HTTP API): the chat's understanding
 
     def close(self) -> None:
         self.storage.close()
@@ -130,6 +132,18 @@ def load_parser(settings: Settings, tokenizer: Tokenizer) -> Parser:
             raise ValueError("TONGXING_NLU_BACKEND=rasa needs TONGXING_RASA_URL")
         return RasaParser(RasaHttp(settings.rasa_url), load_embedded(settings, tokenizer))
     return load_embedded(settings, tokenizer)
+
+
+def build_hotline(data: Data, parser: Parser) -> Hotline:
+    """The hotline's answers over the shipped data and the model (what `tongxing ask` needs)."""
+    return Hotline(
+        parser,
+        data.index,
+        data.knowledge,
+        data.lexicon,
+        parser.recommended_threshold,
+        data.rules.intent_topics,
+    )
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -179,4 +193,5 @@ def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | N
         storage=storage,
         dialogue=dialogue,
         conversations=conversations,
+        hotline=build_hotline(data, parser),
     )

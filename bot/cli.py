@@ -15,11 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import database
-from bot.app import App, Storage, build_app, knowledge_dir, load_data, open_storage
+from bot.app import (
+    App,
+    Storage,
+    build_app,
+    build_hotline,
+    knowledge_dir,
+    load_data,
+    load_parser,
+    open_storage,
+)
 from bot.cipher import CipherError
 from bot.conversation import purge_messages
 from bot.data_check import CHECKS, run_checks
 from bot.database import SchemaOutdatedError
+from bot.hotline import Hotline
 from bot.nlu_cli import nlu_app
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
@@ -33,10 +43,8 @@ from core.taxonomy import load_taxonomy
 from core.yamlfile import DataFileError
 from dialogues.flow import FLOWS_DIR, FlowError
 from dialogues.flow_validator import check_flows
-from knowledge.answer import make_answer, render_answer
-from knowledge.catalog import KnowledgeBase
+from knowledge.answer import render_answer
 from knowledge.city_import import import_city_sheet
-from knowledge.index import Index
 from knowledge.schema import Document, Service
 from knowledge.sheet import template_for_city, write_sheet
 from knowledge.validator import KnowledgeError, check_knowledge, load_knowledge
@@ -233,8 +241,7 @@ def record_gap(storage: Storage, text: str, province: str | None, city: str | No
 
 
 def answer_question(
-    index: Index,
-    kb: KnowledgeBase,
+    hotline: Hotline,
     storage: Storage,
     question: str,
     province: str | None,
@@ -242,23 +249,26 @@ def answer_question(
     age: float | None,
     translator: Translator,
     limit: int = 3,
-) -> tuple[list[dict[str, object]], str]:
-    hits = index.search(question, province=province, city=city, age=age, limit=limit)
-    answers = [make_answer(kb, hit, translator) for hit in hits]
+) -> tuple[dict[str, object], str]:
+    """The JSON object (docs/answer-schema.md) and the text of the best answer."""
+    result = hotline.answer(
+        question, province=province, city=city, age=age, translator=translator, limit=limit
+    )
+    answers = result.answers
     t = translator
     if not answers:
         record_gap(storage, question, province, city, "cli")
-        return [], t.gettext(
+        return result.to_dict(), t.gettext(
             "这个问题知识库里还没有答案，我不想乱说。可以请社工帮你问清楚：发送 /human 转人工，"
             "或拨打当地政务服务热线 12345。"
         )
     text = render_answer(answers[0], t)
-    if province is None:
+    if result.understanding.question.province is None:
         text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
     others = [answer.title for answer in answers[1:]]
     if others:
         text += "\n" + t.gettext("相关服务：{titles}", titles="、".join(others))
-    return [answer.to_dict() for answer in answers], text
+    return result.to_dict(), text
 
 
 @app.command()
@@ -271,27 +281,21 @@ def ask(
     locale: Annotated[str, typer.Option(help="zh_Hans, zh_Hant or en")] = "zh_Hans",
     limit: Annotated[int, typer.Option(min=1, max=20)] = 3,
 ) -> None:
-    """Answer a parent's question from the knowledge base, naming the source."""
+    """Answer a parent's question from the knowledge base, naming the source. The question is
+    understood as the chat understands it (the classifier's topic and retrieval, fused)."""
     settings = Settings()
     data = load_data(settings)
     province_id, city_id = resolve_place(data.lexicon, province, city)
     storage = open_storage(settings)  # questions without an answer are recorded (`kb gaps`)
     try:
-        answers, text = answer_question(
-            data.index,
-            data.knowledge,
-            storage,
-            question,
-            province_id,
-            city_id,
-            age,
-            Translator(locale),
-            limit,
+        hotline = build_hotline(data, load_parser(settings, data.tokenizer))
+        result, text = answer_question(
+            hotline, storage, question, province_id, city_id, age, Translator(locale), limit
         )
     finally:
         storage.close()
     if as_json:
-        typer.echo(json.dumps({"answers": answers}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         typer.echo(text)
 

@@ -7,12 +7,13 @@ from core.message import Button
 from dialogues import text as texts
 from dialogues.effect import RecordGap
 from dialogues.menu import human_button, menu
-from dialogues.payload import PendingReply, ShowTopic, StartFlow, render
+from dialogues.payload import AnswerPart, PendingReply, ShowTopic, StartFlow, render
 from dialogues.slot import find_places
 from dialogues.state import Pending, Place, State
 from dialogues.steps import reprompt
 from dialogues.turn import Turn
-from knowledge.answer import make_answer, render_answer, service_texts
+from dialogues.understanding import Question, Understanding, age_in, best_of_topic, understand
+from knowledge.answer import PARTS, Answer, has_part, make_answer, render_brief, render_part, service_texts
 from knowledge.index import Hit
 from nlu.result import Parse
 
@@ -61,11 +62,28 @@ def places_from(turn: Turn, parse: Parse | None, text: str) -> None:
 
 
 def _age_for(turn: Turn, parse: Parse | None) -> float | None:
-    for entity in parse.entities if parse else ():
-        if entity.name == "age" and isinstance(entity.value, (int, float)):
-            return float(entity.value)
+    age = age_in(parse)
+    if age is not None:
+        return age
     child = turn.state.active_child()
     return child.age_on(turn.today) if child else None
+
+
+def understanding_for(turn: Turn, text: str, parse: Parse, topic: str | None = None) -> Understanding:
+    """The question understood as every path understands it (dialogues/understanding.py), for the
+    family's place and the child's age as the conversation knows them."""
+    services = turn.services
+    residence = turn.state.residence
+    question = Question(text, residence.province, residence.city, _age_for(turn, parse))
+    return understand(
+        services.index,
+        services.kb,
+        parse,
+        question,
+        services.threshold,
+        services.rules.intent_topics,
+        topic=topic,
+    )
 
 
 def ask_place(turn: Turn, question: str) -> None:
@@ -87,7 +105,6 @@ def answer_question(
 ) -> None:
     t = turn.t
     state = turn.state
-    services = turn.services
     places_from(turn, parse, text)
     if parse is not None and topic is None and not turn.confident(parse.confidence):
         unsure(turn, text, parse)  # never guess (the index finds something for any vague question)
@@ -95,13 +112,10 @@ def answer_question(
     if not state.residence.known() and not place_declined and not state.pending and not state.place_asked:
         ask_place(turn, text)
         return
-    age = _age_for(turn, parse)
-    confident_topic = parse.topic if parse and turn.confident(parse.confidence) else None
-    hits = services.index.search(
-        text, province=state.residence.province, city=state.residence.city, age=age, limit=3
-    )
-    chosen = choose(turn, hits, topic or confident_topic, state, age)
-    if chosen is None:
+    if parse is None:  # a question asked again after the place: understood as it was the first time
+        parse = turn.services.parser.parse(text, turn.today)
+    understanding = understanding_for(turn, text, parse, topic)
+    if not understanding.ranking:
         turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
         turn.say(
             t.gettext(
@@ -111,71 +125,109 @@ def answer_question(
             (human_button(turn),),
         )
         return
-    related = [hit for hit in hits if hit.item.topic != chosen.item.topic][:2]
-    say_answer(turn, chosen, related)
+    chosen, *others = understanding.ranking
+    say_answer(turn, chosen.hit, [other.hit for other in others[:2]])
 
 
-def choose(turn: Turn, hits: list[Hit], topic: str | None, state: State, age: float | None) -> Hit | None:
-    """The hit on the wanted topic; else the best item of that topic for the family's place and age."""
-    if topic is None:
-        return hits[0] if hits else None
-    for hit in hits:
-        if hit.item.topic == topic:
-            return hit
-    candidates = [
-        item
-        for item in turn.services.kb.for_place(state.residence.province, state.residence.city)
-        if item.topic == topic
-    ]
-    if not candidates:
-        return hits[0] if hits else None
-    fitting = [item for item in candidates if age is None or item.service.audience.includes_age(age)]
-    return Hit((fitting or candidates)[0], 0.0)
+def choose(turn: Turn, topic: str, state: State, age: float | None) -> Hit | None:
+    """The best item of the topic for the family's place and the child's age."""
+    question = Question("", state.residence.province, state.residence.city, age)
+    item = best_of_topic(turn.services.kb, topic, question)
+    return Hit(item, 0.0) if item is not None else None
 
 
 def answer_topic(turn: Turn, topic: str) -> None:
     child = turn.state.active_child()
     age = child.age_on(turn.today) if child else None
-    chosen = choose(turn, [], topic, turn.state, age)
+    chosen = choose(turn, topic, turn.state, age)
     if chosen is None:
         reprompt(turn)
         return
     say_answer(turn, chosen, [])
 
 
+def _part_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]:
+    """Buttons for the parts of the answer not on screen, in the order a parent needs them."""
+    t = turn.t
+    labels = {
+        "how": t.gettext("怎么办"),
+        "bring": t.gettext("要带什么"),
+        "where": t.gettext("去哪里办"),
+        "ask": t.gettext("要问清楚的"),
+    }
+    return [
+        Button(labels[part], render(AnswerPart(part, answer.service_id)))
+        for part in PARTS
+        if part != shown and has_part(answer, part)
+    ]
+
+
+def _next_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]:
+    buttons = _part_buttons(turn, answer, shown)
+    flow = turn.services.flows.for_topic(answer.topic)
+    if flow is not None:
+        buttons.append(Button(turn.t.gettext("一步步教我办"), render(StartFlow(flow.id))))
+    return buttons
+
+
 def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
+    """The first reply: short (what the child gets, where it is handled, the source); the rest of
+    the answer behind buttons, then the guided flow, related topics and a person."""
     t = turn.t
     state = turn.state
     kb = turn.services.kb
     explained = set(state.explained)
-    text = render_answer(make_answer(kb, hit, t), t, explained=explained)
+    answer = make_answer(kb, hit, t)
+    text = render_brief(answer, t, explained=explained)
     state.explained = sorted(explained)
-    if not state.residence.known():
-        text += "\n" + t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。")
-    buttons: list[Button] = []
-    flow = turn.services.flows.for_topic(hit.item.topic)
-    if flow is not None:
-        buttons.append(Button(t.gettext("一步步教我办"), render(StartFlow(flow.id))))
+    state.last_service = answer.service_id
+    buttons = _next_buttons(turn, answer, None)
     buttons += [
         Button(service_texts(kb, other.item.id, t)[0], render(ShowTopic(other.item.topic)))
         for other in related
     ]
     buttons.append(human_button(turn))
     turn.say(text, tuple(buttons))
+    if not state.residence.known():  # a message of its own: the answer stays short
+        turn.say(t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。"))
+
+
+def say_part(turn: Turn, service_id: str, part: str) -> None:
+    """One part of a service's answer (a button pressed, or the parent's words after an answer)."""
+    state = turn.state
+    answer = make_answer(turn.services.kb, Hit(turn.services.kb.by_id[service_id], 0.0), turn.t)
+    explained = set(state.explained)
+    text = render_part(answer, part, turn.t, explained=explained)
+    state.explained = sorted(explained)
+    state.last_service = service_id
+    buttons = _next_buttons(turn, answer, part)
+    buttons.append(human_button(turn))
+    turn.say(text, tuple(buttons))
 
 
 def how(turn: Turn, service_id: str) -> None:
-    say_answer(turn, Hit(turn.services.kb.by_id[service_id], 0.0), [])
+    say_part(turn, service_id, "how")
+
+
+def follow_up(turn: Turn, text: str, normalized: str) -> bool:
+    """After an answer, a parent's words for one of its parts ("怎么办", "要带什么", "去哪里办",
+    "要问什么") show that part of the last answered service; anything else is left to the caller."""
+    service_id = turn.state.last_service
+    if service_id is None or service_id not in turn.services.kb.by_id:
+        return False
+    part = turn.services.navigation.answer_part(text, normalized)
+    if part is None:
+        return False
+    say_part(turn, service_id, part)
+    return True
 
 
 def unsure(turn: Turn, text: str, parse: Parse) -> None:
     """Below the confidence threshold: never guess; offer the closest topics and a person."""
     t = turn.t
-    candidates: list[str] = [topic for topic, _ in parse.topic_ranking[:3]]
-    residence = turn.state.residence
-    for hit in turn.services.index.search(text, province=residence.province, city=residence.city, limit=3):
-        if hit.item.topic not in candidates:
-            candidates.append(hit.item.topic)
+    # the closest topics as every path ranks them; the classifier's own when nothing is retrieved
+    candidates = understanding_for(turn, text, parse).topics()
+    candidates += [topic for topic, _ in parse.topic_ranking[:3] if topic not in candidates]
     buttons = [
         Button(topic_label(turn, topic), render(ShowTopic(topic)))
         for topic in candidates[:3]

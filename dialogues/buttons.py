@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dialogues.answers import answer_topic, how
+from dialogues.answers import answer_topic, how, say_part
 from dialogues.commands import run_command
 from dialogues.handoff import ask_handoff
 from dialogues.payload import (
+    AnswerPart,
     AskHuman,
     ChangeAnswer,
     HowTo,
@@ -96,6 +97,17 @@ def _how(turn: Turn, payload: HowTo) -> None:
         how(turn, payload.service)
     else:
         stale(turn)
+
+
+@PAYLOADS.register(AnswerPart)
+def _part(turn: Turn, payload: AnswerPart) -> None:
+    if payload.service not in turn.services.kb.by_id:
+        stale(turn)
+        return
+    say_part(turn, payload.service, payload.part)
+    if active(turn) is not None and not turn.state.pending:  # pressed under a side answer in a flow
+        turn.say(turn.t.gettext("我们接着刚才的步骤。"))
+        reprompt(turn)
 
 
 @PAYLOADS.register(PendingReply)

@@ -1,4 +1,6 @@
-"""A checklist as a message: sections, each line with why and its source, the dates, the documents."""
+"""A checklist as messages: sections, each line with why and its source, the dates, the documents.
+On a phone it is sent in readable pieces (one per section); the pieces joined are the whole
+checklist, which also goes out as one document."""
 
 from __future__ import annotations
 
@@ -14,11 +16,21 @@ SECTION_TITLES = {
 
 
 def render_checklist(checklist: Checklist, t: Translator) -> str:
+    return "\n".join(checklist_pieces(checklist, t))
+
+
+def checklist_pieces(checklist: Checklist, t: Translator) -> list[str]:
+    """The checklist in pieces: the title with the first section, then one piece per section, the
+    dates, and the sources; nothing is left out."""
+    pieces: list[str] = []
     lines = [t.gettext("【清单】{title}", title=checklist.title)]
     for section in ("applies", "bring", "where", "watch"):
         entries = [line for line in checklist.lines if line.section == section]
         if not entries:
             continue
+        if len(lines) > 1:
+            pieces.append("\n".join(lines))
+            lines = []
         lines.append(t.gettext(SECTION_TITLES[section]))
         for entry in entries:
             text = f"• {entry.text}"
@@ -28,7 +40,8 @@ def render_checklist(checklist: Checklist, t: Translator) -> str:
                 text += f"〔{entry.source_item}〕"
             lines.append(text)
     if checklist.dates:
-        lines.append(t.gettext("重要日期："))
+        pieces.append("\n".join(lines))
+        lines = [t.gettext("重要日期：")]
         for key_date in checklist.dates:
             span = t.format_date(key_date.start)
             if key_date.end:
@@ -37,4 +50,5 @@ def render_checklist(checklist: Checklist, t: Translator) -> str:
     sources = list(dict.fromkeys(f"《{line.source}》" for line in checklist.lines if line.source))
     if sources:
         lines.append(t.gettext("来源：{sources}", sources="；".join(sources)))
-    return "\n".join(lines)
+    pieces.append("\n".join(lines))
+    return [piece for piece in pieces if piece]

@@ -20,6 +20,7 @@ from core.i18n import Translator, normalize_locale
 from core.lexicon import Lexicon
 from core.message import Inbound
 from core.tokenizer import Tokenizer
+from dialogues.answers import follow_up
 from dialogues.buttons import on_button
 from dialogues.commands import run_command
 from dialogues.crisis import assess, bereavement, crisis
@@ -165,6 +166,8 @@ class Engine:
             if navigation.says("back", text):
                 back(turn)
                 return
+        if state.flow is None and pending is None and follow_up(turn, text, normalized):
+            return  # "要带什么" after an answer: that part of it
         if turn.state.pending is not None and on_pending(turn, text, parse):
             return
         if turn.state.flow is not None:

@@ -45,7 +45,7 @@ def _question(turn: Turn, text: str, parse: Parse) -> None:
 
 @INTENTS.register("vaccination_schedule")
 def _vaccination(turn: Turn, text: str, parse: Parse) -> None:
-    answer_question(turn, text, parse, topic=turn.services.rules.intent_topics.get(parse.intent))
+    answer_question(turn, text, parse)  # its topic: intent_topics in dialogues/data/rules.yaml
 
 
 @INTENTS.register("set_reminder", "manage_reminders")

@@ -1,4 +1,5 @@
-"""The words of navigation (上一步, 取消, 修改, 继续, 我的清单...) as data: dialogues/data/navigation.yaml."""
+"""The words of navigation (上一步, 取消, 修改, 继续, 我的清单...) and the words that ask for a part of
+the last answer (怎么办, 要带什么, 去哪里办, 要问什么) as data: dialogues/data/navigation.yaml."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.yamlfile import DataFileError, Problem, read_schema
+from knowledge.answer import PARTS as ANSWER_PARTS
 
 NAVIGATION_FILE = Path(__file__).resolve().parent / "data" / "navigation.yaml"
 Action = Literal["back", "cancel", "change", "resume", "checklist"]
+ACTIONS = ("back", "cancel", "change", "resume", "checklist", *ANSWER_PARTS)
+_EDGES = " \t?？。.!！,，~～…"  # punctuation around a word does not change it
 
 
 class _Strict(BaseModel):
@@ -43,18 +47,29 @@ class _NavigationFile(_Strict):
     change: _ActionWords
     resume: _ActionWords
     checklist: _ActionWords
+    how: _ActionWords  # after an answer: how to apply
+    bring: _ActionWords  # what to bring
+    where: _ActionWords  # where to go
+    ask: _ActionWords  # what to ask (the caveats)
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
+    return unicodedata.normalize("NFKC", text).strip(_EDGES).lower()
 
 
 @dataclass(frozen=True)
 class Navigation:
     rules: dict[str, tuple[str, frozenset[str]]]  # action -> (how it matches, folded words)
 
+    def answer_part(self, text: str, normalized: str = "") -> str | None:
+        """Which part of the last answer the message asks for ("要带什么" -> bring), if any."""
+        return next((part for part in ANSWER_PARTS if self._matches(part, text, normalized)), None)
+
     def says(self, action: Action, text: str, normalized: str = "") -> bool:
         """Whether the message (raw, or normalized to Simplified) is this action's word."""
+        return self._matches(action, text, normalized)
+
+    def _matches(self, action: str, text: str, normalized: str) -> bool:
         how, words = self.rules[action]
         for candidate in {_fold(text), _fold(normalized)} - {""}:
             if how == "exact" and candidate in words:
@@ -72,7 +87,7 @@ def check_navigation(path: Path = NAVIGATION_FILE) -> tuple[Navigation | None, l
         return None, problems
     owner: dict[str, str] = {}
     rules: dict[str, tuple[str, frozenset[str]]] = {}
-    for action in ("back", "cancel", "change", "resume", "checklist"):
+    for action in ACTIONS:
         entry: _ActionWords = getattr(data, action)
         words = frozenset(
             _fold(word) for word in (*entry.words.zh_Hans, *entry.words.zh_Hant, *entry.words.en)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from knowledge.answer import PARTS as ANSWER_PARTS
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 PENDING_KINDS = ("consent", "forget", "handoff", "language", "place")
 NAV_ACTIONS = ("back", "cancel", "resume", "change")
@@ -59,6 +61,14 @@ class HowTo:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One part of a service's answer: how to apply, what to bring, where to go, what to ask."""
+
+    part: str
+    service: str
+
+
+@dataclass(frozen=True)
 class PendingReply:
     """The answer to something the assistant asked outside a flow (consent, a place, a language...)."""
 
@@ -77,7 +87,16 @@ class AskHuman:
 
 
 Payload = (
-    StepAnswer | Nav | ChangeAnswer | StartFlow | ShowTopic | HowTo | PendingReply | RunCommand | AskHuman
+    StepAnswer
+    | Nav
+    | ChangeAnswer
+    | StartFlow
+    | ShowTopic
+    | HowTo
+    | AnswerPart
+    | PendingReply
+    | RunCommand
+    | AskHuman
 )
 
 
@@ -95,6 +114,8 @@ def render(payload: Payload) -> str:
             raw = f"topic:{topic}"
         case HowTo(service):
             raw = f"how:{service}"
+        case AnswerPart(part, service):
+            raw = f"more:{part}:{service}"
         case PendingReply(kind, value):
             raw = f"{kind}:{value}"
         case RunCommand(name):
@@ -120,6 +141,9 @@ def parse(raw: str | None) -> Payload | None:
         if len(parts) == 3 and all(parts) and _ID.match(parts[0]) and _ID.match(parts[1]):
             return StepAnswer(*parts)
         return None
+    if kind == "more":
+        part, _, service = rest.partition(":")
+        return AnswerPart(part, service) if part in ANSWER_PARTS and _ID.match(service) else None
     if kind == "nav":
         return Nav(rest) if rest in NAV_ACTIONS else None  # type: ignore[arg-type]
     if kind in PENDING_KINDS and rest:

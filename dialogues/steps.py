@@ -8,7 +8,7 @@ from datetime import date
 
 from core.message import Button
 from dialogues import text as texts
-from dialogues.checklist_text import render_checklist
+from dialogues.checklist_text import checklist_pieces, render_checklist
 from dialogues.effect import StoreChecklist
 from dialogues.flow import Flow, Slot, Step, StepType
 from dialogues.menu import anything_else, human_button, menu
@@ -16,7 +16,7 @@ from dialogues.payload import ChangeAnswer, Nav, PendingReply, StepAnswer, rende
 from dialogues.privacy import ask_forget
 from dialogues.runner import build_checklist, next_step, progress
 from dialogues.slot import Reading
-from dialogues.state import ActiveFlow, Child, Pending, Place
+from dialogues.state import ActiveFlow, Checklist, Child, Pending, Place
 from dialogues.turn import Turn
 
 
@@ -279,13 +279,22 @@ def finish(turn: Turn, flow: Flow) -> None:
                 child_id=checklist.child_id,
             )
         )
-    document = render_checklist(checklist, t)
     summary = t.gettext(
         "你的清单做好了：“{title}”，共{count}条。", title=checklist.title, count=len(checklist.lines)
     )
     if state.consent.get("child_profile"):
         summary += t.gettext("随时发“我的清单”再看。")
-    turn.say(summary + "\n\n" + document, (human_button(turn),), document=document)
+    turn.say(summary)
+    _say_pieces(turn, checklist, (human_button(turn),))
+
+
+def _say_pieces(turn: Turn, checklist: Checklist, buttons: tuple[Button, ...] = ()) -> None:
+    """A checklist in readable pieces; the last carries the buttons and the whole as a document."""
+    document = render_checklist(checklist, turn.t)
+    *pieces, last = checklist_pieces(checklist, turn.t)
+    for piece in pieces:
+        turn.say(piece)
+    turn.say(last, buttons, document=document)
 
 
 def show_checklists(turn: Turn) -> None:
@@ -298,5 +307,4 @@ def show_checklists(turn: Turn) -> None:
         )
         return
     for checklist in checklists:
-        document = render_checklist(checklist, t)
-        turn.say(document, document=document)
+        _say_pieces(turn, checklist)

@@ -157,17 +157,11 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     """Short plain text: what the child gets, who, how, where, the source.
 
     Official terms are explained the first time they appear (`explained` remembers them)."""
-    seen = explained if explained is not None else set()
     semicolon, comma = t.gettext("；"), t.gettext("、")  # list separators differ by language
     lines = [f"【{answer.title}】{answer.summary}"]
-    glossary = [
-        t.gettext("{term}：{meaning}", term=term, meaning=meaning)
-        for term, meaning in answer.terms.items()
-        if term not in seen
-    ]
-    seen.update(answer.terms)
+    glossary = _glossary(answer, t, explained if explained is not None else set())
     if glossary:
-        lines.append(t.gettext("（说明：{glossary}）", glossary=semicolon.join(glossary)))
+        lines.append(glossary)
     lines.append(t.gettext("孩子能得到：{items}", items=semicolon.join(answer.provides)))
     lines.append(t.gettext("谁可以：{who}", who=answer.who))
     steps = " ".join(f"{number}. {step}" for number, step in enumerate(answer.how, start=1))
@@ -182,6 +176,91 @@ def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None =
     lines.append(_handled_at_line(answer, t))
     if answer.unknowns:  # every caveat: one cut here may be the one that qualifies the materials
         lines.append(t.gettext("还要问清楚：{unknowns}", unknowns=semicolon.join(answer.unknowns)))
+    lines.append(t.gettext("来源：{source}", source=answer.source))
+    return "\n".join(lines)
+
+
+def _glossary(answer: Answer, t: Translator, seen: set[str], within: str | None = None) -> str | None:
+    """The few-word explanations of the answer's official terms not yet explained (`seen` grows);
+    with `within`, only of the terms that text shows (the others wait until they are shown)."""
+    terms = {term: meaning for term, meaning in answer.terms.items() if within is None or term in within}
+    glossary = [
+        t.gettext("{term}：{meaning}", term=term, meaning=meaning)
+        for term, meaning in terms.items()
+        if term not in seen
+    ]
+    seen.update(terms)
+    return t.gettext("（说明：{glossary}）", glossary=t.gettext("；").join(glossary)) if glossary else None
+
+
+def render_brief(answer: Answer, t: Translator, *, explained: set[str] | None = None) -> str:
+    """The first reply to a question, short enough for a phone: what the child gets, where it is
+    handled (here or at the hukou place) and the source. The rest is one press away (render_part).
+
+    Official terms are explained the first time they appear (`explained` remembers them)."""
+    lines = [f"【{answer.title}】{answer.summary}", _handled_at_line(answer, t)]
+    glossary = _glossary(answer, t, explained if explained is not None else set(), "\n".join(lines))
+    if glossary:
+        lines.insert(1, glossary)
+    lines.append(t.gettext("来源：{source}", source=answer.source))
+    return "\n".join(lines)
+
+
+PARTS = ("how", "bring", "where", "ask")  # the parts of an answer behind its first reply
+
+
+def has_part(answer: Answer, part: str) -> bool:
+    """Whether the answer has something to show for the part (every answer says how and where)."""
+    if part == "bring":
+        return bool(answer.materials)
+    if part == "ask":
+        return bool(answer.unknowns)
+    return part in PARTS
+
+
+def render_part(answer: Answer, part: str, t: Translator, *, explained: set[str] | None = None) -> str:
+    """One part of an answer, asked for after the first reply: how to apply (who, what the child
+    gets, the steps), what to bring, where to go (and whom to call), what to ask (every caveat).
+    Official terms the part shows for the first time are explained, and how to apply explains every
+    term not yet explained (`explained` remembers them)."""
+    semicolon = t.gettext("；")
+    lines = [f"【{answer.title}】"]
+    if part == "how":
+        lines.append(t.gettext("孩子能得到：{items}", items=semicolon.join(answer.provides)))
+        lines.append(t.gettext("谁可以：{who}", who=answer.who))
+        lines.append(t.gettext("怎么办："))
+        lines += [f"{number}. {step}" for number, step in enumerate(answer.how, start=1)]
+    elif part == "bring":
+        if answer.materials:
+            lines.append(t.gettext("要带："))
+            lines += [f"• {line}" for line in answer.materials]
+        else:
+            lines.append(t.gettext("依据的文件没有列出要带的材料，去办之前先问办理的部门。"))
+        if answer.unknowns:
+            lines.append(t.gettext("有些事文件没写清楚，去之前要问清楚，点“要问清楚的”看。"))
+    elif part == "where":
+        lines.append(
+            t.gettext(
+                "去哪里：{where}（负责部门：{department}）", where=answer.where, department=answer.department
+            )
+        )
+        lines.append(_handled_at_line(answer, t))
+        for contact in answer.contacts:
+            phone = f" {contact['phone']}" if contact.get("phone") else ""
+            note = t.gettext("（{note}）", note=contact["note"]) if contact.get("note") else ""
+            lines.append(t.gettext("联系：{name}{phone}{note}", name=contact["name"], phone=phone, note=note))
+    elif part == "ask":
+        if answer.unknowns:
+            lines.append(t.gettext("还要问清楚："))
+            lines += [f"• {line}" for line in answer.unknowns]
+        else:
+            lines.append(t.gettext("依据的文件把这一项写清楚了，没有要另外问的。"))
+    else:
+        raise ValueError(f"no part '{part}' of an answer")
+    within = None if part == "how" else "\n".join(lines)  # how to apply explains every term left
+    glossary = _glossary(answer, t, explained if explained is not None else set(), within)
+    if glossary:
+        lines.append(glossary)
     lines.append(t.gettext("来源：{source}", source=answer.source))
     return "\n".join(lines)
 

@@ -37,7 +37,7 @@ def installed(tmp_path: Path, install_model: Callable[[Path], Path]) -> Path:
 
 @pytest.fixture
 def migrated(tmp_path: Path) -> Path:
-    """A data directory with a migrated database and no model (what `ask` and `kb` commands need)."""
+    """A data directory with a migrated database and no model (what the `kb` commands need)."""
     migrate(f"sqlite:///{tmp_path / 'tongxing.db'}")
     return tmp_path
 
@@ -57,35 +57,44 @@ def test_kb_check_fails_with_file_and_line_on_a_broken_copy(kb_copy: Path, tmp_p
     assert "Traceback" not in result.stderr
 
 
-def test_ask_prints_answer_with_source(migrated: Path) -> None:
-    result = run("ask", "孩子在厦门上小学要准备什么", "--city", "厦门", "--age", "6", data_dir=migrated)
+def test_ask_prints_answer_with_source(installed: Path) -> None:
+    result = run("ask", "孩子在厦门上小学要准备什么", "--city", "厦门", "--age", "6", data_dir=installed)
     assert result.returncode == 0, result.stderr
     assert "来源：《福建省加强流动儿童关爱保护行动实施方案》" in result.stdout
     assert "怎么办：" in result.stdout and "去哪里：" in result.stdout
 
 
-def test_ask_json_follows_the_documented_schema(migrated: Path) -> None:
-    result = run("ask", "暂住证怎么办", "--province", "hainan", "--json", data_dir=migrated)
+def test_ask_json_follows_the_documented_schema(installed: Path) -> None:
+    result = run("ask", "暂住证怎么办", "--province", "hainan", "--json", data_dir=installed)
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout)["answers"]
     assert answers and answers[0]["topic"] == "residence_permit"
     for answer in answers:
         assert {"service_id", "topic", "score", "title", "summary", "how", "where", "source"} <= set(answer)
-    assert [answer["score"] for answer in answers] == sorted((a["score"] for a in answers), reverse=True)
+    ranks = [answer["rank_score"] for answer in answers]
+    assert ranks == sorted(ranks, reverse=True)  # ranked best first by the fused score
 
 
-def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(migrated: Path) -> None:
-    result = run("ask", "明天厦门天气怎么样", "--province", "fujian", data_dir=migrated)
+def test_ask_reads_place_and_age_from_the_question_when_not_given(installed: Path) -> None:
+    result = run("ask", "我们在厦门 孩子5岁 能上公办幼儿园吗", "--json", data_dir=installed)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["understood"]["city"] == "xiamen" and data["understood"]["age"] == 5
+    assert data["answers"][0]["topic"] == "preschool"
+
+
+def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(installed: Path) -> None:
+    result = run("ask", "明天厦门天气怎么样", "--province", "fujian", data_dir=installed)
     assert result.returncode == 0
     assert "还没有答案" in result.stdout and "/human" in result.stdout
-    gaps = run("kb", "gaps", data_dir=migrated)
+    gaps = run("kb", "gaps", data_dir=installed)
     assert "明天厦门天气怎么样" in gaps.stdout
 
 
-def test_ask_in_traditional_and_english(migrated: Path) -> None:
-    hant = run("ask", "居住證怎麼辦", "--province", "fujian", "--locale", "zh_Hant", data_dir=migrated)
+def test_ask_in_traditional_and_english(installed: Path) -> None:
+    hant = run("ask", "居住證怎麼辦", "--province", "fujian", "--locale", "zh_Hant", data_dir=installed)
     assert "來源：" in hant.stdout
-    english = run("ask", "居住证怎么办", "--province", "fujian", "--locale", "en", data_dir=migrated)
+    english = run("ask", "居住证怎么办", "--province", "fujian", "--locale", "en", data_dir=installed)
     assert "Source:" in english.stdout and "How to get it:" in english.stdout
 
 
