@@ -125,6 +125,3 @@ class State(_Model):
             return next((child for child in self.children if child.id == self.flow.child_id), None)
         living = [child for child in self.children if child.active]
         return living[0] if len(living) == 1 else (living[-1] if living else None)
-
-    def has_child_data(self) -> bool:
-        return bool(self.children) or bool(self.checklists)
