@@ -8,6 +8,7 @@ from dialogues import text as texts
 from dialogues.effect import RecordGap
 from dialogues.menu import human_button, menu
 from dialogues.payload import AnswerPart, PendingReply, ShowTopic, StartFlow, render
+from dialogues.related import offered, related_topics
 from dialogues.slot import find_places
 from dialogues.state import Pending, Place, State
 from dialogues.steps import reprompt
@@ -125,8 +126,21 @@ def answer_question(
             (human_button(turn),),
         )
         return
-    chosen, *others = understanding.ranking
-    say_answer(turn, chosen.hit, [other.hit for other in others[:2]])
+    chosen = understanding.ranking[0]
+    ranked = {ranked.item.topic: ranked.hit for ranked in understanding.ranking}
+    say_answer(turn, chosen.hit, related_hits(turn, chosen.item.topic, ranked, text, parse))
+
+
+def related_hits(
+    turn: Turn, answered: str, ranked: dict[str, Hit], text: str, parse: Parse | None
+) -> list[Hit]:
+    """The items of the topics offered after an answer on `answered` (dialogues/related.py): the
+    understanding's item for a topic it ranked, else the topic's best for the place and age."""
+    normalized = turn.services.tokenizer.normalize(text)
+    topics = related_topics(turn.services.rules.related, answered, ranked, normalized, parse)
+    age = _age_for(turn, parse)
+    hits = [ranked.get(topic) or choose(turn, topic, turn.state, age) for topic in topics]
+    return [hit for hit in hits if hit is not None]
 
 
 def choose(turn: Turn, topic: str, state: State, age: float | None) -> Hit | None:
@@ -143,7 +157,7 @@ def answer_topic(turn: Turn, topic: str) -> None:
     if chosen is None:
         reprompt(turn)
         return
-    say_answer(turn, chosen, [])
+    say_answer(turn, chosen, related_hits(turn, topic, {}, "", None))
 
 
 def _part_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]:
@@ -228,6 +242,8 @@ def unsure(turn: Turn, text: str, parse: Parse) -> None:
     # the closest topics as every path ranks them; the classifier's own when nothing is retrieved
     candidates = understanding_for(turn, text, parse).topics()
     candidates += [topic for topic, _ in parse.topic_ranking[:3] if topic not in candidates]
+    normalized = turn.services.tokenizer.normalize(text)
+    candidates = offered(turn.services.rules.related, normalized, parse, candidates)  # nothing alarming
     buttons = [
         Button(topic_label(turn, topic), render(ShowTopic(topic)))
         for topic in candidates[:3]

@@ -132,10 +132,12 @@ class DateRule(_Strict):
     """A date that matters, computed from the answers or the calendar.
 
     yearly_window: every year from `start` to `end` (MM-DD), e.g. the medical-insurance enrolment;
-    after_answer: `step`'s date answer plus months/days (e.g. the permit's yearly endorsement)."""
+    after_answer: `step`'s date answer plus months/days (e.g. the permit's yearly endorsement).
+    first_step: what to do first when the deadline is near (said with how many days are left)."""
 
     id: str = Field(pattern=ID)
     label: str = Field(min_length=2, max_length=80)
+    first_step: str | None = Field(default=None, min_length=2, max_length=120)
     kind: Literal["yearly_window", "after_answer"]
     start: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
     end: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 import yaml
 
-TEXT_KEYS = {"title", "description", "intro", "ask", "help", "invalid", "label", "text", "why"}
+TEXT_KEYS = {"title", "description", "intro", "ask", "help", "invalid", "label", "text", "why", "first_step"}
 
 
 def _walk(node: yaml.Node) -> Iterator[tuple[int, str]]:

@@ -1,5 +1,6 @@
 """How conversations behave, as data: dialogues/data/rules.yaml (side questions allowed mid-flow,
-the cities offered as buttons, the ages of school stages, limits)."""
+the cities offered as buttons, the ages of school stages, the related topics offered after an
+answer, when a deadline is near, limits)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
-from core.yamlfile import DataFileError, Problem, read_schema
+from core.yamlfile import DataFileError, Problem, YamlFile, read_schema
 from knowledge.schema import Stage
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
+
+
+class _RelatedFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    only_when_asked: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    next: dict[str, tuple[str, ...]]
 
 
 class _RulesFile(BaseModel):
@@ -26,6 +34,8 @@ class _RulesFile(BaseModel):
     handoff_repeat_days: int = Field(ge=0, le=60)
     max_input_chars: int = Field(ge=100, le=100_000)
     remembered_message_ids: int = Field(ge=1, le=1000)
+    related_topics: _RelatedFile
+    deadline_near_days: int = Field(ge=1, le=180)
 
     @model_validator(mode="after")
     def _sane(self) -> _RulesFile:
@@ -39,6 +49,16 @@ class _RulesFile(BaseModel):
 
 
 @dataclass(frozen=True)
+class RelatedTopics:
+    """Which topics are offered after an answer: `next[topic]`, what a parent looks for next after
+    an answer on `topic`; `only_when_asked[topic]`, the words of a message about an alarming topic
+    (offered only then)."""
+
+    next: dict[str, tuple[str, ...]]
+    only_when_asked: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class ConversationRules:
     side_intents: frozenset[str]
     intent_topics: dict[str, str]  # an intent answered as a question on this topic
@@ -47,6 +67,8 @@ class ConversationRules:
     handoff_repeat_days: int
     max_input_chars: int
     remembered_message_ids: int
+    related: RelatedTopics
+    deadline_near_days: int  # a deadline this close is said with the first thing to do
 
     def fits_stage(self, stages: tuple[str, ...], age: float) -> bool:
         """Whether a child of `age` can be at one of `stages` (a year of slack either way)."""
@@ -93,6 +115,7 @@ def check_rules(
             )
         else:
             names.append(place.name)
+    problems += _related_problems(source, data.related_topics, topics)
     if problems:
         return None, problems
     rules = ConversationRules(
@@ -103,8 +126,44 @@ def check_rules(
         handoff_repeat_days=data.handoff_repeat_days,
         max_input_chars=data.max_input_chars,
         remembered_message_ids=data.remembered_message_ids,
+        related=RelatedTopics(
+            next=dict(data.related_topics.next),
+            only_when_asked={
+                topic: tuple(word.lower() for word in words)
+                for topic, words in data.related_topics.only_when_asked.items()
+            },
+        ),
+        deadline_near_days=data.deadline_near_days,
     )
     return rules, []
+
+
+def _related_problems(source: YamlFile, related: _RelatedFile, topics: set[str]) -> list[Problem]:
+    """Every topic is a taxonomy topic, every topic has what comes next after it, and an alarming
+    topic (only_when_asked) is never offered as what comes next."""
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(source.display, source.line_of(("related_topics", *path)), message))
+
+    for topic, words in related.only_when_asked.items():
+        if topic not in topics:
+            problem(("only_when_asked", topic), f"unknown topic '{topic}'")
+        if not words:
+            problem(("only_when_asked", topic), f"'{topic}' needs the words of a message about it")
+    for topic, following in related.next.items():
+        if topic not in topics:
+            problem(("next", topic), f"unknown topic '{topic}'")
+        for position, other in enumerate(following):
+            if other not in topics:
+                problem(("next", topic, position), f"unknown topic '{other}'")
+            elif other in related.only_when_asked:
+                problem(("next", topic, position), f"'{other}' is offered only when asked about")
+            elif other == topic:
+                problem(("next", topic, position), f"'{topic}' cannot come next after itself")
+    for topic in sorted(topics - set(related.next)):
+        problem(("next",), f"no topics next after '{topic}'")
+    return problems
 
 
 def load_rules(lexicon: Lexicon, taxonomy: Taxonomy, path: Path = RULES_FILE) -> ConversationRules:

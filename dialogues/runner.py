@@ -112,7 +112,14 @@ def _dates(
         start, end = _date_window(rule, answers, today)
         if start is not None:
             found.append(
-                KeyDate(id=rule.id, label=t.gettext(rule.label), start=start, end=end, child_id=child_id)
+                KeyDate(
+                    id=rule.id,
+                    label=t.gettext(rule.label),
+                    start=start,
+                    end=end,
+                    child_id=child_id,
+                    first_step=t.gettext(rule.first_step) if rule.first_step else None,
+                )
             )
     return found
 

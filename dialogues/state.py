@@ -89,6 +89,7 @@ class KeyDate(_Model):
     start: date
     end: date | None = None
     child_id: str | None = None
+    first_step: str | None = None  # what to do first when the deadline is near (in the parent's language)
 
 
 class Checklist(_Model):

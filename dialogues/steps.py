@@ -273,6 +273,7 @@ def finish(turn: Turn, flow: Flow) -> None:
                         "label": key_date.label,
                         "start": key_date.start.isoformat(),
                         "end": key_date.end.isoformat() if key_date.end else None,
+                        "first_step": key_date.first_step,
                     }
                     for key_date in checklist.dates
                 ),
@@ -290,8 +291,9 @@ def finish(turn: Turn, flow: Flow) -> None:
 
 def _say_pieces(turn: Turn, checklist: Checklist, buttons: tuple[Button, ...] = ()) -> None:
     """A checklist in readable pieces; the last carries the buttons and the whole as a document."""
-    document = render_checklist(checklist, turn.t)
-    *pieces, last = checklist_pieces(checklist, turn.t)
+    near_days = turn.services.rules.deadline_near_days
+    document = render_checklist(checklist, turn.t, turn.today, near_days)
+    *pieces, last = checklist_pieces(checklist, turn.t, turn.today, near_days)
     for piece in pieces:
         turn.say(piece)
     turn.say(last, buttons, document=document)

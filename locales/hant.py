@@ -23,7 +23,10 @@ def fill_traditional() -> int:
     convert = to_traditional().convert
     filled = 0
     for message in catalog:
-        if message.id and not message.string:
+        if message.id and message.pluralizable and not all(message.string):
+            message.string = tuple(convert(str(message.id[0])) for _ in range(catalog.num_plurals))
+            filled += 1
+        elif message.id and not message.string:
             message.string = convert(str(message.id))
             filled += 1
     with path.open("wb") as handle:
@@ -35,7 +38,11 @@ def missing_english() -> list[str]:
     path = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
-    return [str(message.id) for message in catalog if message.id and not message.string]
+    return [
+        str(message.id)
+        for message in catalog
+        if message.id and not (all(message.string) if message.pluralizable else message.string)
+    ]
 
 
 if __name__ == "__main__":

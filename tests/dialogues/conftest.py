@@ -9,13 +9,15 @@ from collections.abc import Callable
 import pytest
 
 from bot.app import App
+from core.clock import Clock
 from dialogues.engine import Engine
 from dialogues.flow import FlowSet
 from tests.dialogues.collecting import Chat
 
 
-def engine_with(app: App, *, flows: FlowSet | None = None) -> Engine:
-    """The app's engine, with other flows (a fixture flow the code has never heard of)."""
+def engine_with(app: App, *, flows: FlowSet | None = None, clock: Clock | None = None) -> Engine:
+    """The app's engine, with other flows (a fixture flow the code has never heard of) or another
+    clock (a day other than the tests' TODAY)."""
     services = app.dialogue.services
     return Engine(
         **{
@@ -24,6 +26,7 @@ def engine_with(app: App, *, flows: FlowSet | None = None) -> Engine:
             if field.name != "topic_titles"
         }
         | ({"flows": flows} if flows is not None else {})
+        | ({"clock": clock} if clock is not None else {})
     )
 
 

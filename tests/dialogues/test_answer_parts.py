@@ -31,9 +31,9 @@ def test_checklist_pieces_are_one_per_section_and_lose_nothing() -> None:
         dates=[KeyDate(id="due", label="签注", start=date(2025, 4, 1))],
     )
     t = Translator("zh_Hans")
-    pieces = checklist_pieces(checklist, t)
+    pieces = checklist_pieces(checklist, t, date(2025, 3, 1), 30)
     assert len(pieces) == 5  # applies (with the title), bring, where, watch, dates with sources
-    assert "\n".join(pieces) == render_checklist(checklist, t)
+    assert "\n".join(pieces) == render_checklist(checklist, t, date(2025, 3, 1), 30)
     for section in ("applies", "bring", "where", "watch"):
         assert sum(f"{section} line" in piece for piece in pieces) == 1
 
