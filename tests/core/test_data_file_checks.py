@@ -82,7 +82,7 @@ def test_a_word_in_two_synonym_groups_is_reported_at_the_second(
 
 def test_dangling_and_duplicate_place_ids_are_reported_at_their_lines(tmp_path: Path) -> None:
     path = copy_to(LEXICON_FILE, tmp_path)
-    replace_once(path, "{id: huli, name: 湖里, city: xiamen}", "{id: huli, name: 湖里, city: xiamn}")
+    replace_once(path, "{id: huli, name: 湖里, city: xiamen,", "{id: huli, name: 湖里, city: xiamn,")
     replace_once(path, "{id: danzhou, name: 儋州,", "{id: haikou, name: 儋州,")
     messages = [str(problem) for problem in check_lexicon(path)]
     assert messages == [
