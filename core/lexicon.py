@@ -176,6 +176,7 @@ class _Checker:
         places = self.raw.places
         seen: dict[str, set[str]] = {"province": set(), "city": set(), "district": set()}
         names: set[str] = set()
+        named: dict[str, str] = {}  # a name or alias (lower case) -> the place it names
         entries: list[tuple[str, str, tuple[_Province | _District, ...]]] = [
             ("provinces", "province", places.provinces),
             ("cities", "city", places.cities),
@@ -189,6 +190,10 @@ class _Checker:
                 if place.id in seen[kind]:
                     self.add((*where, "id"), f"duplicate {kind} id '{place.id}'")
                 seen[kind].add(place.id)
+                for name in (place.name, *place.aliases):
+                    owner = named.setdefault(name.lower(), f"{kind} '{place.id}'")
+                    if owner != f"{kind} '{place.id}'":
+                        self.add(where, f"'{name}' names the {owner} and the {kind} '{place.id}'")
                 names.add(place.name)
                 if isinstance(place, _City) and place.province not in seen["province"]:
                     self.add((*where, "province"), f"unknown province '{place.province}'")

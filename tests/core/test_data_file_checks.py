@@ -126,3 +126,15 @@ def test_the_same_wrong_form_corrected_twice_is_reported(tmp_path: Path) -> None
     assert [str(problem) for problem in check_hant_corrections(path)] == [
         f"{path}:{line_of(path, '{wrong: 平臺, right: 台賬}')}: '平臺' is corrected twice"
     ]
+
+
+def test_a_name_of_two_places_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = copy_to(LEXICON_FILE, tmp_path)
+    replace_once(
+        path, "{id: licheng_pt, name: 荔城, city: putian}", "{id: licheng_pt, name: 鲤城, city: putian}"
+    )
+    messages = [str(problem) for problem in check_lexicon(path)]
+    assert messages == [
+        f"{path}:{line_of(path, 'id: licheng_pt')}: '鲤城' names the district 'licheng_qz' and the district "
+        "'licheng_pt'"
+    ]
