@@ -78,7 +78,7 @@ def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> t
 
     def find(kind: str, value: str) -> str:
         key = value.strip().lower()
-        for place in lexicon.places:
+        for place in (*lexicon.places, *lexicon.more_places):  # outside places: national items only
             if place.kind == kind and key in {
                 place.id,
                 place.name.lower(),

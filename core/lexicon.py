@@ -34,6 +34,7 @@ class _District(BaseModel):
     id: str = Id
     name: str = Word
     city: str
+    aliases: tuple[str, ...] = ()
 
 
 class _Places(BaseModel):
@@ -59,7 +60,11 @@ class LexiconFile(BaseModel):
 
 @dataclass(frozen=True)
 class Place:
-    """A province, city or district, with the province (and city) it belongs to."""
+    """A province, city or district, with the province (and city) it belongs to.
+
+    A city is a unit with a service list of its own: a prefecture-level city, and a county-level
+    unit directly under the province (Hainan's 琼海 ... 琼中, Fujian's 平潭), whose city is itself. A
+    district is any county-level unit inside a city (市辖区, 县级市, 县: 晋江 is a district of 泉州)."""
 
     kind: str  # province | city | district
     id: str
@@ -100,9 +105,19 @@ class Lexicon:
         return names
 
     @cached_property
+    def every_place_name(self) -> dict[str, Place]:
+        """`place_names` and the names of the places outside the knowledge base (广州), which the
+        dialogues recognise so as to say that only the national rules apply there."""
+        names = dict(self.place_names)
+        for place in self.more_places:
+            names.setdefault(place.name, place)
+        return names
+
+    @cached_property
     def place_by_id(self) -> dict[tuple[str, str], Place]:
+        """Every place by (kind, id), those outside the knowledge base included."""
         places: dict[tuple[str, str], Place] = {}
-        for place in self.places:  # canonical names come first; aliases never replace them
+        for place in (*self.places, *self.more_places):  # canonical names first; aliases never replace them
             places.setdefault((place.kind, place.id), place)
         return places
 
@@ -161,6 +176,7 @@ class _Checker:
         places = self.raw.places
         seen: dict[str, set[str]] = {"province": set(), "city": set(), "district": set()}
         names: set[str] = set()
+        named: dict[str, str] = {}  # a name or alias (lower case) -> the place it names
         entries: list[tuple[str, str, tuple[_Province | _District, ...]]] = [
             ("provinces", "province", places.provinces),
             ("cities", "city", places.cities),
@@ -174,11 +190,14 @@ class _Checker:
                 if place.id in seen[kind]:
                     self.add((*where, "id"), f"duplicate {kind} id '{place.id}'")
                 seen[kind].add(place.id)
+                for name in (place.name, *place.aliases):
+                    owner = named.setdefault(name.lower(), f"{kind} '{place.id}'")
+                    if owner != f"{kind} '{place.id}'":
+                        self.add(where, f"'{name}' names the {owner} and the {kind} '{place.id}'")
                 names.add(place.name)
                 if isinstance(place, _City) and place.province not in seen["province"]:
                     self.add((*where, "province"), f"unknown province '{place.province}'")
-                if isinstance(place, _Province):
-                    names.update(place.aliases)
+                names.update(place.aliases)
                 if isinstance(place, _District) and place.city not in seen["city"]:
                     self.add((*where, "city"), f"unknown city '{place.city}'")
         for position, name in enumerate(places.ambiguous):
@@ -201,12 +220,21 @@ def _places(raw: _Places) -> tuple[tuple[Place, ...], tuple[Place, ...]]:
         places += [Place("province", province.id, alias, province.id) for alias in province.aliases]
     for city in raw.cities:
         places += [Place("city", city.id, alias, city.province, city.id) for alias in city.aliases]
+    for entry in raw.districts:
+        places += [
+            Place("district", entry.id, alias, city_province.get(entry.city, ""), entry.city)
+            for alias in entry.aliases
+        ]
     more = [
         Place("city", city.id, name, city.province, city.id)
         for city in raw.more_cities
         for name in (city.name, *city.aliases)
     ]
-    more += [district(entry) for entry in raw.more_districts]
+    more += [
+        Place("district", entry.id, name, city_province.get(entry.city, ""), entry.city)
+        for entry in raw.more_districts
+        for name in (entry.name, *entry.aliases)
+    ]
     return tuple(places), tuple(more)
 
 

@@ -116,6 +116,18 @@ def answer_question(
     if parse is None:  # a question asked again after the place: understood as it was the first time
         parse = turn.services.parser.parse(text, turn.today)
     understanding = understanding_for(turn, text, parse, topic)
+    outside = outside_place(turn)
+    if outside is not None and not _national_answer(turn, understanding, topic):
+        turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
+        turn.say(
+            t.gettext(
+                "我的资料里没有{place}的地方规定，全国的规定里也没有讲到这件事，我不想乱说。"
+                "请打当地的政务服务热线 12345 问清楚，也可以请社工帮你问。",
+                place=outside,
+            ),
+            (human_button(turn),),
+        )
+        return
     if not understanding.ranking:
         turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
         turn.say(
@@ -141,6 +153,18 @@ def related_hits(
     age = _age_for(turn, parse)
     hits = [ranked.get(topic) or choose(turn, topic, turn.state, age) for topic in topics]
     return [hit for hit in hits if hit is not None]
+
+
+def _national_answer(turn: Turn, understanding: Understanding, topic: str | None) -> bool:
+    """Outside the provinces the knowledge base covers only national items apply: the question has an
+    answer there when the topic it is about (the conversation's, or the classifier's when confident)
+    is the first of the ranking, not a national item of another topic standing in for it."""
+    if not understanding.ranking:
+        return False
+    parse = understanding.parse
+    classified = parse.topic or turn.services.rules.intent_topics.get(parse.intent)
+    asked = topic or (classified if understanding.confident else None)
+    return asked is None or understanding.ranking[0].item.topic == asked
 
 
 def choose(turn: Turn, topic: str, state: State, age: float | None) -> Hit | None:
@@ -204,6 +228,27 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
     turn.say(text, tuple(buttons))
     if not state.residence.known():  # a message of its own: the answer stays short
         turn.say(t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。"))
+    elif (outside := outside_place(turn)) is not None:
+        turn.say(
+            t.gettext(
+                "我的资料里没有{place}的地方规定，上面说的是全国的规定。"
+                "当地的具体做法可能不一样，请打当地的政务服务热线 12345 问清楚。",
+                place=outside,
+            )
+        )
+
+
+def outside_place(turn: Turn) -> str | None:
+    """The name of where the family lives when the knowledge base has no list of its province (广州:
+    only the national items apply there), else None."""
+    residence = turn.state.residence
+    if residence.province is None or residence.province in turn.services.kb.provinces:
+        return None
+    places = turn.services.lexicon.place_by_id
+    for kind, place_id in (("city", residence.city), ("province", residence.province)):
+        if place_id and (kind, place_id) in places:
+            return turn.t.content(places[(kind, place_id)].name)
+    return residence.province
 
 
 def say_part(turn: Turn, service_id: str, part: str) -> None:

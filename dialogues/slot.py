@@ -146,14 +146,25 @@ def _month_day(step: Step, month: int, day: int, today: date) -> Reading:
     return Reading(min(candidates, key=lambda when: abs((when - today).days)))
 
 
+def _named(name: str, text: str) -> bool:
+    """The name occurs in the text; a pinyin name only as a whole word ("anxi" is not in "anxious")."""
+    if not name.isascii():
+        return name in text
+    return re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", text) is not None
+
+
 def find_places(lexicon: Lexicon, text: str) -> list[Place]:
-    """Places named in the text, most specific first (districts, then cities, then provinces)."""
+    """Places named in the (normalised) text, most specific first (districts, then cities, then
+    provinces), at each level those the knowledge base covers before those outside it (广州)."""
     found: dict[tuple[str, str], Place] = {}
-    for name, place in lexicon.place_names.items():
-        if len(name) >= 2 and name in text:
+    for name, place in lexicon.every_place_name.items():
+        if len(name) >= 2 and _named(name, text):
             found.setdefault((place.kind, place.id), place)
+    covered = {(place.kind, place.id) for place in lexicon.places}
     order = {"district": 0, "city": 1, "province": 2}
-    return sorted(found.values(), key=lambda place: order[place.kind])
+    return sorted(
+        found.values(), key=lambda place: (order[place.kind], (place.kind, place.id) not in covered)
+    )
 
 
 def read_place(lexicon: Lexicon, text: str) -> Reading:

@@ -134,7 +134,11 @@ class EntityExtractor:
             r"(?:黎族苗族自治县|黎族自治县|综合实验区|特别行政区|维吾尔自治区|壮族自治区|回族自治区"
             r"|自治区|自治县|市|省|县|区|州)?"
         )
-        self._place_pattern = re.compile(f"(?P<name>{'|'.join(map(re.escape, names))}){suffix}")
+        # a pinyin name only as a whole word ("anxi" is not in "anxious")
+        alternatives = "|".join(
+            rf"(?<![a-z]){re.escape(name)}(?![a-z])" if name.isascii() else re.escape(name) for name in names
+        )
+        self._place_pattern = re.compile(f"(?P<name>{alternatives}){suffix}")
         self._vaccines = {
             name.lower(): vaccine
             for vaccine, names in lexicon.entity_values.get("vaccine", {}).items()

@@ -82,7 +82,7 @@ def test_a_word_in_two_synonym_groups_is_reported_at_the_second(
 
 def test_dangling_and_duplicate_place_ids_are_reported_at_their_lines(tmp_path: Path) -> None:
     path = copy_to(LEXICON_FILE, tmp_path)
-    replace_once(path, "{id: huli, name: 湖里, city: xiamen}", "{id: huli, name: 湖里, city: xiamn}")
+    replace_once(path, "{id: huli, name: 湖里, city: xiamen,", "{id: huli, name: 湖里, city: xiamn,")
     replace_once(path, "{id: danzhou, name: 儋州,", "{id: haikou, name: 儋州,")
     messages = [str(problem) for problem in check_lexicon(path)]
     assert messages == [
@@ -125,4 +125,16 @@ def test_the_same_wrong_form_corrected_twice_is_reported(tmp_path: Path) -> None
     replace_once(path, "{wrong: 臺賬, right: 台賬}", "{wrong: 平臺, right: 台賬}")
     assert [str(problem) for problem in check_hant_corrections(path)] == [
         f"{path}:{line_of(path, '{wrong: 平臺, right: 台賬}')}: '平臺' is corrected twice"
+    ]
+
+
+def test_a_name_of_two_places_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = copy_to(LEXICON_FILE, tmp_path)
+    replace_once(
+        path, "{id: licheng_pt, name: 荔城, city: putian}", "{id: licheng_pt, name: 鲤城, city: putian}"
+    )
+    messages = [str(problem) for problem in check_lexicon(path)]
+    assert messages == [
+        f"{path}:{line_of(path, 'id: licheng_pt')}: '鲤城' names the district 'licheng_qz' and the district "
+        "'licheng_pt'"
     ]
