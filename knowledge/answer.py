@@ -36,6 +36,7 @@ class Answer:
     layer: str
     province: str | None
     city: str | None
+    short_source: str = ""  # the source line of the first answer (render_brief); `source` if empty
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,15 +64,19 @@ class Answer:
         }
 
 
-def source_line(kb: KnowledgeBase, source: Source, translator: Translator) -> str:
+def source_line(kb: KnowledgeBase, source: Source, translator: Translator, *, short: bool = False) -> str:
     """《Document title》item (date): the line a parent can check (the Chinese title is kept, since
-    that is what the parent will find; a translation is added after it)."""
+    that is what the parent will find; a translation is added after it, its short form when
+    `short`: the first answer's source line, which must fit a phone screen)."""
     document = kb.document_of(source)
     when = source.date or document.date
     title = translator.content(document.title)
     translated = kb.translations.get(translator.locale)
     if translated and document.id in translated.documents:
-        title = f"{title} / {translated.documents[document.id]}"
+        own = translated.documents[document.id]
+        if short:
+            own = translated.short_titles.get(document.id, own)
+        title = f"{title} / {own}"
     return translator.gettext(
         "《{title}》{item}（{date}）",
         title=title,
@@ -111,6 +116,7 @@ def make_answer(kb: KnowledgeBase, hit: Hit, translator: Translator) -> Answer:
         unknowns=tuple(text(line) for line in service.unknowns),
         terms={text(term): text(meaning) for term, meaning in service.terms.items()},
         source=source_line(kb, service.source, translator),
+        short_source=source_line(kb, service.source, translator, short=True),
         source_detail={
             "document": document.id,
             "title": text(document.title),
@@ -150,7 +156,10 @@ def _handled_at_line(answer: Answer, t: Translator) -> str:
         line = t.gettext("在哪办：依据的文件没写明，先问现在住的地方的民政部门。")
     else:
         line = t.gettext("在哪办：在现在住的地方办。")
-    return f"{line}{answer.handling_note}" if answer.handling_note else line
+    if not answer.handling_note:
+        return line
+    space = "" if line.endswith("。") else " "  # Chinese full stops take no space after them
+    return f"{line}{space}{answer.handling_note}"
 
 
 def render_answer(answer: Answer, t: Translator, *, explained: set[str] | None = None) -> str:
@@ -202,7 +211,7 @@ def render_brief(answer: Answer, t: Translator, *, explained: set[str] | None = 
     glossary = _glossary(answer, t, explained if explained is not None else set(), "\n".join(lines))
     if glossary:
         lines.insert(1, glossary)
-    lines.append(t.gettext("来源：{source}", source=answer.source))
+    lines.append(t.gettext("来源：{source}", source=answer.short_source or answer.source))
     return "\n".join(lines)
 
 

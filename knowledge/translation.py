@@ -30,4 +30,7 @@ class TranslationFile(BaseModel):
 
     locale: str = Field(pattern=r"^[a-z]{2}(_[A-Za-z]+)?$")
     documents: dict[str, str] = Field(default_factory=dict)  # document id -> title in this language
+    # document id -> a short form of that title, for the source line of a first answer (the full
+    # title is in every other part of the answer)
+    short_titles: dict[str, str] = Field(default_factory=dict)
     services: dict[str, ServiceText]

@@ -22,6 +22,7 @@ from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile, 
 from knowledge.translation import TranslationFile
 
 DOCUMENTS = "documents.yaml"
+MAX_SHORT_TITLE_WORDS = 6  # a translated document's short title, in a first answer's source line
 
 
 class KnowledgeError(Exception):
@@ -227,6 +228,24 @@ class _Checker:
                             source.line_of(("documents", document_id)),
                             f"unknown document '{document_id}'",
                         )
+                    )
+            for document_id in translation.documents.keys() - translation.short_titles.keys():
+                self.problems.append(
+                    Problem(
+                        source.display,
+                        source.line_of(("documents", document_id)),
+                        f"'{document_id}' has no short title (short_titles:) for the first answer",
+                    )
+                )
+            for document_id, short in translation.short_titles.items():
+                problem = None
+                if document_id not in translation.documents:
+                    problem = f"a short title for '{document_id}', which has no full title here"
+                elif len(short.split()) > MAX_SHORT_TITLE_WORDS:
+                    problem = f"the short title of '{document_id}' is over {MAX_SHORT_TITLE_WORDS} words"
+                if problem:
+                    self.problems.append(
+                        Problem(source.display, source.line_of(("short_titles", document_id)), problem)
                     )
             for service_id, text in translation.services.items():
                 line = source.line_of(("services", service_id))

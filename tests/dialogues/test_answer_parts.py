@@ -47,8 +47,9 @@ def test_every_caveat_and_step_is_in_a_part_and_the_brief_names_the_source(
         answer = make_answer(kb, Hit(item, 0.0), t)
         explained: set[str] = set()
         brief = render_brief(answer, t, explained=explained)
-        assert answer.source in brief
+        assert answer.short_source in brief  # the title's short form; every part gives it in full
         parts = "\n".join(render_part(answer, part, t, explained=explained) for part in PARTS)
+        assert parts.count(answer.source) == len(PARTS)
         for line in (*answer.unknowns, *answer.how, *answer.materials, *answer.provides, answer.where):
             assert line in parts, f"{item.id}: {line}"
         assert set(answer.terms) <= explained, f"{item.id}: a term never explained"

@@ -156,6 +156,27 @@ def test_unregistered_source_document_is_reported(
     ), problems
 
 
+def test_english_short_titles_are_complete_known_and_short(
+    kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
+) -> None:
+    path = kb_copy / "translations" / "en.yaml"
+    _replace_once(path, '  hotline_12345: "Opinions on government service hotlines"\n', "")
+    _replace_once(
+        path,
+        '  fujian_plan_2025: "Fujian plan for migrant children"',
+        '  fujian_plan_2025: "The Fujian plan for the care and protection of migrant children"\n'
+        '  fujian_plan_2099: "A plan"',
+    )
+    problems = _check(kb_copy, taxonomy, lexicon)
+    expected = {
+        _line_of(path, "  hotline_12345:"): "'hotline_12345' has no short title",
+        _line_of(path, '  fujian_plan_2025: "The'): "the short title of 'fujian_plan_2025' is over 6 words",
+        _line_of(path, "  fujian_plan_2099:"): "for 'fujian_plan_2099', which has no full title",
+    }
+    for line, message in expected.items():
+        assert any(f"en.yaml:{line}:" in p and message in p for p in problems), (message, problems)
+
+
 def _write_city(kb_copy: Path, kb, drop: int = 0, narrow: bool = False) -> Path:  # type: ignore[no-untyped-def]
     services = []
     for item in kb.layer("province", "fujian")[drop:]:
