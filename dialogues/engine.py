@@ -33,6 +33,7 @@ from dialogues.offered import pressed, remember
 from dialogues.pending import on_pending
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
+from dialogues.script import locale_of_first_message
 from dialogues.state import State
 from dialogues.steps import back, cancel, reprompt, show_checklists
 from dialogues.turn import Outcome, Services, Turn
@@ -103,8 +104,12 @@ class Engine:
         if message_id is not None and message_id in state.seen_messages:
             return Outcome((), (), state, duplicate=True)
         new_state = state.model_copy(deep=True)
-        if isinstance(event, Inbound) and new_state.turns == 0 and event.locale:
-            new_state.locale = normalize_locale(event.locale)
+        if isinstance(event, Inbound) and new_state.turns == 0:
+            # the first message sets the language: the platform's locale, else the message's script
+            if event.locale:
+                new_state.locale = normalize_locale(event.locale)
+            elif event.text and not event.payload:
+                new_state.locale = locale_of_first_message(event.text) or new_state.locale
         turn = Turn(services, new_state, services.translator(new_state.locale), services.clock.today())
         if isinstance(event, Inbound):
             new_state.turns += 1

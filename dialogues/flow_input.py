@@ -35,7 +35,14 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
         return
     services = turn.services
     reading = read_answer(
-        step, text, parse, services.lexicon, services.tokenizer, turn.today, threshold=services.threshold
+        step,
+        text,
+        parse,
+        services.lexicon,
+        services.tokenizer,
+        turn.today,
+        threshold=services.threshold,
+        translate=turn.t.gettext,
     )
     if reading.ok:
         accept(turn, flow, step, reading)

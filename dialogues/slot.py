@@ -6,6 +6,7 @@ Each reader returns the value, or a problem that becomes a clear re-ask.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,10 +17,31 @@ from dialogues.flow import Step, StepType
 from nlu.result import Parse
 
 YES = re.compile(
-    r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交"
-    r"|yes|y|yeah|yep|ok|okay|sure)"
+    r"^(是|是的|对|对的|有|有的|嗯|恩|好|好的|可以|行|没错|当然|住满了|满了|办过|交了|交着|在交)"
+)
+# English as a whole word at the start ("y" and "yes", never "you" or "yesterday")
+YES_EN = re.compile(
+    r"^(yes|y|yeah|yea|yep|yup|ok|okay|sure|of course|correct|right|that'?s right|true|agreed?"
+    r"|i agree|we agree|i do|we do|i have|we have|i am|we are|he is|she is|please do|absolutely"
+    r"|definitely|certainly|fine|alright|all right)\b"
 )
 NO = re.compile(r"(^(否|no|n|nope|没|无)$)|不是|没有|没满|不满|没办|没交|不可以|不行|不用|^不|^没|not yet")
+NO_EN = re.compile(
+    r"\b(no|nope|nah|not|never|disagree|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|hadn'?t|isn'?t"
+    r"|aren'?t|wasn'?t|won'?t|can'?t|cannot)\b"
+)
+_PLAIN_YES = frozenset(("yes", "y", "yeah", "yea", "yep", "yup", "ok", "okay", "sure", "of course"))
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+# Ages in English words ("eight", "five and a half"): the classifier's age entity reads Chinese ones.
+_EN_NUMBERS = {
+    word: float(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_MONTHS = re.compile(r"\bmonths?\b")
+_EN_NUMBER = re.compile(rf"\b({'|'.join(_EN_NUMBERS)}|\d+)\b(\s+and\s+a\s+half)?")
 # "I don't know" is not a "no" (不知道 starts with 不): it gets the question again, with its help.
 UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|说不准|不好说|搞不清|not sure|don'?t know|no idea")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -38,31 +60,43 @@ class Reading:
         return self.problem is None
 
 
-def read_choice(step: Step, text: str) -> Reading:
+def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = None) -> Reading:
+    """A choice by its number, its label or a part of one label, in the source language or in the
+    parent's (`translate`: "my child" for "For my child")."""
     clean = text.strip().lower()
     if clean.isdigit() and 1 <= int(clean) <= len(step.choices):
         return Reading(step.choices[int(clean) - 1].value)
-    for choice in step.choices:
-        if clean in {choice.value, choice.label.lower()}:
+    labels = [
+        (choice, {choice.label.lower()} | ({translate(choice.label).lower()} if translate else set()))
+        for choice in step.choices
+    ]
+    for choice, names in labels:
+        if clean == choice.value or clean in names:
             return Reading(choice.value)
-    matches = [choice for choice in step.choices if choice.label.lower() in clean]
+    matches = [choice for choice, names in labels if any(name in clean for name in names)]
     if len(matches) == 1:
         return Reading(matches[0].value)
     # part of one label only, as a parent types it ("给孩子" for "给孩子办"; "孩子" fits two: asked again)
-    matches = [choice for choice in step.choices if len(clean) >= 2 and clean in choice.label.lower()]
+    matches = [choice for choice, names in labels if len(clean) >= 2 and any(clean in name for name in names)]
     if len(matches) == 1:
         return Reading(matches[0].value)
     return Reading(problem="not_understood")
 
 
 def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
-    clean = text.strip().lower()
+    clean = text.strip().lower().translate(_APOSTROPHES)
     if UNSURE.search(clean):
         return Reading(problem="not_understood")
     if NO.search(clean):
         return Reading("no")
     if YES.search(clean):
         return Reading("yes")
+    if clean.isascii():  # English: a yes-word first ("yes, no problem"), else any negation ("I don't agree")
+        said_yes = YES_EN.search(clean)
+        if said_yes and (said_yes.group(1) in _PLAIN_YES or not NO_EN.search(clean)):
+            return Reading("yes")
+        if NO_EN.search(clean):
+            return Reading("no")
     if parse is not None and parse.confidence >= threshold:
         if parse.intent == "affirm":
             return Reading("yes")
@@ -89,6 +123,11 @@ def read_number(step: Step, text: str, parse: Parse | None, *, age: bool = False
         match = _NUMBER.search(text)
         if match:
             value = float(match.group(0))
+    if age and _MONTHS.search(text):
+        months = _english_number(text) if value is None else value
+        value = None if months is None else float(int(months // 12))  # full years, as the step asks
+    elif value is None and age:
+        value = _english_number(text)
     if value is None:
         return Reading(problem="not_understood")
     low = step.min if step.min is not None else (0 if age else None)
@@ -96,6 +135,16 @@ def read_number(step: Step, text: str, parse: Parse | None, *, age: bool = False
     if (low is not None and value < low) or (high is not None and value > high):
         return Reading(problem="out_of_range")
     return Reading(value)
+
+
+def _english_number(text: str) -> float | None:
+    """ "eight", "he's eight", "five and a half" -> the number; None without one."""
+    match = _EN_NUMBER.search(text.lower())
+    if match is None:
+        return None
+    word = match.group(1)
+    value = _EN_NUMBERS[word] if word in _EN_NUMBERS else float(word)
+    return value + 0.5 if match.group(2) else value
 
 
 def read_date(step: Step, text: str, parse: Parse | None, today: date) -> Reading:
@@ -186,14 +235,16 @@ def read_answer(
     today: date,
     *,
     threshold: float,
+    translate: Callable[[str], str] | None = None,
 ) -> Reading:
     """The answer to `step` in the parent's words; `threshold` is the model's fitted confidence, below
-    which the classifier's affirm/deny is not taken as a yes or no."""
+    which the classifier's affirm/deny is not taken as a yes or no; `translate` gives a choice's label
+    in the parent's language."""
     clean = tokenizer.normalize(text)[:MAX_TEXT]
     if not clean:
         return Reading(problem="not_understood")
     if step.type == StepType.choice:
-        return read_choice(step, clean)
+        return read_choice(step, clean, translate)
     if step.type == StepType.yes_no:
         return read_yes_no(clean, parse, threshold)
     if step.type == StepType.number:

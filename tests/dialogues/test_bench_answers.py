@@ -27,7 +27,10 @@ def _chat(app: App, question: dict[str, Any]) -> tuple[tuple[Reply, ...], State,
     state = State(
         residence=Place(province=question.get("province"), city=question.get("city")), place_asked=True
     )
-    outcome = app.dialogue.handle(state, Inbound(user_id="bench", channel="test", text=question["text"]))
+    # a channel that says zh_CN: the answers measured here are the Simplified ones, whatever the
+    # question's script (without a platform locale an English first message is answered in English)
+    inbound = Inbound(user_id="bench", channel="test", text=question["text"], locale="zh_CN")
+    outcome = app.dialogue.handle(state, inbound)
     crisis = any(isinstance(effect, OpenHandoff) and effect.reason == "crisis" for effect in outcome.effects)
     return outcome.replies, outcome.state, crisis
 
