@@ -326,7 +326,7 @@ def chat(
         try:
             replies = service.handle(inbound)
         except Exception:  # one bad turn must not end the conversation; the turn was rolled back
-            LOG.exception("turn failed for %s", inbound.user_id)
+            LOG.exception("a turn failed (rolled back; nothing stored was lost)")
             typer.echo(
                 application.translator(locale).gettext(
                     "出了点问题，这条消息没有处理成功，之前保存的内容都还在。请再发一次，或发 /human 找社工。"
