@@ -124,9 +124,14 @@ def _consent(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
 @PENDING.register("forget")
 def _forget(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
     state = turn.state
-    state.pending = None
     answer = _yes_no(turn, text, parse)
-    if answer.ok and answer.value == "yes":
+    if not answer.ok:
+        asked_again = _not_answered(turn, pending, parse)
+        if not asked_again:  # a new request: nothing is deleted, and the request is served
+            turn.say(turn.t.gettext("好的，什么都没删。"))
+        return asked_again
+    state.pending = None
+    if answer.value == "yes":
         turn.state = State(locale=state.locale, turns=state.turns, seen_messages=state.seen_messages)
         turn.effects.append(DeleteUserData())
         turn.say(turn.t.gettext("已经删除了你在这里的全部信息：聊天记录、孩子的信息、清单和提醒。"))

@@ -118,3 +118,13 @@ def test_the_yes_no_reader_never_raises(text: str) -> None:
 )
 def test_a_clear_negation_never_reads_as_yes(hedge: str, negation: str, tail: str) -> None:
     assert read_yes_no(f"{hedge}{negation}{tail}", None, 0.75).value != "yes"
+
+
+def test_forget_asked_again_when_unclear_and_a_new_request_deletes_nothing(chat: Callable[..., Chat]) -> None:
+    talk = chat()
+    talk.say("/forget")
+    talk.say("啊？")
+    assert talk.labels == ["确认删除", "不删了"] and talk.state.pending is not None
+    talk.say("孩子上学要准备什么材料")
+    assert "什么都没删" in talk.text and "DeleteUserData" not in talk.effects
+    assert talk.state.pending is None or talk.state.pending.kind != "forget"
