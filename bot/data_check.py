@@ -19,6 +19,7 @@ from dialogues.flow_validator import check_flows
 from dialogues.navigation import NAVIGATION_FILE, check_navigation
 from dialogues.rules import RULES_FILE, check_rules
 from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net
+from dialogues.yes_no_words import YES_NO_FILE, check_yes_no
 from knowledge.validator import check_knowledge
 from nlu.dataset import DATA_DIR as NLU_DATA_DIR
 from nlu.validator import check_nlu_data
@@ -116,6 +117,7 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("knowledge", KNOWLEDGE_DIR, _knowledge_problems, ("*.yaml", "*/*.yaml", "*/*/*.yaml")),
     DataCheck("flows", FLOWS_DIR, _flow_problems, ("*.yaml",)),
     DataCheck("navigation", NAVIGATION_FILE, lambda path, _: check_navigation(path)[1]),
+    DataCheck("yes_no_words", YES_NO_FILE, lambda path, _: check_yes_no(path)[1]),
     DataCheck("conversation_rules", RULES_FILE, _rules_problems),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )

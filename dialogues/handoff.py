@@ -26,7 +26,7 @@ def open_ticket(turn: Turn, reason: str, urgency: str, summary: str) -> None:
     )
 
 
-def ask_handoff(turn: Turn) -> None:
+def ask_handoff(turn: Turn, reason: str = "requested") -> None:
     state = turn.state
     t = turn.t
     opened = state.handoff_opened_on
@@ -39,9 +39,9 @@ def ask_handoff(turn: Turn) -> None:
         )
         return
     if state.consent.get("handoff"):
-        open_handoff(turn, "requested")
+        open_handoff(turn, reason)
         return
-    state.pending = Pending(kind="handoff", data={"reason": "requested"})
+    state.pending = Pending(kind="handoff", data={"reason": reason})
     turn.say(
         texts.handoff_request(t),
         (
@@ -51,6 +51,7 @@ def ask_handoff(turn: Turn) -> None:
     )
 
 
-def open_handoff(turn: Turn, reason: str) -> None:
-    open_ticket(turn, reason, "normal", reason)
+def open_handoff(turn: Turn, reason: str, summary: str = "") -> None:
+    """The ticket, its summary the parent's own words when they gave a reason (else the reason)."""
+    open_ticket(turn, reason, "normal", summary or reason)
     turn.say(texts.handoff_opened(turn.t))

@@ -4,24 +4,27 @@ something else, and the turn goes on as if nothing had been asked."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from core.message import Button
 from dialogues.answers import answer_question, answer_topic, remember_place
 from dialogues.effect import DeleteUserData, RecordConsent
 from dialogues.flow import Step, StepType
-from dialogues.handoff import open_handoff
+from dialogues.handoff import ask_handoff, open_handoff
 from dialogues.language import language_from, set_language
 from dialogues.payload import PendingReply, render
 from dialogues.registry import Registry
-from dialogues.slot import Reading, find_places, read_answer
+from dialogues.slot import MAX_TEXT, Reading, find_places, read_answer, read_yes_no
 from dialogues.state import Pending, State
 from dialogues.steps import begin
 from dialogues.turn import Turn
+from dialogues.yes_no_words import fold, yes_no_words
 from nlu.result import Parse
 
 PendingHandler = Callable[[Turn, Pending, str, Parse | None], bool]
 PENDING: Registry[str, PendingHandler] = Registry("pending question")
+MAX_REASKS = 2  # unclear replies re-asked in a row before a person is offered
 _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
 
 
@@ -45,7 +48,8 @@ def _yes_no(turn: Turn, text: str, parse: Parse | None) -> Reading:
 
 def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:
     """Not a yes or no: a new question is served (the question is asked again when it is needed);
-    only a short unclear reply gets the question again."""
+    only a short unclear reply gets the question again, with its choices, and after two of those in
+    a row a person is offered instead of a third."""
     if parse is not None and (
         len(parse.text.strip()) > 4
         or (parse.intent in turn.services.rules.side_intents and turn.confident(parse.confidence))
@@ -53,14 +57,41 @@ def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:
         turn.state.pending = None
         return False
     t = turn.t
-    turn.say(
-        t.gettext("请回答“是”或“不是”，或者点下面的按钮。"),
-        (
-            Button(t.gettext("是"), render(PendingReply(pending.kind, "yes"))),
-            Button(t.gettext("否"), render(PendingReply(pending.kind, "no"))),
-        ),
+    unclear = int(pending.data.get("unclear", 0)) + 1
+    if unclear > MAX_REASKS:
+        turn.state.pending = None
+        if pending.kind == "handoff":
+            turn.say(
+                t.gettext("没关系。想找社工（真人）的时候，随时发 /human；也可以拨打当地政务服务热线 12345。")
+            )
+        else:
+            turn.say(t.gettext("抱歉，我还是没看懂。"))
+            ask_handoff(turn, "low_confidence")
+        return True
+    pending.data["unclear"] = unclear
+    choices = tuple(Button(offer.label, offer.payload) for offer in turn.state.offered) or (
+        Button(t.gettext("是"), render(PendingReply(pending.kind, "yes"))),
+        Button(t.gettext("否"), render(PendingReply(pending.kind, "no"))),
     )
+    numbered = "  ".join(f"{number}.{button.label}" for number, button in enumerate(choices, 1))
+    turn.say(t.gettext("我没看懂。请回复下面的一个选项（或它的数字）：{choices}", choices=numbered), choices)
     return True
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the text asks a person for help ("能帮我问问吗") and does not start by declining."""
+    words = yes_no_words()
+    clean = fold(text)
+    return any(word in clean for word in words.asks_for_person) and _yes_no_start(clean) != "no"
+
+
+def _yes_no_start(clean: str) -> str | None:
+    """The yes or no a reply starts with ("不用了，谢谢" -> no), read from its first clause."""
+    first = re.split(r"[\s,，.。!！?？~～…、;；]", clean, maxsplit=1)[0]
+    if not first or len(first) > (12 if first.isascii() else 5):
+        return None  # a sentence, not a reply ("学校说没有名额了，能帮我问问吗")
+    reading = read_yes_no(first, None, 1.0)
+    return str(reading.value) if reading.ok else None
 
 
 def _record_consent(turn: Turn, purpose: str, answer: Reading) -> bool:
@@ -93,9 +124,14 @@ def _consent(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
 @PENDING.register("forget")
 def _forget(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
     state = turn.state
-    state.pending = None
     answer = _yes_no(turn, text, parse)
-    if answer.ok and answer.value == "yes":
+    if not answer.ok:
+        asked_again = _not_answered(turn, pending, parse)
+        if not asked_again:  # a new request: nothing is deleted, and the request is served
+            turn.say(turn.t.gettext("好的，什么都没删。"))
+        return asked_again
+    state.pending = None
+    if answer.value == "yes":
         turn.state = State(locale=state.locale, turns=state.turns, seen_messages=state.seen_messages)
         turn.effects.append(DeleteUserData())
         turn.say(turn.t.gettext("已经删除了你在这里的全部信息：聊天记录、孩子的信息、清单和提醒。"))
@@ -106,11 +142,15 @@ def _forget(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> boo
 
 @PENDING.register("handoff")
 def _handoff(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
-    answer = _yes_no(turn, text, parse)
+    summary = ""
+    if asks_for_person(turn.services.tokenizer.normalize(text)):
+        answer, summary = Reading("yes"), text.strip()[:MAX_TEXT]  # the reason goes with the ticket
+    else:
+        answer = _yes_no(turn, text, parse)
     if not answer.ok:
         return _not_answered(turn, pending, parse)
     if _record_consent(turn, "handoff", answer):
-        open_handoff(turn, str(pending.data.get("reason", "requested")))
+        open_handoff(turn, str(pending.data.get("reason", "requested")), summary)
     else:
         turn.say(turn.t.gettext("好的，不转。你也可以拨打当地政务服务热线 12345。"))
     return True

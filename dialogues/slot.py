@@ -14,6 +14,7 @@ from typing import Any
 from core.lexicon import Lexicon, Place
 from core.tokenizer import Tokenizer
 from dialogues.flow import Step, StepType
+from dialogues.yes_no_words import yes_no_words
 from nlu.result import Parse
 
 YES = re.compile(
@@ -30,6 +31,8 @@ NO_EN = re.compile(
     r"\b(no|nope|nah|not|never|disagree|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|hadn'?t|isn'?t"
     r"|aren'?t|wasn'?t|won'?t|can'?t|cannot)\b"
 )
+# the same words among Chinese ones ("好像I don't了"), where \b does not separate them
+_NO_EN_MIXED = re.compile(NO_EN.pattern.replace(r"\b(", r"(?<![a-z'])(", 1).replace(r")\b", r")(?![a-z'])"))
 _PLAIN_YES = frozenset(("yes", "y", "yeah", "yea", "yep", "yup", "ok", "okay", "sure", "of course"))
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 # Ages in English words ("eight", "five and a half"): the classifier's age entity reads Chinese ones.
@@ -87,9 +90,17 @@ def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
     clean = text.strip().lower().translate(_APOSTROPHES)
     if UNSURE.search(clean):
         return Reading(problem="not_understood")
-    if NO.search(clean):
+    words = yes_no_words()
+    forms = words.forms(clean)  # "应该是吧" -> "是", "好像不用" -> "不用"
+    if any(form.startswith(word) for form in forms for word in words.yes_despite_negation):
+        return Reading("yes")  # "没问题", "不错": a yes that starts with 不/没
+    if (
+        forms & words.no
+        or any(NO.search(form) or form.startswith(words.no_starts) for form in forms)
+        or (not clean.isascii() and _NO_EN_MIXED.search(clean))  # "好像I don't"
+    ):
         return Reading("no")
-    if YES.search(clean):
+    if forms & words.yes or any(YES.search(form) for form in forms):
         return Reading("yes")
     if clean.isascii():  # English: a yes-word first ("yes, no problem"), else any negation ("I don't agree")
         said_yes = YES_EN.search(clean)

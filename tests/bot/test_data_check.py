@@ -25,6 +25,7 @@ BROKEN_FILE = {
     "nlu_data": "nlu.yml",
     "navigation": ".",
     "conversation_rules": ".",
+    "yes_no_words": ".",
 }
 
 
@@ -87,3 +88,12 @@ def test_tongxing_check_refuses_an_unknown_name(tmp_path: Path) -> None:
     result = run("check", "--use", f"no_such_kind={tmp_path}", data_dir=tmp_path)
     assert result.returncode == 2
     assert "NAME=PATH" in result.stderr
+
+
+def test_a_word_both_yes_and_no_is_a_problem(tmp_path: Path) -> None:
+    check = next(check for check in CHECKS if check.name == "yes_no_words")
+    copy = copy_to(check.path, tmp_path)
+    text = copy.read_text(encoding="utf-8").replace("no_words: [", "no_words: [要得, ")
+    copy.write_text(text, encoding="utf-8")
+    messages = [str(problem) for problem in run_checks({"yes_no_words": copy}).problems]
+    assert any("'要得' is both a yes and a no" in message for message in messages)
