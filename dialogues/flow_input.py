@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.message import Button
 from dialogues.flow import Flow, Step, StepType
-from dialogues.heard import store_on_child
+from dialogues.heard import said_now, store_on_child
 from dialogues.intents import handle_intent
 from dialogues.payload import Nav, StartFlow, render
 from dialogues.runner import known_value
@@ -36,6 +36,10 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
         ask_step(turn, flow, step)
         return
     services = turn.services
+    said = said_now(step, turn.state, turn.today)
+    if said is not None:
+        accept(turn, flow, step, Reading(said))
+        return
     reading = read_answer(
         step,
         text,

@@ -35,7 +35,7 @@ _DISABILITY = re.compile(
     r"残疾|脑瘫|自闭症|孤独症|唐氏|智力障碍|智障|听力障碍|视力障碍|聋|盲童|特殊教育|特教"
 )
 # "没有残疾" is a no; "没办残疾证" is not (the step's help: no certificate yet still counts)
-_NO_DISABILITY = re.compile(r"(没有|没|不是|无)残疾(?!证)")
+_NO_DISABILITY = re.compile(r"(没有|没|不是|无|并非)(什么)?(残疾(?!证)|脑瘫|自闭症|孤独症|智力障碍|智障)")
 _LOW_INCOME = re.compile(
     r"低保|低收入|收入(很|特别|比较)?低|没(有)?收入|(家里|经济|生活)(是)?(有点|很|比较|特别)?困难|特困|贫困户"
 )
@@ -46,7 +46,7 @@ _PERMIT_BOTH = re.compile(
 _PERMIT_CHILD = re.compile(r"(给|帮|替)(孩子|儿子|女儿|娃|宝宝|小孩)")
 _PERMIT_PARENT = re.compile(r"(给|帮)?(我|家长|大人)自己")
 
-CHILD_KEYS = ("age", "birth_date", "newborn", "disability")
+CHILD_KEYS = ("age", "birth_date", "newborn", "newborn_on", "told_on", "disability")
 
 
 def _months_ago(match: re.Match[str]) -> int:
@@ -54,6 +54,15 @@ def _months_ago(match: re.Match[str]) -> int:
     if raw is None:
         return 2 if match.group(1).startswith(("上上", "前两")) else 1
     return int(raw) if raw.isdigit() else _CN.get(raw, 1)
+
+
+def _newborn(age: float) -> str | None:
+    """ "两个月" is under 90 days, "五个月" over; about three months is asked ("宝宝出生多久了？")."""
+    if age < 0.2:
+        return "under_90_days"
+    if 0.34 <= age < 1:
+        return "older"
+    return None
 
 
 def facts_in(text: str, parse: Parse | None, today: date) -> dict[str, Any]:
@@ -78,6 +87,9 @@ def facts_in(text: str, parse: Parse | None, today: date) -> dict[str, Any]:
     elif "birth_date" not in facts and "age" not in facts and _JUST_BORN.search(text):
         facts["newborn"] = "under_90_days"
         facts["age"] = 0.0
+    age = facts.get("age")
+    if isinstance(age, float) and "newborn" not in facts and _newborn(age) is not None:
+        facts["newborn"] = _newborn(age)
     if _DISABILITY.search(text):
         facts["disability"] = "no" if _NO_DISABILITY.search(text) else "yes"
     if _LOW_INCOME.search(text):
@@ -101,6 +113,7 @@ def hear(turn: Turn, text: str, parse: Parse | None, step: Step | None) -> None:
     if step is not None and step.type in {StepType.date, StepType.number} and step.slot is None:
         facts.pop("age", None)  # "2月30日" at "上次办证是哪天？" is that date, not the child's age
         facts.pop("birth_date", None)
+        facts.pop("newborn", None)
     if not facts:
         return
     if state.consent.get("child_profile") is False:
@@ -109,6 +122,8 @@ def hear(turn: Turn, text: str, parse: Parse | None, step: Step | None) -> None:
         state.heard = {**_current(state), **{k: _plain(v) for k, v in facts.items()}, "turn": state.turns}
         if "birth_date" in facts:
             state.heard.pop("age", None)
+        if "newborn" in facts:
+            state.heard["newborn_on"] = turn.today.isoformat()
         if "age" in facts and "birth_date" not in facts:
             state.heard.pop("birth_date", None)
             state.heard["told_on"] = turn.today.isoformat()
@@ -127,13 +142,13 @@ def forget_unconsented(state: State) -> None:
     `HOLD_TURNS` turns; with consent, the child's facts are on the profile and `heard` is kept for
     the flows to come only as long as nothing else holds them."""
     heard = state.heard
-    if heard is not None and not set(heard) - {"turn", "told_on"}:
+    if heard is not None and not set(heard) - {"turn", "told_on", "newborn_on"}:
         state.heard = None
     if not state.heard or heard is None:
         return
     if state.consent.get("child_profile") is False:
         kept = {key: value for key, value in heard.items() if key not in CHILD_KEYS}
-        state.heard = kept if set(kept) - {"turn", "told_on"} else None
+        state.heard = kept if set(kept) - {"turn", "told_on", "newborn_on"} else None
         return
     if not state.consent.get("child_profile") and state.turns - int(heard.get("turn", 0)) >= HOLD_TURNS:
         state.heard = None
@@ -145,7 +160,7 @@ def store_on_child(turn: Turn) -> None:
     heard = state.heard
     if not heard or not state.consent.get("child_profile") or state.flow is None:
         return
-    if not any(key in heard for key in ("age", "birth_date", "newborn")):
+    if not any(key in heard for key in ("age", "birth_date")):
         return
     child = state.active_child()
     if child is None:
@@ -162,7 +177,18 @@ def store_on_child(turn: Turn) -> None:
         child.age_told_on = date.fromisoformat(told) if told else turn.today
         child.birth_date = None
     for key in ("age", "birth_date", "told_on"):
-        heard.pop(key, None)
+        heard.pop(key, None)  # on the profile now
+
+
+def said_now(step: Step, state: State, today: date) -> Any:
+    """What this turn's message said for `step` (a disability in words, "没办残疾证" included, is
+    a yes whatever a yes/no reader makes of "没")."""
+    heard = state.heard or {}
+    if step.slot is None or heard.get("turn") != state.turns:
+        return None
+    if step.slot in {Slot.child_disability, Slot.family_low_income, Slot.permit_for}:
+        return heard_value(step.slot, state, today)
+    return None
 
 
 def heard_value(slot: Slot, state: State, today: date) -> Any:
@@ -184,5 +210,8 @@ def heard_value(slot: Slot, state: State, today: date) -> Any:
             born = date.fromisoformat(heard["birth_date"])
         if born is not None:
             return "under_90_days" if (today - born).days < _NEWBORN_DAYS else "older"
+        told = heard.get("newborn_on")
+        if heard.get("newborn") == "under_90_days" and told and (today - date.fromisoformat(told)).days > 30:
+            return None  # "刚生的" a month ago or more: asked again rather than guessed
         return heard.get("newborn")
     return None
