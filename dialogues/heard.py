@@ -9,6 +9,9 @@ consent (`store_on_child`, when a flow advances). Without it, what the last mess
 in `State.heard`, never on a profile, only long enough for the flow it was said for: the message
 that said it, the one asking for the flow and the consent answer (`HOLD_TURNS`). A consent refused
 drops it at once, and so does the end of that window (`forget_unconsented`, after every turn).
+With consent too, what is not on a profile (a disability, low income, who a permit is for: the
+consent text names only the age or birth date and the city) is held only while a flow is open or
+for that window, never kept for good.
 """
 
 from __future__ import annotations
@@ -150,7 +153,9 @@ def forget_unconsented(state: State) -> None:
         kept = {key: value for key, value in heard.items() if key not in CHILD_KEYS}
         state.heard = kept if set(kept) - {"turn", "told_on", "newborn_on"} else None
         return
-    if not state.consent.get("child_profile") and state.turns - int(heard.get("turn", 0)) >= HOLD_TURNS:
+    # a disability or low income is no part of what the consent text names (age, birth date, city):
+    # held while a flow uses it, or for the next flow's start, never kept beyond
+    if state.flow is None and state.turns - int(heard.get("turn", 0)) >= HOLD_TURNS:
         state.heard = None
 
 
