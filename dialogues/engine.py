@@ -20,13 +20,14 @@ from core.i18n import Translator, normalize_locale
 from core.lexicon import Lexicon
 from core.message import Inbound
 from core.tokenizer import Tokenizer
-from dialogues.answers import follow_up
+from dialogues.answers import follow_up, places_from
 from dialogues.buttons import on_button
 from dialogues.commands import run_command
 from dialogues.crisis import assess, bereavement, crisis
 from dialogues.events import EVENTS
 from dialogues.flow import FlowSet
 from dialogues.flow_input import in_flow
+from dialogues.heard import forget_unconsented, hear
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
@@ -35,7 +36,7 @@ from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.script import locale_of_first_message
 from dialogues.state import State
-from dialogues.steps import back, cancel, reprompt, show_checklists
+from dialogues.steps import active, back, cancel, reprompt, show_checklists
 from dialogues.turn import Outcome, Services, Turn
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
@@ -119,6 +120,7 @@ class Engine:
             assert handler is not None, f"no handler for {type(event).__name__}"
             handler(turn, event)
         remember(turn)
+        forget_unconsented(turn.state)
         if message_id is not None:
             keep = services.rules.remembered_message_ids
             turn.state.seen_messages = [*turn.state.seen_messages, message_id][-keep:]
@@ -157,6 +159,10 @@ class Engine:
         if danger == "bereavement":
             bereavement(turn)
             return
+        # what the message says fills every step it answers, now and in later flows (dialogues/heard.py)
+        places_from(turn, parse, text)
+        current = active(turn)
+        hear(turn, text, parse, current[1] if current else None)
         navigation = services.navigation
         if navigation.says("checklist", text, normalized):
             show_checklists(turn)

@@ -42,6 +42,10 @@ class Slot(StrEnum):
     child_age = "child.age"
     child_birth_date = "child.birth_date"
     child_stage = "child.stage"
+    child_newborn = "child.newborn"  # a choice: under_90_days | older (from the birth date or the age)
+    child_disability = "child.disability"  # yes_no: "有残疾证", "脑瘫"
+    family_low_income = "family.low_income"  # yes_no: "低保", "收入很低"
+    permit_for = "permit.who"  # a choice: child | parent | both
 
 
 class _Strict(BaseModel):

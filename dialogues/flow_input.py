@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from core.message import Button
 from dialogues.flow import Flow, Step, StepType
+from dialogues.heard import said_now, store_on_child
 from dialogues.intents import handle_intent
 from dialogues.payload import Nav, StartFlow, render
+from dialogues.runner import known_value
 from dialogues.slot import Reading, read_answer
 from dialogues.steps import accept, active, ask_change, ask_step, back, cancel
 from dialogues.turn import Turn
@@ -34,6 +36,10 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
         ask_step(turn, flow, step)
         return
     services = turn.services
+    said = said_now(step, turn.state, turn.today)
+    if said is not None:
+        accept(turn, flow, step, Reading(said))
+        return
     reading = read_answer(
         step,
         text,
@@ -46,6 +52,11 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
     )
     if reading.ok:
         accept(turn, flow, step, reading)
+        return
+    store_on_child(turn)
+    known = known_value(step, turn.state, turn.today)
+    if known is not None:  # "娃儿是脑瘫 有残疾证 二级的" at "孩子有残疾吗？": the message said it
+        accept(turn, flow, step, Reading(known))
         return
     confident = turn.confident(parse.confidence)
     starts = services.flows.for_intent(parse.intent) if confident else None

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.i18n import Translator
 from dialogues.flow import Condition, DateRule, Entry, Flow, NumberCondition, Slot, Step
+from dialogues.heard import heard_value
 from dialogues.rules import ConversationRules
 from dialogues.state import ActiveFlow, Checklist, ChecklistLine, KeyDate, State
 from knowledge.answer import service_texts
@@ -38,6 +39,11 @@ def _holds(
 
 def known_value(step: Step, state: State, today: date) -> Any:
     """An answer already remembered for this step's slot (so the step is skipped)."""
+    if step.slot is None:
+        return None
+    heard = heard_value(step.slot, state, today)
+    if heard is not None:
+        return heard
     child = state.active_child()
     if step.slot == Slot.residence and state.residence.known():
         return state.residence.model_dump()
@@ -70,18 +76,27 @@ def next_step(flow: Flow, active: ActiveFlow, state: State, today: date) -> Step
     return None
 
 
-def progress(flow: Flow, active: ActiveFlow, current: Step) -> tuple[int, int]:
-    """("第2步，共5步"): the steps asked so far plus those that still may come."""
+def progress(flow: Flow, active: ActiveFlow, current: Step, state: State, today: date) -> tuple[int, int]:
+    """("第2步，共5步"): the steps asked so far plus those that still may come. A step whose answer
+    is already known is not counted (it will not be asked), a step that depends on a known answer
+    only if that answer makes it come, and one that depends on an answer still to come is counted:
+    the total never grows, it shrinks only when an answer rules a step out."""
     asked = [step_id for step_id in active.history if step_id != current.id]
+    answers = dict(active.answers)
+    for step in flow.steps:
+        if step.id != current.id and step.id not in answers:
+            known = known_value(step, state, today)
+            if known is not None:
+                answers[step.id] = known
     remaining = 0
     seen_current = False
     for step in flow.steps:
         if step.id == current.id:
             seen_current = True
-        if not seen_current or step.id in active.answers:
+        if not seen_current or (step.id in answers and step.id != current.id):
             continue
-        if _holds(step.when, step.when_number, active.answers) is not False:
-            remaining += 1
+        if _holds(step.when, step.when_number, answers) is not False:
+            remaining += 1  # one that depends on an answer still to come may come: counted
     return len(asked) + 1, len(asked) + remaining
 
 

@@ -57,6 +57,7 @@ MAX_TEXT = 500
 class Reading:
     value: Any = None
     problem: str | None = None  # a problem code: not_understood | out_of_range | future | past | bad_date
+    birth: date | None = None  # an age step answered with a birth date: the date, kept on the profile
 
     @property
     def ok(self) -> bool:
@@ -190,6 +191,22 @@ def read_date(step: Step, text: str, parse: Parse | None, today: date) -> Readin
     return Reading(when)
 
 
+def _age_or_birth_date(step: Step, text: str, parse: Parse | None, today: date) -> Reading:
+    """An age step's answer: an age, or a birth date ("2016年3月8日", "16年3月") as the age it gives."""
+    if _entity(parse, "birth_date") is not None or _ISO_LIKE.search(text):
+        born = read_date(step, text, parse, today)
+        if born.ok and isinstance(born.value, date) and born.value <= today:
+            age = round((today - born.value).days / 365.25, 1)
+            low = step.min if step.min is not None else 0
+            high = step.max if step.max is not None else 17
+            if not low <= age <= high + 0.99:
+                return Reading(problem="out_of_range")
+            return Reading(age, birth=born.value)
+        if not born.ok and born.problem != "not_understood":
+            return born
+    return read_number(step, text, parse, age=True)
+
+
 def _month_day(step: Step, month: int, day: int, today: date) -> Reading:
     candidates = []
     for year in range(today.year - 4, today.year + 5):
@@ -261,7 +278,7 @@ def read_answer(
     if step.type == StepType.number:
         return read_number(step, clean, parse)
     if step.type == StepType.age:
-        return read_number(step, clean, parse, age=True)
+        return _age_or_birth_date(step, clean, parse, today)
     if step.type == StepType.date:
         return read_date(step, clean, parse, today)
     if step.type == StepType.place:

@@ -120,6 +120,8 @@ class State(_Model):
     worker: WorkerOwner | None = None  # while set, the assistant is silent except for crisis handling
     seen_messages: list[str] = Field(default_factory=list)  # recent platform message ids (redelivery)
     offered: list[Offer] = Field(default_factory=list)  # the buttons of the last reply that had some
+    # what recent messages said that a step may ask (dialogues/heard.py: what is kept, and how long)
+    heard: dict[str, Any] | None = None
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:

@@ -11,6 +11,7 @@ from dialogues import text as texts
 from dialogues.checklist_text import checklist_pieces, render_checklist
 from dialogues.effect import StoreChecklist
 from dialogues.flow import Flow, Slot, Step, StepType
+from dialogues.heard import store_on_child
 from dialogues.menu import anything_else, human_button, menu
 from dialogues.payload import ChangeAnswer, Nav, PendingReply, StepAnswer, render
 from dialogues.privacy import ask_forget
@@ -92,6 +93,7 @@ def begin(turn: Turn, flow: Flow) -> None:
 def advance(turn: Turn, flow: Flow) -> None:
     state = turn.state
     assert state.flow is not None
+    store_on_child(turn)
     step = next_step(flow, state.flow, state, turn.today)
     if step is None:
         finish(turn, flow)
@@ -104,7 +106,7 @@ def ask_step(turn: Turn, flow: Flow, step: Step) -> None:
     t = turn.t
     state = turn.state
     assert state.flow is not None
-    number, total = progress(flow, state.flow, step)
+    number, total = progress(flow, state.flow, step, state, turn.today)
     lines = [t.gettext("第{number}步，共{total}步：", number=number, total=total) + t.gettext(step.ask)]
     if step.help and step.help not in state.explained:
         lines.append(t.gettext("（{help}）", help=t.gettext(step.help)))
@@ -156,7 +158,9 @@ def _remember_slot(turn: Turn, step: Step, reading: Reading) -> None:
         child = Child(id=f"c{len(state.children) + 1}")
         state.children.append(child)
         state.flow.child_id = child.id
-    if step.slot == Slot.child_age and isinstance(reading.value, (int, float)):
+    if step.slot == Slot.child_age and reading.birth is not None:
+        child.birth_date, child.age, child.age_told_on = reading.birth, None, None
+    elif step.slot == Slot.child_age and isinstance(reading.value, (int, float)):
         child.age, child.age_told_on, child.birth_date = float(reading.value), turn.today, None
     elif step.slot == Slot.child_birth_date and isinstance(reading.value, date):
         child.birth_date = reading.value
