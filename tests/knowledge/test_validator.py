@@ -11,23 +11,11 @@ import yaml
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
 from knowledge.validator import KnowledgeError, check_knowledge, load_knowledge
+from tests.datafile_edit import line_of, replace_once
 
 
 def _check(directory: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> list[str]:
     return [str(problem) for problem in check_knowledge(directory, taxonomy, lexicon)[1]]
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
-
-
-def _replace_once(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_shipped_knowledge_base_has_no_problems(taxonomy: Taxonomy, lexicon: Lexicon) -> None:
@@ -58,9 +46,9 @@ def test_hainan_items_are_marked_derived(kb) -> None:  # type: ignore[no-untyped
 
 def test_unknown_topic_is_reported_at_its_line(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
     path = kb_copy / "provinces" / "fujian.yaml"
-    _replace_once(path, "topic: preschool", "topic: kindergarden")
+    replace_once(path, "topic: preschool", "topic: kindergarden")
     problems = _check(kb_copy, taxonomy, lexicon)
-    line = _line_of(path, "topic: kindergarden")
+    line = line_of(path, "topic: kindergarden")
     assert any(
         p.startswith(f"knowledge/data/provinces/fujian.yaml:{line}:") and "unknown topic 'kindergarden'" in p
         for p in problems
@@ -105,8 +93,8 @@ def test_bad_age_range_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: L
 
 def test_negative_age_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
     path = kb_copy / "provinces" / "fujian.yaml"
-    _replace_once(path, "age_min: 3", "age_min: -3")
-    line = _line_of(path, "age_min: -3")
+    replace_once(path, "age_min: 3", "age_min: -3")
+    line = line_of(path, "age_min: -3")
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any(f"fujian.yaml:{line}:" in p and "age_min" in p for p in problems), problems
 
@@ -116,7 +104,7 @@ def test_duplicate_id_names_both_places(kb_copy: Path, taxonomy: Taxonomy, lexic
     first_id = fujian["services"][0]["id"]
     path = kb_copy / "provinces" / "hainan.yaml"
     hainan_id = yaml.safe_load(path.read_text(encoding="utf-8"))["services"][0]["id"]
-    _replace_once(path, f"id: {hainan_id}", f"id: {first_id}")
+    replace_once(path, f"id: {hainan_id}", f"id: {first_id}")
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any(
         f"duplicate id '{first_id}'" in p
@@ -139,7 +127,7 @@ def test_broken_yaml_is_reported_with_its_line(kb_copy: Path, taxonomy: Taxonomy
 
 def test_duplicate_key_is_reported(kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
     path = kb_copy / "provinces" / "fujian.yaml"
-    _replace_once(path, "layer: province\n", "layer: province\nlayer: province\n")
+    replace_once(path, "layer: province\n", "layer: province\nlayer: province\n")
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any("fujian.yaml:" in p and "duplicate key 'layer'" in p for p in problems), problems
 
@@ -148,8 +136,8 @@ def test_unregistered_source_document_is_reported(
     kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = kb_copy / "provinces" / "fujian.yaml"
-    _replace_once(path, "document: fujian_plan_2025", "document: fujian_plan_2099")
-    line = _line_of(path, "document: fujian_plan_2099")
+    replace_once(path, "document: fujian_plan_2025", "document: fujian_plan_2099")
+    line = line_of(path, "document: fujian_plan_2099")
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any(
         f"fujian.yaml:{line}:" in p and "'fujian_plan_2099' is not in documents.yaml" in p for p in problems
@@ -160,8 +148,8 @@ def test_english_short_titles_are_complete_known_and_short(
     kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = kb_copy / "translations" / "en.yaml"
-    _replace_once(path, '  hotline_12345: "Opinions on government service hotlines"\n', "")
-    _replace_once(
+    replace_once(path, '  hotline_12345: "Opinions on government service hotlines"\n', "")
+    replace_once(
         path,
         '  fujian_plan_2025: "Fujian plan for migrant children"',
         '  fujian_plan_2025: "The Fujian plan for the care and protection of migrant children"\n'
@@ -169,9 +157,9 @@ def test_english_short_titles_are_complete_known_and_short(
     )
     problems = _check(kb_copy, taxonomy, lexicon)
     expected = {
-        _line_of(path, "  hotline_12345:"): "'hotline_12345' has no short title",
-        _line_of(path, '  fujian_plan_2025: "The'): "the short title of 'fujian_plan_2025' is over 6 words",
-        _line_of(path, "  fujian_plan_2099:"): "for 'fujian_plan_2099', which has no full title",
+        line_of(path, "  hotline_12345:"): "'hotline_12345' has no short title",
+        line_of(path, '  fujian_plan_2025: "The'): "the short title of 'fujian_plan_2025' is over 6 words",
+        line_of(path, "  fujian_plan_2099:"): "for 'fujian_plan_2099', which has no full title",
     }
     for line, message in expected.items():
         assert any(f"en.yaml:{line}:" in p and message in p for p in problems), (message, problems)
@@ -242,6 +230,6 @@ def test_file_whose_place_does_not_match_its_path_fails(
     kb_copy: Path, taxonomy: Taxonomy, lexicon: Lexicon
 ) -> None:
     path = kb_copy / "provinces" / "hainan.yaml"
-    _replace_once(path, "province: hainan", "province: fujian")
+    replace_once(path, "province: hainan", "province: fujian")
     problems = _check(kb_copy, taxonomy, lexicon)
     assert any("hainan.yaml" in p and "does not match its path" in p for p in problems), problems
