@@ -128,15 +128,13 @@ class Engine:
 
     def _message(self, turn: Turn, inbound: Inbound) -> None:
         text = _CONTROL.sub(" ", inbound.text or "").strip()[: self.services.rules.max_input_chars]
-        payload = inbound.payload or (pressed(turn, text) if turn.state.worker is None else None)
-        if payload:
-            if turn.state.worker is None:
-                on_button(turn, payload)
-        elif not text:
-            if turn.state.worker is None:
+        if text and not inbound.payload:
+            self._text(turn, text)  # crisis first, even while a worker owns the conversation
+        elif turn.state.worker is None:  # buttons and empty messages: silent while a worker owns it
+            if inbound.payload:
+                on_button(turn, inbound.payload)
+            else:
                 self._empty(turn)
-        else:
-            self._text(turn, text)
 
     def _empty(self, turn: Turn) -> None:
         turn.say(turn.t.gettext("我现在只能看懂文字。请用一句话告诉我你想问什么，比如“孩子上学要什么材料”。"))
@@ -153,6 +151,10 @@ class Engine:
             return
         if state.worker is not None:
             return  # a worker owns the conversation: the message reaches them, the assistant is silent
+        payload = pressed(turn, text)  # a number or a button's label typed out, on a channel without buttons
+        if payload is not None:
+            on_button(turn, payload)
+            return
         if text.startswith("/"):
             run_command(turn, text.split()[0][1:].lower())
             return
