@@ -38,7 +38,7 @@ i18n: $(STAMP)
 run: install
 	$(BIN)/tongxing db upgrade
 	$(BIN)/tongxing check
-	$(BIN)/tongxing chat
+	$(BIN)/tongxing serve
 
 test: install
 	$(BIN)/python -m pytest

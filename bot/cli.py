@@ -30,6 +30,7 @@ from bot.conversation import purge_messages
 from bot.data_check import CHECKS, run_checks
 from bot.database import SchemaOutdatedError
 from bot.hotline import Hotline
+from bot.jobs import start_daily_jobs
 from bot.nlu_cli import nlu_app
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
@@ -49,7 +50,6 @@ from knowledge.schema import Document, Service
 from knowledge.sheet import template_for_city, write_sheet
 from knowledge.validator import KnowledgeError, check_knowledge, load_knowledge
 from nlu.engine import ModelMissingError
-from reminders.jobs import DailyJobs
 
 LOG = logging.getLogger("tongxing")
 
@@ -301,6 +301,47 @@ def ask(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="server processes (several need PostgreSQL)")] = 1,
+) -> None:
+    """Start the server: web chat, hotline API, WeChat endpoint, health and metrics, and Telegram
+    when TONGXING_TELEGRAM_TOKEN is set. Ctrl-C or SIGTERM stops it after the turns in flight."""
+    import uvicorn  # the server's own dependency; the other commands do without it
+
+    settings = Settings()
+    if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
+        typer.echo("tongxing: several workers need PostgreSQL (set TONGXING_DATABASE_URL)", err=True)
+        raise typer.Exit(2)
+    # Fail here, with the usual messages (no model, database not upgraded), not inside a worker.
+    build_app(settings).close()
+    shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"同行 Tongxing is running ({workers} process{'es' if workers > 1 else ''}):")
+    for label, path in SERVER_PAGES:
+        typer.echo(f"  {label:<14} {base}{path}")
+    if settings.telegram_token:
+        typer.echo("  Telegram       on (TONGXING_TELEGRAM_TOKEN is set)")
+    typer.echo("Ctrl-C stops it.")
+    uvicorn.run(
+        "bot.server.factory:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
+
+
+SERVER_PAGES = (
+    ("health", "/healthz"),
+    ("API docs", "/docs"),
+)
+
+
+@app.command()
 def chat(
     user: Annotated[str, typer.Option(help="who is talking (one conversation per user)")] = "terminal",
     locale: Annotated[str | None, typer.Option(help="zh_Hans, zh_Hant or en (first message only)")] = None,
@@ -337,19 +378,6 @@ def chat(
             typer.echo(render_reply(reply))
         typer.echo("")
     jobs.shutdown()
-
-
-def start_daily_jobs(application: App) -> DailyJobs:
-    """The daily purge of old messages: once now (catching up), then every night."""
-
-    def purge() -> None:
-        purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
-
-    purge()
-    jobs = DailyJobs(application.settings.timezone)
-    jobs.add_daily("purge_messages", purge)
-    jobs.start()
-    return jobs
 
 
 def render_reply(reply: Reply) -> str:

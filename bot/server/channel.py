@@ -1,0 +1,66 @@
+"""What a channel is to the server: a name, the routes it adds, and what it starts and stops with
+the server (Telegram's long polling, say). A channel turns its platform's updates into core events
+(`Inbound`), runs them through `take_turn`, and renders the `Reply`s its own way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import anyio.to_thread
+from fastapi import APIRouter
+
+from bot.app import App
+from core.event import Event
+from core.message import Reply
+from dialogues.engine import Outcome
+
+
+class Channel(Protocol):
+    name: str
+
+    def router(self) -> APIRouter | None:
+        """The routes this channel adds to the server, or None."""
+
+    async def start(self) -> None:
+        """Called once when the server starts (after the App is built)."""
+
+    async def stop(self) -> None:
+        """Called once when the server stops, before the App is closed: finish what is in flight."""
+
+
+@dataclass
+class RoutesOnly:
+    """A channel that is only routes (the hotline API, the web chat, WeChat)."""
+
+    name: str
+    routes: APIRouter
+    started: list[str] = field(default_factory=list)
+
+    def router(self) -> APIRouter | None:
+        return self.routes
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+async def take_turn(application: App, event: Event) -> Outcome:
+    """One event through the conversation core, off the event loop (storage is synchronous
+    SQLAlchemy; the turn holds the conversation's row lock while it runs)."""
+    return await anyio.to_thread.run_sync(application.conversations.handle_outcome, event)
+
+
+def numbered(reply: Reply) -> str:
+    """A reply as plain text with its buttons as numbered choices, for channels without buttons
+    (WeChat, SMS). The core reads a number typed back (dialogues/offered.py)."""
+    lines = [reply.text]
+    lines += [f"{number}. {button.label}" for number, button in enumerate(reply.buttons, start=1)]
+    return "\n".join(lines)
+
+
+def numbered_all(replies: Sequence[Reply]) -> str:
+    return "\n\n".join(numbered(reply) for reply in replies)
