@@ -32,6 +32,7 @@ from bot.database import SchemaOutdatedError
 from bot.hotline import Hotline
 from bot.jobs import start_daily_jobs
 from bot.nlu_cli import nlu_app
+from bot.reminders_cli import reminders_app
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
 from core.clock import SystemClock
@@ -66,6 +67,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(nlu_app, name="nlu")
 handoff_app = typer.Typer(no_args_is_help=True, help="Conversations handed to a person.")
 app.add_typer(handoff_app, name="handoff")
+app.add_typer(reminders_app, name="reminders")
 
 
 def _app() -> App:

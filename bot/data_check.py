@@ -23,6 +23,7 @@ from dialogues.yes_no_words import YES_NO_FILE, check_yes_no
 from knowledge.validator import check_knowledge
 from nlu.dataset import DATA_DIR as NLU_DATA_DIR
 from nlu.validator import check_nlu_data
+from reminders.schedule import SCHEDULE_FILE, check_schedule
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 
@@ -91,6 +92,10 @@ def _rules_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_rules(_lexicon(basis), _taxonomy(basis), path)[1]
 
 
+def _schedule_problems(path: Path, basis: Basis) -> list[Problem]:
+    return check_schedule(path, _taxonomy(basis).vaccines)
+
+
 def _nlu_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_nlu_data(path, taxonomy=_taxonomy(basis), lexicon=_lexicon(basis))
 
@@ -119,6 +124,7 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("navigation", NAVIGATION_FILE, lambda path, _: check_navigation(path)[1]),
     DataCheck("yes_no_words", YES_NO_FILE, lambda path, _: check_yes_no(path)[1]),
     DataCheck("conversation_rules", RULES_FILE, _rules_problems),
+    DataCheck("immunization_schedule", SCHEDULE_FILE, _schedule_problems),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )
 
