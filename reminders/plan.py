@@ -251,15 +251,18 @@ def plan_immunizations(
     implied = planner.implied(filled)
     doses: list[PlannedDose] = []
     skipped: list[SkippedDose] = []
-    for slot, rules in planner.slots(tracks):
+    slots = planner.slots(tracks)
+    for slot, rules in slots:  # every given dose first: a live vaccine given later in the file counts too
         if slot in filled or slot in implied:
             doses.append(planner.done(rules, filled.get(slot)))
+    for slot, rules in slots:
+        if slot in filled or slot in implied:
             continue
         result = planner.open(rules)
         if isinstance(result, PlannedDose):
             doses.append(result)
         elif isinstance(result, SkippedDose):
             skipped.append(result)
-    order = {slot: position for position, (slot, _) in enumerate(planner.slots(tracks))}
+    order = {slot: position for position, (slot, _) in enumerate(slots)}
     doses.sort(key=lambda dose: (dose.due, order[schedule.slot_of(f"{dose.vaccine}:{dose.dose}")]))
     return Plan(birth, as_of, tuple(doses), tuple(skipped), tracks)

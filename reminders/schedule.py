@@ -271,7 +271,7 @@ class _Checker:
         start, end = rule.effective_from or date.min, rule.effective_until or date.max
         for other in same_slot:
             if start <= (other.effective_until or date.max) and (other.effective_from or date.min) <= end:
-                self.add(("doses", position), f"'{rule.slot}' has two entries in force on the same days")
+                self.add(("doses", position, "effective"), f"'{rule.slot}' has two entries in force on the same days")
 
 
 def read_schedule(
