@@ -35,7 +35,8 @@ def _date(option: str, value: str) -> date:
 def plan_command(
     birth_date: Annotated[str, typer.Option("--birth-date", help="the child's birth date, YYYY-MM-DD")],
     given: Annotated[
-        str, typer.Option("--given", help="doses given, e.g. hepb:1,bcg:1 or hepb:2@2024-03-02 (with the date)")
+        str,
+        typer.Option("--given", help="doses given, e.g. hepb:1,bcg:1 or hepb:2@2024-03-02 (with the date)"),
     ] = "",
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="the day to plan from (default: today in TONGXING_TIMEZONE)")

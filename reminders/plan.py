@@ -116,7 +116,9 @@ class _Planner:
         for group, (default, others) in self.schedule.alternatives.items():
             found = [vaccine for vaccine in (default, *others) if vaccine in named]
             if len(found) > 1:
-                raise PlanError(f"doses of both {' and '.join(found)} given: ask the clinic which one continues")
+                raise PlanError(
+                    f"doses of both {' and '.join(found)} given: ask the clinic which one continues"
+                )
             chosen[group] = found[0] if found else default
         return chosen
 

@@ -77,7 +77,8 @@ def render_plan(schedule: Schedule, t: Translator, plan: Plan) -> Iterator[str]:
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
-    """{"doses": [{"vaccine", "dose", "due", "complete_by", "status", "verified"}, ...], "not_planned": [...]}."""
+    """{"doses": [{"vaccine", "dose", "due", "complete_by", "status", "verified"}, ...],
+    "not_planned": [{"vaccine", "dose", "from_age"}, ...]}, with ISO dates."""
     return {
         "doses": [
             {

@@ -216,7 +216,9 @@ class _Checker:
         age = self.value((*where, "age"), entry.age)
         complete_by = self.value((*where, "complete_by"), entry.complete_by)
         if complete_by.at < age.at:
-            self.add((*where, "complete_by"), f"complete_by {entry.complete_by.at} is before age {entry.age.at}")
+            self.add(
+                (*where, "complete_by"), f"complete_by {entry.complete_by.at} is before age {entry.age.at}"
+            )
         effective = entry.effective
         if effective is not None:
             if effective.from_ is None and effective.until is None:
@@ -271,7 +273,10 @@ class _Checker:
         start, end = rule.effective_from or date.min, rule.effective_until or date.max
         for other in same_slot:
             if start <= (other.effective_until or date.max) and (other.effective_from or date.min) <= end:
-                self.add(("doses", position, "effective"), f"'{rule.slot}' has two entries in force on the same days")
+                self.add(
+                    ("doses", position, "effective"),
+                    f"'{rule.slot}' has two entries in force on the same days",
+                )
 
 
 def read_schedule(
@@ -288,7 +293,9 @@ def read_schedule(
     rules = checker.doses()
     schedule = Schedule(
         names={vaccine: entry.name for vaccine, entry in raw.vaccines.items()},
-        live_injectable=frozenset(vaccine for vaccine, entry in raw.vaccines.items() if entry.live_injectable),
+        live_injectable=frozenset(
+            vaccine for vaccine, entry in raw.vaccines.items() if entry.live_injectable
+        ),
         alternatives={group: (entry.default, entry.others) for group, entry in raw.alternatives.items()},
         live_injectable_gap=checker.value(("rules", "live_injectable_gap"), raw.rules.live_injectable_gap),
         catch_up_until=checker.value(("rules", "catch_up_until"), raw.rules.catch_up_until),

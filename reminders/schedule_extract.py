@@ -15,7 +15,12 @@ def _walk(node: yaml.Node, parents: tuple[str, ...] = ()) -> Iterator[tuple[int,
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             inside = parents[:1] in {("vaccines",), ("doses",)}
-            if isinstance(value, yaml.ScalarNode) and key.value in TEXT_KEYS and inside and value.value.strip():
+            if (
+                isinstance(value, yaml.ScalarNode)
+                and key.value in TEXT_KEYS
+                and inside
+                and value.value.strip()
+            ):
                 yield value.start_mark.line + 1, value.value.strip()
             else:
                 yield from _walk(value, (*parents, key.value))

@@ -21,28 +21,76 @@ D = date.fromisoformat
 # birth date: vaccine:dose -> due-from date. "N months" lands on the month's last day when the birth day
 # does not exist in that month.
 BORN_2024_01_31 = {  # leap year, month end, the old DTaP series (3, 4, 5 months) before 2025
-    "hepb:1": "2024-01-31", "bcg:1": "2024-01-31", "hepb:2": "2024-02-29", "ipv:1": "2024-03-31",
-    "ipv:2": "2024-04-30", "dtap:1": "2024-04-30", "bopv:1": "2024-05-31", "dtap:2": "2024-05-31",
-    "dtap:3": "2024-06-30", "hepb:3": "2024-07-31", "mpsv_a:1": "2024-07-31", "mmr:1": "2024-09-30",
-    "je_l:1": "2024-09-30", "mpsv_a:2": "2024-10-31", "dtap:4": "2025-07-31", "mmr:2": "2025-07-31",
-    "hepa_l:1": "2025-07-31", "je_l:2": "2026-01-31", "mpsv_ac:1": "2027-01-31", "bopv:2": "2028-01-31",
-    "dtap:5": "2030-01-31", "mpsv_ac:2": "2030-01-31",
+    "hepb:1": "2024-01-31",
+    "bcg:1": "2024-01-31",
+    "hepb:2": "2024-02-29",
+    "ipv:1": "2024-03-31",
+    "ipv:2": "2024-04-30",
+    "dtap:1": "2024-04-30",
+    "bopv:1": "2024-05-31",
+    "dtap:2": "2024-05-31",
+    "dtap:3": "2024-06-30",
+    "hepb:3": "2024-07-31",
+    "mpsv_a:1": "2024-07-31",
+    "mmr:1": "2024-09-30",
+    "je_l:1": "2024-09-30",
+    "mpsv_a:2": "2024-10-31",
+    "dtap:4": "2025-07-31",
+    "mmr:2": "2025-07-31",
+    "hepa_l:1": "2025-07-31",
+    "je_l:2": "2026-01-31",
+    "mpsv_ac:1": "2027-01-31",
+    "bopv:2": "2028-01-31",
+    "dtap:5": "2030-01-31",
+    "mpsv_ac:2": "2030-01-31",
 }
 BORN_2024_02_29 = {  # a leap day: in other years, the 28th of February
-    "hepb:1": "2024-02-29", "bcg:1": "2024-02-29", "hepb:2": "2024-03-29", "ipv:1": "2024-04-29",
-    "ipv:2": "2024-05-29", "dtap:1": "2024-05-29", "bopv:1": "2024-06-29", "dtap:2": "2024-06-29",
-    "dtap:3": "2024-07-29", "hepb:3": "2024-08-29", "mpsv_a:1": "2024-08-29", "mmr:1": "2024-10-29",
-    "je_l:1": "2024-10-29", "mpsv_a:2": "2024-11-29", "dtap:4": "2025-08-29", "mmr:2": "2025-08-29",
-    "hepa_l:1": "2025-08-29", "je_l:2": "2026-02-28", "mpsv_ac:1": "2027-02-28", "bopv:2": "2028-02-29",
-    "dtap:5": "2030-02-28", "mpsv_ac:2": "2030-02-28",
+    "hepb:1": "2024-02-29",
+    "bcg:1": "2024-02-29",
+    "hepb:2": "2024-03-29",
+    "ipv:1": "2024-04-29",
+    "ipv:2": "2024-05-29",
+    "dtap:1": "2024-05-29",
+    "bopv:1": "2024-06-29",
+    "dtap:2": "2024-06-29",
+    "dtap:3": "2024-07-29",
+    "hepb:3": "2024-08-29",
+    "mpsv_a:1": "2024-08-29",
+    "mmr:1": "2024-10-29",
+    "je_l:1": "2024-10-29",
+    "mpsv_a:2": "2024-11-29",
+    "dtap:4": "2025-08-29",
+    "mmr:2": "2025-08-29",
+    "hepa_l:1": "2025-08-29",
+    "je_l:2": "2026-02-28",
+    "mpsv_ac:1": "2027-02-28",
+    "bopv:2": "2028-02-29",
+    "dtap:5": "2030-02-28",
+    "mpsv_ac:2": "2030-02-28",
 }
 BORN_2024_12_31 = {  # 31 December: born before the change, every DTaP dose under the new schedule
-    "hepb:1": "2024-12-31", "bcg:1": "2024-12-31", "hepb:2": "2025-01-31", "ipv:1": "2025-02-28",
-    "dtap:1": "2025-02-28", "ipv:2": "2025-03-31", "bopv:1": "2025-04-30", "dtap:2": "2025-04-30",
-    "hepb:3": "2025-06-30", "dtap:3": "2025-06-30", "mpsv_a:1": "2025-06-30", "mmr:1": "2025-08-31",
-    "je_l:1": "2025-08-31", "mpsv_a:2": "2025-09-30", "dtap:4": "2026-06-30", "mmr:2": "2026-06-30",
-    "hepa_l:1": "2026-06-30", "je_l:2": "2026-12-31", "mpsv_ac:1": "2027-12-31", "bopv:2": "2028-12-31",
-    "dtap:5": "2030-12-31", "mpsv_ac:2": "2030-12-31",
+    "hepb:1": "2024-12-31",
+    "bcg:1": "2024-12-31",
+    "hepb:2": "2025-01-31",
+    "ipv:1": "2025-02-28",
+    "dtap:1": "2025-02-28",
+    "ipv:2": "2025-03-31",
+    "bopv:1": "2025-04-30",
+    "dtap:2": "2025-04-30",
+    "hepb:3": "2025-06-30",
+    "dtap:3": "2025-06-30",
+    "mpsv_a:1": "2025-06-30",
+    "mmr:1": "2025-08-31",
+    "je_l:1": "2025-08-31",
+    "mpsv_a:2": "2025-09-30",
+    "dtap:4": "2026-06-30",
+    "mmr:2": "2026-06-30",
+    "hepa_l:1": "2026-06-30",
+    "je_l:2": "2026-12-31",
+    "mpsv_ac:1": "2027-12-31",
+    "bopv:2": "2028-12-31",
+    "dtap:5": "2030-12-31",
+    "mpsv_ac:2": "2030-12-31",
 }
 BORN_2025_03_15 = {  # after the change: DTaP at 2, 4, 6, 18 months and 6 years; nothing at 5 months
     "hepb:1": "2025-03-15", "bcg:1": "2025-03-15", "hepb:2": "2025-04-15", "ipv:1": "2025-05-15",
@@ -66,7 +114,9 @@ def _dues(plan: Plan) -> dict[str, str]:
 def test_the_plan_of_a_newborn_is_the_schedule_written_out(birth: str, expected: dict[str, str]) -> None:
     plan = plan_immunizations(SCHEDULE, D(birth), D(birth))
     assert _dues(plan) == expected
-    assert {dose.status for dose in plan.doses if dose.vaccine in ("hepb", "bcg") and dose.dose == 1} == {"due"}
+    assert {dose.status for dose in plan.doses if dose.vaccine in ("hepb", "bcg") and dose.dose == 1} == {
+        "due"
+    }
     assert {dose.status for dose in plan.doses if dose.due > D(birth)} == {"upcoming"}
     assert plan.not_planned == ()
 
@@ -90,7 +140,8 @@ def test_complete_by_dates_follow_the_ages_in_the_notes() -> None:
         ("2024-08-01", "dtap:1@2024-11-01,dtap:2@2024-12-01", "2024-12-01", {"dtap:3": "2025-02-01"}),
         # dose 1 at 3 months would be 2025-01-15 (after the change); at 2 months it is 2024-12-15, before
         # the new schedule is in force: from 2025-01-01
-        ("2024-10-15", "", "2024-10-15", {"dtap:1": "2025-01-01", "dtap:2": "2025-02-15", "dtap:3": "2025-04-15"}),
+        ("2024-10-15", "", "2024-10-15",
+         {"dtap:1": "2025-01-01", "dtap:2": "2025-02-15", "dtap:3": "2025-04-15"}),
         # dose 3 at 5 months (2024-12-10) falls before the change and follows the old schedule, 28 days
         # after dose 2 (given without a date: counted from as-of)
         ("2024-07-10", "dtap:1,dtap:2", "2024-11-20", {"dtap:3": "2024-12-18"}),
@@ -128,7 +179,9 @@ def test_a_dt_dose_given_fills_dtap_dose_5_and_counts_the_earlier_doses() -> Non
 
 def test_statuses_for_a_child_part_way() -> None:
     # born 2024-03-01, as of 2025-04-10 (13 months): HepB 1-2 given, nothing else
-    plan = plan_immunizations(SCHEDULE, D("2024-03-01"), D("2025-04-10"), parse_given("hepb:1@2024-03-01,hepb:2"))
+    plan = plan_immunizations(
+        SCHEDULE, D("2024-03-01"), D("2025-04-10"), parse_given("hepb:1@2024-03-01,hepb:2")
+    )
     status = {f"{dose.vaccine}:{dose.dose}": (dose.status, dose.due.isoformat()) for dose in plan.doses}
     assert status["hepb:2"] == ("done", "2024-04-01")
     assert status["hepb:3"] == ("overdue", "2025-06-09")  # 60 days after hepb:2, whose date is unknown: as-of
@@ -162,7 +215,11 @@ def test_nothing_is_caught_up_from_18_years() -> None:
 
 def test_doses_given_of_an_alternative_product_switch_the_track() -> None:
     plan = plan_immunizations(SCHEDULE, D("2024-01-10"), D("2024-09-12"), parse_given("je_i:1@2024-09-10"))
-    je = {(dose.vaccine, dose.dose): dose.due.isoformat() for dose in plan.doses if dose.vaccine.startswith("je")}
+    je = {
+        (dose.vaccine, dose.dose): dose.due.isoformat()
+        for dose in plan.doses
+        if dose.vaccine.startswith("je")
+    }
     assert je == {("je_i", 1): "2024-09-10", ("je_i", 2): "2024-09-17", ("je_i", 3): "2026-01-10",
                   ("je_i", 4): "2030-01-10"}  # fmt: skip
     assert plan.tracks == {"je": "je_i", "hepa": "hepa_l"}
@@ -181,7 +238,9 @@ def test_doses_given_of_an_alternative_product_switch_the_track() -> None:
         ("2024-01-01", "2025-04-01", "je_l:1,je_i:1", "ask the clinic"),
     ],
 )
-def test_input_the_plan_cannot_use_is_refused_in_one_line(birth: str, as_of: str, given: str, message: str) -> None:
+def test_input_the_plan_cannot_use_is_refused_in_one_line(
+    birth: str, as_of: str, given: str, message: str
+) -> None:
     with pytest.raises(PlanError, match=message) as error:
         plan_immunizations(SCHEDULE, D(birth), D(as_of), parse_given(given))
     assert "\n" not in str(error.value)
@@ -225,7 +284,9 @@ def _rules_of(schedule: Schedule, key: str) -> list[object]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(children())
-def test_every_planned_dose_keeps_its_minimum_age_and_intervals(child: tuple[date, date, dict[str, date | None]]) -> None:
+def test_every_planned_dose_keeps_its_minimum_age_and_intervals(
+    child: tuple[date, date, dict[str, date | None]],
+) -> None:
     birth, as_of, given_doses = child
     assume(birth <= as_of)
     plan = plan_immunizations(SCHEDULE, birth, as_of, given_doses)
@@ -259,7 +320,9 @@ def test_injectable_live_vaccines_are_never_planned_within_28_days_of_each_other
     plan = plan_immunizations(SCHEDULE, birth, as_of, given_doses)
     planned = [max(dose.due, as_of) for dose in plan.doses
                if dose.status != "done" and dose.vaccine in SCHEDULE.live_injectable]  # fmt: skip
-    given_live = [when or as_of for key, when in given_doses.items() if key.split(":")[0] in SCHEDULE.live_injectable]
+    given_live = [
+        when or as_of for key, when in given_doses.items() if key.split(":")[0] in SCHEDULE.live_injectable
+    ]
     for first in planned:
         for second in planned + given_live:
             assert first == second or abs((first - second).days) >= 28, (first, second)

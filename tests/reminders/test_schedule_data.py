@@ -48,17 +48,21 @@ def _problems(path: Path) -> list[str]:
     [
         ("age: {at: 4m, source: nip_2021_table}", "age: {at: 4 months, source: nip_2021_table}",
          "is not a duration"),
-        ("age: {at: 9m, source: nip_2021_table}", "age: {at: 9m, source: nowhere}", "unknown source 'nowhere'"),
+        ("age: {at: 9m, source: nip_2021_table}", "age: {at: 9m, source: nowhere}",
+         "unknown source 'nowhere'"),
         ("  - vaccine: mmr\n    dose: 2", "  - vaccine: mmrv\n    dose: 2", "unknown vaccine 'mmrv'"),
         ("{dose: \"mmr:1\", at: 28d", "{dose: \"mmr:3\", at: 28d", "'mmr:3' is not a dose listed above"),
-        ("    complete_by: {at: 5y, source: nip_2021_notes}", "    complete_by: {at: 3y, source: nip_2021_notes}",
-         "complete_by 3y is before age 4y"),
-        ("    mark: V-2nd\n  catch_up_hebei", "    mark: maybe\n  catch_up_hebei", "'sources.catch_up_principles.mark'"),
-        ("  je: {default: je_l, others: [je_i]", "  je: {default: je_l, others: [je_x]", "unknown vaccine 'je_x'"),
+        ("    complete_by: {at: 5y, source: nip_2021_notes}",
+         "    complete_by: {at: 3y, source: nip_2021_notes}", "complete_by 3y is before age 4y"),
+        ("    mark: V-2nd\n  catch_up_hebei", "    mark: maybe\n  catch_up_hebei",
+         "'sources.catch_up_principles.mark'"),
+        ("  je: {default: je_l, others: [je_i]", "  je: {default: je_l, others: [je_x]",
+         "unknown vaccine 'je_x'"),
         ("    effective: {from: 2025-01-01, source: dtap_2025}\n    after:\n      - {dose: \"dtap:2\"",
          "    effective: {from: 2024-12-01, source: dtap_2025}\n    after:\n      - {dose: \"dtap:2\"",
          "'dtap:3' has two entries in force on the same days"),
-        ("  - vaccine: hepb\n    dose: 3", "  - vaccine: hepb\n    dosage: 3", "'doses.2.dosage' is not a known field"),
+        ("  - vaccine: hepb\n    dose: 3", "  - vaccine: hepb\n    dosage: 3",
+         "'doses.2.dosage' is not a known field"),
     ],
 )  # fmt: skip
 def test_a_bad_value_is_reported_at_its_line(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -76,15 +80,21 @@ def test_a_bad_value_is_reported_at_its_line(tmp_path: Path, old: str, new: str,
 
 def test_broken_yaml_is_reported_at_its_line(tmp_path: Path) -> None:
     copy = copy_to(SCHEDULE_FILE, tmp_path)
-    replace_once(copy, "  mmr: {name: 麻腮风疫苗, live_injectable: true}", "  mmr: {name: 麻腮风疫苗, live_injectable: true")
+    replace_once(
+        copy,
+        "  mmr: {name: 麻腮风疫苗, live_injectable: true}",
+        "  mmr: {name: 麻腮风疫苗, live_injectable: true",
+    )
     problems = _problems(copy)
     assert len(problems) == 1 and "broken YAML" in problems[0]
-    assert problems[0].startswith(f"{copy}:{line_of(copy, 'mmr: {name')+1}:")
+    assert problems[0].startswith(f"{copy}:{line_of(copy, 'mmr: {name') + 1}:")
 
 
 def test_a_vaccine_the_taxonomy_does_not_know_is_reported(tmp_path: Path) -> None:
     copy = copy_to(SCHEDULE_FILE, tmp_path)
-    replace_once(copy, "  hepa_i: {name: 甲肝灭活疫苗}", "  hepa_i: {name: 甲肝灭活疫苗}\n  flu: {name: 流感疫苗}")
+    replace_once(
+        copy, "  hepa_i: {name: 甲肝灭活疫苗}", "  hepa_i: {name: 甲肝灭活疫苗}\n  flu: {name: 流感疫苗}"
+    )
     problems = _problems(copy)
     assert f"{copy}:{line_of(copy, 'flu: {name')}: 'flu' is not a vaccine id of the taxonomy" in problems
 
