@@ -78,6 +78,7 @@ class WeChatSender:
             params["encrypt_type"] = "aes"
             params["msg_signature"] = signature(self.token, params["timestamp"], params["nonce"], enc)
             body = f"<xml><ToUserName>{cdata(ACCOUNT)}</ToUserName><Encrypt>{cdata(enc)}</Encrypt></xml>"
+            params.update(query_overrides)
         return self.client.post("/wechat", params=params, content=body.encode("utf-8"))
 
     def reply_text(self, response: httpx.Response) -> str:
