@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     @classmethod
     def _aes_key_shape(cls, value: str | None) -> str | None:
         if value is not None and (len(value) != 43 or not value.isascii() or not value.isalnum()):
-            raise ValueError("the WeChat EncodingAESKey is 43 letters and digits (from the account's settings)")
+            raise ValueError(
+                "the WeChat EncodingAESKey is 43 letters and digits (from the account's settings)"
+            )
         return value
 
     @property

@@ -32,6 +32,7 @@ from bot.server.channel import numbered_all, take_turn
 from bot.server.wechat_api import WeChatApi, WeChatApiError
 from bot.server.wechat_crypto import DecryptError, MessageCipher, signature, signature_matches
 from bot.server.wechat_replay import ReplayGuard
+from bot.server.wechat_window import WindowStore
 from bot.server.wechat_xml import (
     MAX_BODY_BYTES,
     WeChatMessage,
@@ -42,7 +43,6 @@ from bot.server.wechat_xml import (
     split_text,
     text_reply,
 )
-from bot.server.wechat_window import WindowStore
 from core.event import Event
 from core.i18n import N_
 from core.message import Inbound
@@ -138,7 +138,9 @@ class WeChatChannel:
                 enc = parse_fields(body).get("Encrypt", "")
             except XmlError:
                 return Response(status_code=400)
-            if not enc or not signature_matches(query.get("msg_signature", ""), self.token, timestamp, nonce, enc):
+            if not enc or not signature_matches(
+                query.get("msg_signature", ""), self.token, timestamp, nonce, enc
+            ):
                 return Response(status_code=403)
             try:
                 body = self.cipher.decrypt(enc).encode("utf-8")
@@ -220,7 +222,7 @@ class WeChatChannel:
 
         self._spawn(finish())
 
-    def _spawn(self, work: Awaitable[None]) -> None:
+    def _spawn(self, work: Awaitable[object]) -> None:
         async def guarded() -> None:
             try:
                 await work

@@ -77,7 +77,9 @@ class WeChatApi:
         for attempt in range(2):
             token = await self.access_token(refresh=attempt > 0)
             try:
-                await self._call("POST", "/cgi-bin/message/custom/send", params={"access_token": token}, data=data)
+                await self._call(
+                    "POST", "/cgi-bin/message/custom/send", params={"access_token": token}, data=data
+                )
                 return
             except WeChatApiError as error:
                 if error.code not in TOKEN_INVALID or attempt:

@@ -63,7 +63,9 @@ class WindowStore:
         with transaction(self.sessions) as session:
             for text in texts:
                 session.add(
-                    WeChatOutbox(user_key=user_key, body=self.cipher.encrypt(text), created_at=self.clock.now())
+                    WeChatOutbox(
+                        user_key=user_key, body=self.cipher.encrypt(text), created_at=self.clock.now()
+                    )
                 )
 
     def take_queued(self, user_key: str) -> list[str]:

@@ -29,7 +29,9 @@ SAMPLE_ENCRYPT = (
 
 def test_the_official_sample_signature_holds() -> None:
     assert signature(SAMPLE_TOKEN, SAMPLE_TIMESTAMP, SAMPLE_NONCE, SAMPLE_ENCRYPT) == SAMPLE_MSG_SIGNATURE
-    assert signature_matches(SAMPLE_MSG_SIGNATURE, SAMPLE_TOKEN, SAMPLE_NONCE, SAMPLE_TIMESTAMP, SAMPLE_ENCRYPT)
+    assert signature_matches(
+        SAMPLE_MSG_SIGNATURE, SAMPLE_TOKEN, SAMPLE_NONCE, SAMPLE_TIMESTAMP, SAMPLE_ENCRYPT
+    )
     assert not signature_matches("5d197aaffba7e9b25a30732f161a50dee96bd5fb", SAMPLE_TOKEN, SAMPLE_TIMESTAMP)
 
 

@@ -52,7 +52,9 @@ def wechat_app(make_app: Callable[..., App]) -> App:
     return replace(app, settings=settings)
 
 
-def channel_for(app: App, api: FakeWeChatApi | None, *, aes: bool = False, **options: object) -> WeChatChannel:
+def channel_for(
+    app: App, api: FakeWeChatApi | None, *, aes: bool = False, **options: object
+) -> WeChatChannel:
     if aes:
         app = replace(app, settings=app.settings.model_copy(update={"wechat_aes_key": AES_KEY}))
     client = WeChatApi(APP_ID, APP_SECRET, app.clock, api.url) if api else None
@@ -69,7 +71,9 @@ def wechat(wechat_app: App, fake_api: FakeWeChatApi) -> Iterator[WeChatSender]:
 def _logged(app: App, direction: str) -> int:
     with app.storage.sessions() as session:
         rows = session.scalars(
-            select(MessageLog).where(MessageLog.user_key == f"wechat:{OPENID}", MessageLog.direction == direction)
+            select(MessageLog).where(
+                MessageLog.user_key == f"wechat:{OPENID}", MessageLog.direction == direction
+            )
         ).all()
     return len(rows)
 
@@ -154,9 +158,7 @@ def test_a_menu_click_with_a_stale_payload_gets_a_kind_answer(wechat: WeChatSend
     assert reply
 
 
-def test_unsubscribe_is_recorded_and_nothing_more_is_sent(
-    wechat_app: App, fake_api: FakeWeChatApi
-) -> None:
+def test_unsubscribe_is_recorded_and_nothing_more_is_sent(wechat_app: App, fake_api: FakeWeChatApi) -> None:
     channel = channel_for(wechat_app, fake_api)
     with TestClient(create_server(wechat_app, channels=[channel])) as client:
         sender = WeChatSender(client, wechat_app.clock)
@@ -177,8 +179,12 @@ def test_voice_is_answered_from_recognition_or_asked_to_type(wechat: WeChatSende
         assert reply.startswith("这条语音我听不了。") and "文字" in reply
 
 
-@pytest.mark.parametrize(("kind", "said"), [("image", "图片"), ("location", "位置"), ("link", "链接"), ("video", "视频")])
-def test_media_the_assistant_cannot_read_gets_a_clear_reply(wechat: WeChatSender, kind: str, said: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "said"), [("image", "图片"), ("location", "位置"), ("link", "链接"), ("video", "视频")]
+)
+def test_media_the_assistant_cannot_read_gets_a_clear_reply(
+    wechat: WeChatSender, kind: str, said: str
+) -> None:
     reply = wechat.reply_text(wechat.post(media_xml(kind)))
     assert said in reply.splitlines()[0] and "文字" in reply
 

@@ -16,26 +16,55 @@ from sqlalchemy import select
 from bot.app import App
 from bot.server.app import create_server
 from bot.server.wechat import WeChatChannel
-from bot.server.wechat_xml import cdata
 from bot.server.wechat_window import WindowStore
+from bot.server.wechat_xml import cdata
 from bot.storage.models import Conversation, WeChatOutbox
 from core.clock import FixedClock
 from tests.bot.server.wechat_fake import ACCOUNT, OPENID, TOKEN, WeChatSender, event_xml
 from tests.conftest import TODAY
 
 WAITING = "等待中的提醒：请带好户口本"
-FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId", "Event", "EventKey",
-          "Recognition", "PicUrl", "Label")
+FIELDS = (
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "Event",
+    "EventKey",
+    "Recognition",
+    "PicUrl",
+    "Label",
+)
 values = st.one_of(
     st.text(max_size=60),
-    st.sampled_from([ACCOUNT, OPENID, "text", "event", "voice", "image", "subscribe", "unsubscribe", "CLICK",
-                     "1", "/start", "cmd:checkup", "-1", "99999999999999999999999"]),
+    st.sampled_from(
+        [
+            ACCOUNT,
+            OPENID,
+            "text",
+            "event",
+            "voice",
+            "image",
+            "subscribe",
+            "unsubscribe",
+            "CLICK",
+            "1",
+            "/start",
+            "cmd:checkup",
+            "-1",
+            "99999999999999999999999",
+        ]
+    ),
     st.text(min_size=3000, max_size=70000).map(lambda text: text[:70000]),
 )
 xml_bodies = st.dictionaries(st.sampled_from(FIELDS), values, max_size=len(FIELDS)).map(
     lambda fields: "<xml>" + "".join(f"<{k}>{cdata(v)}</{k}>" for k, v in fields.items()) + "</xml>"
 )
-bodies = st.one_of(st.binary(max_size=3000), xml_bodies.map(str.encode), st.text(max_size=500).map(str.encode))
+bodies = st.one_of(
+    st.binary(max_size=3000), xml_bodies.map(str.encode), st.text(max_size=500).map(str.encode)
+)
 
 
 def test_nothing_wechat_can_send_breaks_the_endpoint_or_loses_what_is_stored(

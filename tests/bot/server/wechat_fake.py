@@ -132,7 +132,7 @@ def fake_wechat_api() -> Iterator[FakeWeChatApi]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             url = urlparse(self.path)
             query = parse_qs(url.query)
             if url.path != "/cgi-bin/token" or query.get("secret") != [APP_SECRET]:
@@ -143,12 +143,15 @@ def fake_wechat_api() -> Iterator[FakeWeChatApi]:
                 token = f"ACCESS_TOKEN_{state.tokens_issued}"
             self._answer({"access_token": token, "expires_in": 7200})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             url = urlparse(self.path)
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
             token = parse_qs(url.query).get("access_token", [""])[0]
             with state.lock:
-                if url.path != "/cgi-bin/message/custom/send" or token != f"ACCESS_TOKEN_{state.tokens_issued}":
+                if (
+                    url.path != "/cgi-bin/message/custom/send"
+                    or token != f"ACCESS_TOKEN_{state.tokens_issued}"
+                ):
                     self._answer({"errcode": 40001, "errmsg": "invalid credential"})
                     return
                 if state.send_errors:
