@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     nlu_backend: str = "embedded"
     rasa_url: str | None = None
     telegram_token: str | None = None
+    # WeChat Official Account (公众号): the server's /wechat endpoint is on when the token is set.
+    wechat_token: str | None = None  # the Token entered in the account's server configuration
+    wechat_app_id: str | None = None  # AppID: checked inside every encrypted message; customer-service API
+    wechat_app_secret: str | None = None  # AppSecret: the access token for customer-service messages
+    wechat_aes_key: str | None = None  # EncodingAESKey (43 characters): safe mode; unset = plaintext mode
+    wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat's API (another server in tests)
     knowledge_dir: Path | None = None
     secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
@@ -36,6 +42,15 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from error
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 43 or not value.isascii() or not value.isalnum()):
+            raise ValueError(
+                "the WeChat EncodingAESKey is 43 letters and digits (from the account's settings)"
+            )
         return value
 
     @property

@@ -153,3 +153,31 @@ class StateQuarantine(UserData, Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)  # as stored: still encrypted
     reason: Mapped[str] = mapped_column(String(200))  # never the state's content
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WeChatContact(UserData, Base):
+    """A WeChat parent's last message time (the 48-hour window for customer-service messages) and
+    whether they unfollowed the account (then nothing more is sent)."""
+
+    __tablename__ = "wechat_contact"
+    # When the parent last wrote, and whether they still follow the account: deleted.
+    __user_data__ = UserDataDeclaration(N_("微信公众号的联系记录：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), unique=True)  # "wechat:<openid>"
+    last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    unsubscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WeChatOutbox(UserData, Base):
+    """A message for a WeChat parent that could not be sent yet (outside the 48-hour window, or
+    WeChat refused it): delivered with the reply to the parent's next message."""
+
+    __tablename__ = "wechat_outbox"
+    # Replies not yet delivered (encrypted): deleted.
+    __user_data__ = UserDataDeclaration(N_("还没发出的微信消息：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

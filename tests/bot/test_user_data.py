@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 import bot.storage.models  # noqa: F401  (registers every table of the project)
 from bot import database
 from bot.cipher import Cipher
-from bot.storage.models import Conversation, WorkerAccess
+from bot.storage.models import Conversation, WeChatContact, WeChatOutbox, WorkerAccess
 from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
 from core.database import Base, make_sessions, transaction
 from core.message import Inbound
@@ -58,6 +58,8 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
         session.add(
             WorkerAccess(worker="社工小王", action="read_transcript", user_key=f"test:{user}", created_at=NOW)
         )
+        session.add(WeChatContact(user_key=f"test:{user}", last_inbound_at=NOW, unsubscribed=False))
+        session.add(WeChatOutbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("提醒"), created_at=NOW))
     service.handle(Inbound(user_id=user, channel="test", text="hello"))  # the broken state goes to quarantine
 
 
