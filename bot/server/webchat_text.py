@@ -13,9 +13,7 @@ PAGE_TEXT: dict[str, str] = {
     "title": N_("同行 · 给流动儿童家庭的助手"),
     "heading": N_("同行"),
     "tagline": N_("孩子在新城市能享受什么、怎么办，问我就行"),
-    "welcome": N_(
-        "你好！我是同行。你可以直接打字问我，比如“孩子上学要什么材料”，也可以点下面的按钮。"
-    ),
+    "welcome": N_("你好！我是同行。你可以直接打字问我，比如“孩子上学要什么材料”，也可以点下面的按钮。"),
     "start_checkup": N_("看看孩子能享受什么"),
     "start_help": N_("我能帮你做什么"),
     "start_human": N_("找社工"),
@@ -35,9 +33,7 @@ PAGE_TEXT: dict[str, str] = {
     "copy_failed": N_("没能复制，请长按清单文字自己复制"),
     "save": N_("保存为文件"),
     "checklist_file": N_("同行清单.txt"),
-    "privacy": N_(
-        "不用注册。这个页面用一个 Cookie 记住我们的对话；发 /forget 可以删除你的所有信息。"
-    ),
+    "privacy": N_("不用注册。这个页面用一个 Cookie 记住我们的对话；发 /forget 可以删除你的所有信息。"),
     "error_empty": N_("消息是空的，请写点什么再发送。"),
     "error_too_long": N_("消息太长了，请分几次发，每次不超过{limit}个字。"),
     "error_malformed": N_("请求的格式不对，请刷新页面再试。"),

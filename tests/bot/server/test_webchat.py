@@ -55,9 +55,7 @@ def test_the_page_is_served_with_its_own_script_and_a_strict_csp(client: TestCli
     assert client.get("/chat/static/../app.py").status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("query", "words"), [("?lang=en", "Send"), ("?lang=zh_Hant", "發送"), ("", "发送")]
-)
+@pytest.mark.parametrize(("query", "words"), [("?lang=en", "Send"), ("?lang=zh_Hant", "發送"), ("", "发送")])
 def test_the_page_speaks_the_chosen_language(client: TestClient, query: str, words: str) -> None:
     assert f">{words}</button>" in client.get("/" + query).text
 
@@ -70,7 +68,7 @@ def test_the_page_follows_the_browser_language_when_none_is_chosen(client: TestC
 def test_the_strings_endpoint_serves_the_catalogs(client: TestClient) -> None:
     body = client.get("/chat/api/strings", params={"locale": "en"}).json()
     assert body["locale"] == "en"
-    assert body["strings"]["offline"] == "Cannot reach the server. Please check your connection and try again."
+    assert body["strings"]["offline"].startswith("Cannot reach the server.")
     assert [language["locale"] for language in body["languages"]] == ["zh_Hans", "zh_Hant", "en"]
 
 
@@ -161,9 +159,7 @@ def test_the_locale_of_the_page_is_the_conversation_language(client: TestClient)
         ([1, 2], 422, "malformed"),
     ],
 )
-def test_bad_input_gets_a_clear_json_error(
-    client: TestClient, body: object, status: int, code: str
-) -> None:
+def test_bad_input_gets_a_clear_json_error(client: TestClient, body: object, status: int, code: str) -> None:
     response = client.post(URL, json=body)
     assert response.status_code == status
     error = response.json()["error"]
@@ -189,8 +185,10 @@ def test_errors_speak_the_page_language(client: TestClient) -> None:
 @given(
     body=st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-        lambda children: st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(["text", "payload", "message_id", "locale", "x"]), children),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.sampled_from(["text", "payload", "message_id", "locale", "x"]), children)
+        ),
         max_leaves=8,
     )
 )
