@@ -3,9 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export TONGXING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install model run test lint bench i18n catalogs rasa-compare clean
+.PHONY: install model run test lint bench i18n catalogs rasa-compare clean e2e-deps chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +41,23 @@ run: install
 	$(BIN)/tongxing check
 	$(BIN)/tongxing serve
 
-test: install
+test: install e2e-deps
 	$(BIN)/python -m pytest
+
+# What the end-to-end tests need from outside PyPI (e2e-deps), installed here and never by hand.
+# The browser tests' Chromium: Debian's package (`playwright install` downloads from a CDN; never used),
+# with a Chinese font so that the pages (and docs/screenshots/webchat.png) show characters.
+e2e-deps: chromium
+chromium:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+	    echo "installing Debian's chromium and a Chinese font for the browser tests"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	        chromium fonts-wqy-microhei >/dev/null; }
+
+# Re-take the web chat's screenshot for the README (the browser test of the phone layout).
+screenshots: install e2e-deps
+	TONGXING_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q -k layout
 
 lint: install
 	$(BIN)/ruff check .

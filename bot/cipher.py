@@ -6,6 +6,8 @@ embedded default creates once with file mode 0600.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -35,6 +37,12 @@ def load_or_create_key(data_dir: Path, configured: str | None) -> bytes:
 class Cipher:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for another use (signing the web chat's session cookie, say), derived from this one
+        with HMAC-SHA256 so that neither key reveals the other."""
+        return hmac.new(self._key, f"tongxing:{purpose}".encode(), hashlib.sha256).digest()
 
     def encrypt(self, text: str) -> bytes:
         return self._fernet.encrypt(text.encode("utf-8"))

@@ -10,6 +10,7 @@ from typing import Any
 from dialogues.answers import answer_topic, how, say_part
 from dialogues.commands import run_command
 from dialogues.handoff import ask_handoff
+from dialogues.language import set_language
 from dialogues.payload import (
     AnswerPart,
     AskHuman,
@@ -27,6 +28,7 @@ from dialogues.pending import on_pending
 from dialogues.registry import Registry
 from dialogues.slot import Reading
 from dialogues.steps import accept, active, ask_change, back, cancel, change, reprompt, stale, start_flow
+from dialogues.text import LANGUAGES
 from dialogues.turn import Turn
 
 PayloadHandler = Callable[[Turn, Any], None]
@@ -113,6 +115,13 @@ def _part(turn: Turn, payload: AnswerPart) -> None:
 @PAYLOADS.register(PendingReply)
 def _pending(turn: Turn, payload: PendingReply) -> None:
     pending = turn.state.pending
+    if payload.kind == "language" and payload.value in dict(LANGUAGES):
+        # a language button is never stale: /lang's, or a channel's own switch (the web chat's); a
+        # question asked before it (consent, a place) stays open
+        if pending is not None and pending.kind == "language":
+            turn.state.pending = None
+        set_language(turn, payload.value)
+        return
     if pending is None or pending.kind != payload.kind or not on_pending(turn, payload.value, None):
         stale(turn)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from bot.app import App
 from bot.jobs import start_daily_jobs
+from bot.server import webchat
 from bot.server.channel import Channel
 from bot.server.wechat import wechat_channel
 from reminders.jobs import DailyJobs
@@ -39,4 +40,5 @@ def enabled_channels(application: App) -> list[Channel]:
     channels: list[Channel] = [DailyJobsChannel(application)]
     if application.settings.wechat_token:
         channels.append(wechat_channel(application))
+    channels.append(webchat.channel(application))
     return channels

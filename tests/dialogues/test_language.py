@@ -154,3 +154,33 @@ def test_english_ages_at_the_age_step(chat: Callable[..., Chat], age: str, years
     for text in ("/checkup", "I agree", "Xiamen", age):
         talk.say(text)
     assert talk.state.children[0].age == years
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hant", "zh_Hans"])
+def test_a_language_button_switches_even_when_nothing_asked_for_it(
+    chat: Callable[..., Chat], locale: str
+) -> None:
+    talk = chat()
+    talk.say("你好")
+    talk.payload(f"language:{locale}")
+    assert talk.state.locale == locale
+    assert "过期" not in talk.text and "過期" not in talk.text and "expired" not in talk.text
+
+
+def test_a_language_button_keeps_the_question_asked_before_it(chat: Callable[..., Chat]) -> None:
+    talk = chat()
+    talk.say("/checkup")
+    assert talk.state.pending is not None and talk.state.pending.kind == "consent"
+    talk.payload("language:en")
+    assert talk.state.locale == "en"
+    assert talk.state.pending is not None and talk.state.pending.kind == "consent"
+    talk.payload("consent:yes")
+    assert talk.state.consent.get("child_profile") is True
+
+
+def test_a_language_button_for_an_unknown_locale_is_stale(chat: Callable[..., Chat]) -> None:
+    talk = chat()
+    talk.say("你好")
+    talk.payload("language:fr")
+    assert talk.state.locale == "zh_Hans"
+    assert "过期" in talk.text
