@@ -114,10 +114,6 @@ def install_errors(server: FastAPI) -> None:
         message = f"{field}: {first.get('msg', 'invalid value')}"
         return error_response(422, "invalid_request", message, field=field)
 
-    async def on_too_large(request: Request, error: Exception) -> Response:
-        assert isinstance(error, BodyTooLargeError)
-        return error_response(413, "too_large", str(error))
-
     async def on_crash(request: Request, error: Exception) -> Response:
         count_error("api" if _in_api(request) else "server", "internal_error")
         LOG.error("request failed", exc_info=error)
@@ -126,13 +122,13 @@ def install_errors(server: FastAPI) -> None:
     server.add_exception_handler(ApiError, on_api_error)
     server.add_exception_handler(StarletteHTTPException, on_http_error)
     server.add_exception_handler(RequestValidationError, on_invalid)
-    server.add_exception_handler(BodyTooLargeError, on_too_large)
     server.add_exception_handler(Exception, on_crash)
     server.add_middleware(BodyLimit)
 
 
 class BodyLimit:
-    """Refuses a body over the limit: at once from Content-Length, or while it is read (chunked)."""
+    """Refuses a body over the limit: at once from Content-Length, or while a body without one
+    (chunked) is read. The server (h11/httptools) holds a client to the length it declares."""
 
     def __init__(self, app: ASGIApp, api_limit: int = API_BODY_LIMIT, limit: int = BODY_LIMIT) -> None:
         self.app = app
@@ -145,6 +141,7 @@ class BodyLimit:
             return
         path: str = scope.get("path", "")
         limit = self.api_limit if path == API_PREFIX or path.startswith(API_PREFIX + "/") else self.limit
+        declared: int | None = None
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -155,15 +152,31 @@ class BodyLimit:
                     response = error_response(413, "too_large", str(BodyTooLargeError(limit)))
                     await response(scope, receive, send)
                     return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+        if declared is None and scope.get("method") in {"POST", "PUT", "PATCH"}:
+            # a body without a length (chunked): read it here, up to the limit, then hand it on
+            chunks: list[bytes] = []
+            received = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                received += len(chunks[-1])
+                more = bool(message.get("more_body"))
                 if received > limit:
-                    raise BodyTooLargeError(limit)
-            return message
+                    response = error_response(413, "too_large", str(BodyTooLargeError(limit)))
+                    await response(scope, receive, send)
+                    return
+            replayed = False
 
-        await self.app(scope, counted, send)
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
