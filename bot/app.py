@@ -22,6 +22,7 @@ from bot.cipher import Cipher, load_or_create_key
 from bot.conversation import ConversationService
 from bot.database import require_head
 from bot.hotline import Hotline
+from bot.metrics import CountingParser
 from bot.rasa_http import RasaHttp
 from core.clock import Clock, SystemClock
 from core.database import make_engine, make_sessions
@@ -163,7 +164,8 @@ def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | N
     `shared`, the data and the parser already loaded by that App are reused (tests and benchmarks:
     a new database and clock, the same models); everything else is built from `settings`."""
     data = shared.data if shared else load_data(settings)
-    parser = shared.parser if shared else load_parser(settings, data.tokenizer)
+    # every message understood is counted by intent (/metrics)
+    parser = shared.parser if shared else CountingParser(load_parser(settings, data.tokenizer))
     storage = open_storage(settings)
     clock = clock or SystemClock(settings.zone)
     translator = Translators(settings.default_locale)

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import database
+from bot import database, place_name
+from bot.apikey_cli import apikey_app
 from bot.app import (
     App,
     Storage,
@@ -29,6 +30,7 @@ from bot.cipher import CipherError
 from bot.conversation import purge_messages
 from bot.data_check import CHECKS, run_checks
 from bot.database import SchemaOutdatedError
+from bot.gap import record_gap
 from bot.hotline import Hotline
 from bot.jobs import start_daily_jobs
 from bot.nlu_cli import nlu_app
@@ -68,6 +70,7 @@ app.add_typer(nlu_app, name="nlu")
 handoff_app = typer.Typer(no_args_is_help=True, help="Conversations handed to a person.")
 app.add_typer(handoff_app, name="handoff")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(apikey_app, name="apikey")
 
 
 def _app() -> App:
@@ -77,27 +80,10 @@ def _app() -> App:
 
 def resolve_place(lexicon: Lexicon, province: str | None, city: str | None) -> tuple[str | None, str | None]:
     """Accept ids (xiamen) or names (厦门, 厦门市); a city implies its province."""
-
-    def find(kind: str, value: str) -> str:
-        key = value.strip().lower()
-        for place in (*lexicon.places, *lexicon.more_places):  # outside places: national items only
-            if place.kind == kind and key in {
-                place.id,
-                place.name.lower(),
-                f"{place.name}市",
-                f"{place.name}省",
-            }:
-                return place.id
-        raise typer.BadParameter(f"unknown {kind} '{value}'")
-
-    province_id = find("province", province) if province else None
-    city_id = find("city", city) if city else None
-    if city_id:
-        owner = lexicon.place_by_id[("city", city_id)].province
-        if province_id and province_id != owner:
-            raise typer.BadParameter(f"{city} is not in {province}")
-        province_id = owner
-    return province_id, city_id
+    try:
+        return place_name.resolve_place(lexicon, province, city)
+    except place_name.UnknownPlaceError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 @db_app.command("upgrade")
@@ -234,14 +220,6 @@ def kb_gaps(limit: int = 50) -> None:
         typer.echo("no unanswered questions")
 
 
-def record_gap(storage: Storage, text: str, province: str | None, city: str | None, channel: str) -> None:
-    try:
-        with transaction(storage.sessions) as session:
-            session.add(UnansweredQuestion(text=text[:2000], province=province, city=city, channel=channel))
-    except SQLAlchemyError:
-        pass  # a gap that cannot be recorded must not stop the answer
-
-
 def answer_question(
     hotline: Hotline,
     storage: Storage,
@@ -312,6 +290,8 @@ def serve(
     when TONGXING_TELEGRAM_TOKEN is set. Ctrl-C or SIGTERM stops it after the turns in flight."""
     import uvicorn  # the server's own dependency; the other commands do without it
 
+    from bot.server.logs import log_config
+
     settings = Settings()
     if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
         typer.echo("tongxing: several workers need PostgreSQL (set TONGXING_DATABASE_URL)", err=True)
@@ -332,7 +312,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_config=None,
+        log_config=log_config(),  # JSON lines on stderr, in every worker
         timeout_graceful_shutdown=20,
     )
 
@@ -340,6 +320,8 @@ def serve(
 SERVER_PAGES = (
     ("health", "/healthz"),
     ("API docs", "/docs"),
+    ("hotline API", "/v1/ask"),
+    ("metrics", "/metrics"),
 )
 
 

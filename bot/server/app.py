@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from bot.app import App
 from bot.server.channel import Channel
 from bot.server.channels import enabled_channels
+from bot.server.errors import install_errors
 from bot.server.health import health_router
+from bot.server.metrics import metrics_router
 
 
 def create_server(
@@ -42,7 +44,9 @@ def create_server(
         lifespan=lifespan,
     )
     server.state.application = application
+    install_errors(server)
     server.include_router(health_router(application))
+    server.include_router(metrics_router())
     for channel in chosen:
         routes = channel.router()
         if routes is not None:

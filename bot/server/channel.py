@@ -4,6 +4,8 @@ the server (Telegram's long polling, say). A channel turns its platform's update
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -12,9 +14,12 @@ import anyio.to_thread
 from fastapi import APIRouter
 
 from bot.app import App
+from bot.metrics import count_error, observe_turn
 from core.event import Event
 from core.message import Reply
 from dialogues.engine import Outcome
+
+LOG = logging.getLogger("tongxing.turn")
 
 
 class Channel(Protocol):
@@ -50,8 +55,28 @@ class RoutesOnly:
 
 async def take_turn(application: App, event: Event) -> Outcome:
     """One event through the conversation core, off the event loop (storage is synchronous
-    SQLAlchemy; the turn holds the conversation's row lock while it runs)."""
-    return await anyio.to_thread.run_sync(application.conversations.handle_outcome, event)
+    SQLAlchemy; the turn holds the conversation's row lock while it runs). Every channel's turns come
+    through here, so here they are counted (/metrics) and logged, without their words or the user."""
+    start = time.perf_counter()
+    try:
+        outcome = await anyio.to_thread.run_sync(application.conversations.handle_outcome, event)
+    except Exception as error:
+        count_error(event.channel, "turn_failed")
+        LOG.error("turn failed", extra={"channel": event.channel, "error": error.__class__.__name__})
+        raise
+    seconds = time.perf_counter() - start
+    observe_turn(event.channel, outcome.effects, seconds)
+    LOG.info(
+        "turn",
+        extra={
+            "channel": event.channel,
+            "ms": round(seconds * 1000, 1),
+            "replies": len(outcome.replies),
+            "effects": [type(effect).__name__ for effect in outcome.effects],
+            "duplicate": outcome.duplicate,
+        },
+    )
+    return outcome
 
 
 def numbered(reply: Reply) -> str:

@@ -3,12 +3,20 @@ settings from the environment, one App per process, the server around it."""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from bot.app import build_app
+from bot.server import probe_channel
 from bot.server.app import create_server
+from bot.server.channels import enabled_channels
 from core.settings import Settings
 
 
 def create() -> FastAPI:
-    return create_server(build_app(Settings()), close_app=True)
+    application = build_app(Settings())
+    channels = enabled_channels(application)
+    if os.environ.get(probe_channel.ENV) == "1":  # TEST ONLY: see bot/server/probe_channel.py
+        channels.append(probe_channel.channel(application))
+    return create_server(application, channels, close_app=True)
