@@ -26,6 +26,7 @@ BROKEN_FILE = {
     "navigation": ".",
     "conversation_rules": ".",
     "yes_no_words": ".",
+    "followups": ".",
 }
 
 
