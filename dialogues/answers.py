@@ -200,7 +200,7 @@ def _part_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]
     ]
 
 
-def _next_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]:
+def next_buttons(turn: Turn, answer: Answer, shown: str | None) -> list[Button]:
     buttons = _part_buttons(turn, answer, shown)
     flow = turn.services.flows.for_topic(answer.topic)
     if flow is not None:
@@ -219,7 +219,8 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
     text = render_brief(answer, t, explained=explained)
     state.explained = sorted(explained)
     state.last_service = answer.service_id
-    buttons = _next_buttons(turn, answer, None)
+    state.last_shown = ["brief"]
+    buttons = next_buttons(turn, answer, None)
     buttons += [
         Button(service_texts(kb, other.item.id, t)[0], render(ShowTopic(other.item.topic)))
         for other in related
@@ -258,27 +259,22 @@ def say_part(turn: Turn, service_id: str, part: str) -> None:
     explained = set(state.explained)
     text = render_part(answer, part, turn.t, explained=explained)
     state.explained = sorted(explained)
-    state.last_service = service_id
-    buttons = _next_buttons(turn, answer, part)
+    remember_shown(state, service_id, part)
+    buttons = next_buttons(turn, answer, part)
     buttons.append(human_button(turn))
     turn.say(text, tuple(buttons))
 
 
+def remember_shown(state: State, service_id: str, key: str) -> None:
+    """Remember what of the last answered service is on screen (a part, an aspect, the brief)."""
+    if state.last_service != service_id:
+        state.last_service, state.last_shown = service_id, []
+    if key not in state.last_shown:
+        state.last_shown = [*state.last_shown, key]
+
+
 def how(turn: Turn, service_id: str) -> None:
     say_part(turn, service_id, "how")
-
-
-def follow_up(turn: Turn, text: str, normalized: str) -> bool:
-    """After an answer, a parent's words for one of its parts ("怎么办", "要带什么", "去哪里办",
-    "要问什么") show that part of the last answered service; anything else is left to the caller."""
-    service_id = turn.state.last_service
-    if service_id is None or service_id not in turn.services.kb.by_id:
-        return False
-    part = turn.services.navigation.answer_part(text, normalized)
-    if part is None:
-        return False
-    say_part(turn, service_id, part)
-    return True
 
 
 def unsure(turn: Turn, text: str, parse: Parse) -> None:

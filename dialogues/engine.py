@@ -20,13 +20,14 @@ from core.i18n import Translator, normalize_locale
 from core.lexicon import Lexicon
 from core.message import Inbound
 from core.tokenizer import Tokenizer
-from dialogues.answers import follow_up, places_from
+from dialogues.answers import places_from
 from dialogues.buttons import on_button
 from dialogues.commands import run_command
 from dialogues.crisis import assess, bereavement, crisis
 from dialogues.events import EVENTS
 from dialogues.flow import FlowSet
 from dialogues.flow_input import in_flow
+from dialogues.followup import follow_up
 from dialogues.heard import forget_unconsented, hear
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
@@ -179,8 +180,8 @@ class Engine:
             if navigation.says("back", text):
                 back(turn)
                 return
-        if state.flow is None and pending is None and follow_up(turn, text, normalized):
-            return  # "要带什么" after an answer: that part of it
+        if state.flow is None and follow_up(turn, text, normalized, parse):
+            return  # "要带什么", "那要钱吗", "那高中呢" after an answer (or a flow offered): read against it
         if turn.state.pending is not None and on_pending(turn, text, parse):
             return
         if turn.state.flow is not None:

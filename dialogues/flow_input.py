@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from core.message import Button
 from dialogues.flow import Flow, Step, StepType
+from dialogues.followup import follow_up
 from dialogues.heard import said_now, store_on_child
 from dialogues.intents import handle_intent
 from dialogues.payload import Nav, StartFlow, render
@@ -57,6 +58,10 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
     known = known_value(step, turn.state, turn.today)
     if known is not None:  # "娃儿是脑瘫 有残疾证 二级的" at "孩子有残疾吗？": the message said it
         accept(turn, flow, step, Reading(known))
+        return
+    if follow_up(turn, text, normalized, parse):  # "要带什么", "那要钱吗": of the service the flow is for
+        turn.say(turn.t.gettext("我们接着刚才的步骤。"))
+        ask_step(turn, flow, step)
         return
     confident = turn.confident(parse.confidence)
     starts = services.flows.for_intent(parse.intent) if confident else None

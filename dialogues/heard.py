@@ -33,6 +33,13 @@ _JUST_BORN = re.compile(r"刚(刚)?(出生|生(的|了|下|完)?)|才(出生|生
 _MONTHS_AGO = re.compile(
     r"(上个?月|上上个?月|前两个月|(?P<n>[一二两三四五六七八九十\d]{1,2})个(多)?月前)(刚|才)?(出生|生)"
 )
+# the same in English: "born last month", "born 2 months ago"; "he is 8", "8 years old", "aged 8"
+_EN_MONTHS_AGO = re.compile(r"\bborn (?:last month|(?P<n>\d{1,2}|a|one|two|three) months? ago)")
+_EN_AGE = re.compile(
+    r"\b(?:(?:he|she|they|it)(?:'s| is| are)|aged?)\s+(?P<a>\d{1,2})\b(?!\s*(?:months?|weeks?|days?)\b)"
+    r"|\b(?P<b>\d{1,2})\s*(?:years?|yrs?)[ -]?old\b|\b(?P<c>\d{1,2})\s*(?:yo|y/o)\b"
+)
+_EN_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3}
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _DISABILITY = re.compile(
     r"残疾|脑瘫|自闭症|孤独症|唐氏|智力障碍|智障|听力障碍|视力障碍|聋|盲童|特殊教育|特教"
@@ -84,9 +91,18 @@ def facts_in(text: str, parse: Parse | None, today: date) -> dict[str, Any]:
             and not (entity.note or "").startswith("estimated")  # "明年上幼儿园" is no age told
         ):
             facts["age"] = float(entity.value)
+    if "age" not in facts and "birth_date" not in facts and (said := _EN_AGE.search(text)):
+        years = int(said.group("a") or said.group("b") or said.group("c"))
+        if years <= 17:
+            facts["age"] = float(years)
     ago = _MONTHS_AGO.search(text)
+    english_ago = _EN_MONTHS_AGO.search(text)
     if "birth_date" not in facts and ago:
         facts["birth_date"] = today - timedelta(days=30 * _months_ago(ago))
+    elif "birth_date" not in facts and english_ago:
+        raw = english_ago.group("n")
+        months = 1 if raw is None else int(raw) if raw.isdigit() else _EN_NUMBERS[raw]
+        facts["birth_date"] = today - timedelta(days=30 * months)
     elif "birth_date" not in facts and "age" not in facts and _JUST_BORN.search(text):
         facts["newborn"] = "under_90_days"
         facts["age"] = 0.0

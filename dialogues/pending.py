@@ -158,28 +158,36 @@ def _handoff(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
 
 @PENDING.register("language")
 def _language(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
-    turn.state.pending = None
     chosen = language_from(text)
     if chosen is None:
-        return False
+        return _not_answered(turn, pending, parse)  # the choices again, twice at most, then a person
+    turn.state.pending = None
     set_language(turn, chosen)
     return True
 
 
 @PENDING.register("place")
 def _place(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
-    turn.state.pending = None
     places = find_places(turn.services.lexicon, turn.services.tokenizer.normalize(text))
     question = str(pending.data.get("question", ""))
     if places:
+        turn.state.pending = None
         remember_place(turn, places[0].kind, places[0].id, "residence")
         answer_question(turn, question, None)
         return True
-    if (
+    declined = (parse is not None and parse.intent == "deny" and turn.confident(parse.confidence)) or (
+        _yes_no(turn, text, parse).value == "no"
+    )
+    if not declined and not (
         parse is not None
-        and parse.intent not in {"deny", "out_of_scope"}
+        and parse.intent not in {"out_of_scope", "affirm"}
         and turn.confident(parse.confidence)
     ):
+        if _not_answered(turn, pending, parse):  # "嗯", "?": the cities again, twice at most
+            return True
+        declined = True  # a longer message that names no place: answered without one, as before
+    turn.state.pending = None
+    if not declined:
         return False  # a new question instead of a place
     answer_question(turn, question, None, place_declined=True)
     return True

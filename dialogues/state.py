@@ -112,6 +112,7 @@ class State(_Model):
     pending: Pending | None = None
     explained: list[str] = Field(default_factory=list)  # official terms already explained
     last_service: str | None = None  # the service last answered: "怎么办", "要带什么" ask about it
+    last_shown: list[str] = Field(default_factory=list)  # what of it is on screen: brief, parts, aspects
     checklists: dict[str, Checklist] = Field(default_factory=dict)
     handoff_open: bool = False
     handoff_opened_on: date | None = None

@@ -27,6 +27,7 @@ BROKEN_FILE = {
     "conversation_rules": ".",
     "yes_no_words": ".",
     "immunization_schedule": ".",
+    "followups": ".",
 }
 
 

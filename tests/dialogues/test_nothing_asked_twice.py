@@ -4,11 +4,15 @@ step accepts a birth date. Nothing about a child is kept without consent."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.app import App
 from dialogues.heard import facts_in
 from tests.conftest import TODAY
 from tests.dialogues.collecting import Chat
@@ -155,9 +159,7 @@ def test_a_disability_said_at_an_earlier_step_is_not_asked_again(
     "message",
     ["家里是有点困难 我一个人带孩子 吃低保", "我们家是低保户", "收入很低，家里困难", "家里经济困难"],
 )
-def test_low_income_said_at_an_earlier_step_is_not_asked(
-    chat: Callable[..., Chat], message: str
-) -> None:
+def test_low_income_said_at_an_earlier_step_is_not_asked(chat: Callable[..., Chat], message: str) -> None:
     talk = chat()
     for say in ("/checkup", "同意", "厦门", "8"):
         talk.say(say)
@@ -221,3 +223,95 @@ def test_the_step_counter_does_not_jump(chat: Callable[..., Chat]) -> None:
 )
 def test_facts_in_words(text: str, expected: dict[str, object]) -> None:
     assert facts_in(text, None, DAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he is 8", {"age": 8.0}),
+        ("she's 8 years old", {"age": 8.0}),
+        ("my son, 12 yo", {"age": 12.0}),
+        ("born last month", {"birth_date": date(2026, 10, 23)}),
+        ("my baby was born 2 months ago", {"birth_date": date(2026, 9, 23)}),
+        ("he is 8 months old", {}),  # months: no age in years
+    ],
+)
+def test_facts_in_english_words(text: str, expected: dict[str, object]) -> None:
+    assert facts_in(text, None, DAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "first", "age"),
+    [
+        ("zh_Hans", "我们住在厦门", "他八岁"),
+        ("zh_Hant", "我們住在廈門", "他八歲"),
+        ("en", "we live in Xiamen", "he is 8"),
+    ],
+)
+def test_a_place_and_an_age_said_in_any_language_fill_their_steps(
+    chat: Callable[..., Chat], locale: str, first: str, age: str
+) -> None:
+    from dialogues.state import State
+
+    talk = chat(state=State(locale=locale))
+    talk.say(first)
+    talk.say("/checkup")
+    talk.press({"zh_Hans": "同意", "zh_Hant": "同意", "en": "I agree"}[locale])
+    assert talk.state.flow is not None and talk.state.residence.city == "xiamen"
+    assert talk.state.flow.step_id == "child_age"  # the city was not asked
+    talk.say(age)
+    assert talk.state.flow is not None and talk.state.flow.answers.get("child_age") == 8
+
+
+_FACTS: dict[str, list[object]] = {
+    "age": [0.0, 2.0, 5.0, 8.0, 13.0, 16.0],
+    "disability": ["yes", "no"],
+    "low_income": ["yes", "no"],
+    "who": ["child", "parent", "both"],
+    "newborn": ["under_90_days", "older"],
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10**9))
+def test_the_step_counter_moves_by_one_and_its_total_never_grows_whatever_facts_come_when(
+    base_app: App, seed: int
+) -> None:
+    from dialogues.flow import StepType
+    from dialogues.runner import next_step, progress
+    from dialogues.state import ActiveFlow, State
+
+    rng = random.Random(seed)
+    flow = rng.choice(sorted(base_app.dialogue.services.flows.flows.values(), key=lambda each: each.id))
+    state = State(consent={"child_profile": True})
+    active = ActiveFlow(flow_id=flow.id)
+    state.flow = active
+    before: tuple[int, int] | None = None
+    while True:
+        if rng.random() < 0.4:  # a fact said in some message, at any point of the flow
+            key = rng.choice(sorted(_FACTS))
+            state.heard = {**(state.heard or {}), key: rng.choice(_FACTS[key]), "turn": 0}
+            told = {"newborn": "newborn_on", "age": "told_on"}.get(key)
+            if told:
+                state.heard[told] = DAY.isoformat()
+        step = next_step(flow, active, state, DAY)
+        if step is None:
+            break
+        active.step_id = step.id
+        number, total = progress(flow, active, step, state, DAY)
+        assert 1 <= number <= total
+        if before is not None:
+            assert number == before[0] + 1 and total <= before[1]
+        before = (number, total)
+        if step.type == StepType.choice:
+            value: object = rng.choice(step.choices).value
+        elif step.type == StepType.yes_no:
+            value = rng.choice(["yes", "no"])
+        elif step.type == StepType.age:
+            value = rng.choice([0, 3, 8, 13, 16])
+        elif step.type == StepType.place:
+            value = {"province": "fujian", "city": "xiamen", "district": None}
+        else:
+            value = "2025-01-01" if step.type == StepType.date else 3
+        active.answers[step.id] = value
+        active.history.append(step.id)

@@ -128,3 +128,28 @@ def test_forget_asked_again_when_unclear_and_a_new_request_deletes_nothing(chat:
     talk.say("孩子上学要准备什么材料")
     assert "什么都没删" in talk.text and "DeleteUserData" not in talk.effects
     assert talk.state.pending is None or talk.state.pending.kind != "forget"
+
+
+@pytest.mark.parametrize(
+    ("ask", "unclear"),
+    [("孩子在这边能上公办小学吗", ["嗯", "？", "啊？"]), ("/lang", ["嗯", "?", "xx"])],
+)
+def test_an_unclear_reply_to_the_city_or_language_question_is_re_asked_twice_then_a_person_offered(
+    chat: Callable[..., Chat], ask: str, unclear: list[str]
+) -> None:
+    talk = chat()
+    talk.say(ask)
+    choices = talk.labels
+    for reply in unclear[:2]:
+        talk.say(reply)
+        assert "我没看懂" in talk.text and talk.labels == choices  # the choices shown again
+    talk.say(unclear[2])
+    assert "我还是没看懂" in talk.text and talk.state.pending is not None
+    assert talk.state.pending.kind == "handoff"
+
+
+def test_a_city_declined_in_words_is_still_answered_without_a_re_ask(chat: Callable[..., Chat]) -> None:
+    talk = chat()
+    talk.say("孩子在这边能上公办小学吗")
+    talk.say("不想说")
+    assert "我没看懂" not in talk.text and "来源" in talk.text and talk.state.pending is None
