@@ -24,11 +24,13 @@ from dialogues.slot import MAX_TEXT, find_places, read_answer
 from dialogues.state import Pending
 from dialogues.steps import active
 from dialogues.turn import Turn
-from nlu.result import ASK_ENTITLEMENT, Parse
+from nlu.result import OUT_OF_SCOPE, Parse
 
 FOLLOWUP_FILE = Path(__file__).resolve().parent / "data" / "crisis_followup.yaml"
 MAX_ASKS = 2  # the crisis reply asks once; the place alone may be asked once more
 Safety = Literal["safe", "unsafe", "unknown"]
+# intents that ask for nothing: said after a crisis reply, they get a short acknowledgement
+_NO_REQUEST = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "crisis", OUT_OF_SCOPE})
 
 
 class _WordsFile(BaseModel):
@@ -113,7 +115,7 @@ def _for_someone_else(turn: Turn, text: str, normalized: str, parse: Parse | Non
         )
         if reading.ok:
             return True
-    return parse is not None and parse.intent == ASK_ENTITLEMENT and turn.confident(parse.confidence)
+    return parse is not None and parse.intent not in _NO_REQUEST and turn.confident(parse.confidence)
 
 
 def flow_waits(turn: Turn) -> None:
