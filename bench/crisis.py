@@ -121,7 +121,9 @@ def score_followup(app: App, lines: list[dict[str, Any]]) -> FollowupScore:
         locale = str(line.get("locale") or "zh_Hans")
         user = f"f{number}"
         app.conversations.handle_outcome(
-            Inbound(user_id=user, channel="bench", text=OPENERS.get(locale, OPENERS["zh_Hans"]), locale=locale)
+            Inbound(
+                user_id=user, channel="bench", text=OPENERS.get(locale, OPENERS["zh_Hans"]), locale=locale
+            )
         )
         outcome = app.conversations.handle_outcome(
             Inbound(user_id=user, channel="bench", text=line["text"], locale=locale)
@@ -142,7 +144,9 @@ def score_followup(app: App, lines: list[dict[str, Any]]) -> FollowupScore:
         score.place += place_ok
         score.with_whom += whom_ok
         if not (safe_ok and place_ok):
-            score.misses.append(f"{line['text']} -> {safety}, {place} (expected {expected_safety}, {expected_place})")
+            score.misses.append(
+                f"{line['text']} -> {safety}, {place} (expected {expected_safety}, {expected_place})"
+            )
     return score
 
 
@@ -165,14 +169,18 @@ def report(crisis: CrisisScore, followup: FollowupScore, misses: int = 0) -> str
     )
     lines.append(
         "  by expected answer: "
-        + ", ".join(f"{key} {followup.by_answer[key]}/{followup.of_answer[key]}" for key in sorted(followup.of_answer))
+        + ", ".join(
+            f"{key} {followup.by_answer[key]}/{followup.of_answer[key]}" for key in sorted(followup.of_answer)
+        )
     )
     for miss in (crisis.misses + followup.misses)[:misses]:
         lines.append(f"  miss: {miss}")
     return "\n".join(lines)
 
 
-def evaluate(crisis_file: Path = CRISIS_LINES, followup_file: Path = FOLLOWUP_LINES) -> tuple[CrisisScore, FollowupScore]:
+def evaluate(
+    crisis_file: Path = CRISIS_LINES, followup_file: Path = FOLLOWUP_LINES
+) -> tuple[CrisisScore, FollowupScore]:
     with tempfile.TemporaryDirectory() as workdir:
         app = make_app(Path(workdir))
         return score_crisis(app, read_lines(crisis_file)), score_followup(app, read_lines(followup_file))

@@ -51,7 +51,9 @@ def crisis(turn: Turn, text: str, kind: str) -> None:
     ask = asked < MAX_ASKS
     turn.replies += crisis_replies(turn.t, kind, in_flow=state.flow is not None, ask=ask)
     open_ticket(turn, "crisis", "urgent", text[:300])
-    state.pending = Pending(kind="crisis_followup", data={"crisis": kind, "asked": asked + 1}) if ask else None
+    state.pending = (
+        Pending(kind="crisis_followup", data={"crisis": kind, "asked": asked + 1}) if ask else None
+    )
     if earlier is not None:
         note_answer(turn, text)
 

@@ -62,7 +62,7 @@ class FollowUpAnswer:
 
 
 def check_followup_words(path: Path = FOLLOWUP_FILE) -> tuple[FollowUpWords | None, list[Problem]]:
-    source, raw, problems = read_schema(path, _WordsFile)
+    _, raw, problems = read_schema(path, _WordsFile)
     if raw is None:
         return None, problems
 
@@ -70,7 +70,9 @@ def check_followup_words(path: Path = FOLLOWUP_FILE) -> tuple[FollowUpWords | No
         return tuple(re.compile(pattern) for pattern in patterns)
 
     return (
-        FollowUpWords(compiled(raw.unsafe), compiled(raw.safe), compiled(raw.unsure), compiled(raw.with_whom)),
+        FollowUpWords(
+            compiled(raw.unsafe), compiled(raw.safe), compiled(raw.unsure), compiled(raw.with_whom)
+        ),
         problems,
     )
 
@@ -111,7 +113,13 @@ def _for_someone_else(turn: Turn, text: str, normalized: str, parse: Parse | Non
     current = active(turn)
     if current is not None:
         reading = read_answer(
-            current[1], text, parse, services.lexicon, services.tokenizer, turn.today, threshold=services.threshold
+            current[1],
+            text,
+            parse,
+            services.lexicon,
+            services.tokenizer,
+            turn.today,
+            threshold=services.threshold,
         )
         if reading.ok:
             return True

@@ -33,7 +33,12 @@ def test_the_answer_after_a_crisis_puts_place_safety_and_words_on_the_urgent_tic
     _say(app, "孩子他爸又在打孩子了")
     _say(app, "现在在家 暂时没事 我们在厦门湖里区")
     [ticket] = _tickets(app)
-    assert (ticket.urgency, ticket.province, ticket.city, ticket.district) == ("urgent", "fujian", "xiamen", "huli")
+    assert (ticket.urgency, ticket.province, ticket.city, ticket.district) == (
+        "urgent",
+        "fujian",
+        "xiamen",
+        "huli",
+    )
     assert ticket.safety == "safe"
     assert ticket.follow_up is not None and "暂时没事".encode() not in ticket.follow_up  # encrypted at rest
     assert "暂时没事" in app.storage.cipher.decrypt(ticket.follow_up)

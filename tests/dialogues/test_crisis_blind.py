@@ -5,11 +5,17 @@ a floor that fails says the product got worse on situations it never saw written
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from bench.crisis import CRISIS_LINES, FOLLOWUP_LINES, CrisisScore, FollowupScore, read_lines, score_crisis, score_followup
+from bench.crisis import (
+    CRISIS_LINES,
+    FOLLOWUP_LINES,
+    CrisisScore,
+    FollowupScore,
+    read_lines,
+    score_crisis,
+    score_followup,
+)
 from bot.app import App
 
 
@@ -43,7 +49,9 @@ def test_a_medical_emergency_gets_120_first_and_violence_against_the_parent_1233
     assert _share(crisis.right["child_danger"], crisis.lines["child_danger"]) >= 0.95
 
 
-def test_harmless_lines_with_alarming_words_raise_few_false_alarms(scores: tuple[CrisisScore, FollowupScore]) -> None:
+def test_harmless_lines_with_alarming_words_raise_few_false_alarms(
+    scores: tuple[CrisisScore, FollowupScore],
+) -> None:
     crisis = scores[0]
     assert crisis.lines["none"] >= 40
     assert crisis.raised["none"] <= 2

@@ -41,7 +41,9 @@ def _read(lexicon: Lexicon, tokenizer: Tokenizer, text: str):  # type: ignore[no
         ("我不知道怎么办", "unknown"),
     ],
 )
-def test_safe_or_not_with_negation_and_doubt(lexicon: Lexicon, tokenizer: Tokenizer, text: str, safety: str) -> None:
+def test_safe_or_not_with_negation_and_doubt(
+    lexicon: Lexicon, tokenizer: Tokenizer, text: str, safety: str
+) -> None:
     assert _read(lexicon, tokenizer, text).safety == safety
 
 
@@ -54,14 +56,20 @@ def test_safe_or_not_with_negation_and_doubt(lexicon: Lexicon, tokenizer: Tokeni
         ("在海口", ("hainan", "haikou", None)),
     ],
 )
-def test_the_place_at_any_level(lexicon: Lexicon, tokenizer: Tokenizer, text: str, place: tuple[str, ...]) -> None:
+def test_the_place_at_any_level(
+    lexicon: Lexicon, tokenizer: Tokenizer, text: str, place: tuple[str, ...]
+) -> None:
     found = _read(lexicon, tokenizer, text).place
     assert found is not None
     assert (found.province, found.city, found.id if found.kind == "district" else None) == place
 
 
-@pytest.mark.parametrize("text", ["娃跟我在一起", "在我姐家", "孩子在奶奶家", "she is with me", "at my sister's place"])
-def test_with_whom_is_heard_and_says_nothing_of_safety(lexicon: Lexicon, tokenizer: Tokenizer, text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["娃跟我在一起", "在我姐家", "孩子在奶奶家", "she is with me", "at my sister's place"]
+)
+def test_with_whom_is_heard_and_says_nothing_of_safety(
+    lexicon: Lexicon, tokenizer: Tokenizer, text: str
+) -> None:
     answer = _read(lexicon, tokenizer, text)
     assert answer.with_whom is not None and answer.safety == "unknown" and answer.understood
 
