@@ -18,7 +18,6 @@ from core.lexicon import Lexicon, Place
 from core.message import Button
 from core.yamlfile import DataFileError, Problem, read_schema
 from dialogues.effect import NoteCrisisFollowUp
-from dialogues.flow import StepType
 from dialogues.payload import Nav, render
 from dialogues.safety import Regex
 from dialogues.slot import MAX_TEXT, find_places, read_answer
@@ -112,7 +111,7 @@ def _for_someone_else(turn: Turn, text: str, normalized: str, parse: Parse | Non
     if any(navigation.says(action, text, normalized) for action in ("resume", "back", "cancel", "change")):
         return True
     current = active(turn)
-    if current is not None and current[1].type != StepType.yes_no:  # "嗯" answers us, not the step
+    if current is not None:
         reading = read_answer(
             current[1],
             text,
