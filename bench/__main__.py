@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, nlu, retrieval, turn
+from bench import api, crisis, nlu, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -14,7 +14,9 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["retrieval", "ask", "nlu", "turn", "api"], default=None)
+    parser.add_argument(
+        "--only", choices=["retrieval", "ask", "nlu", "turn", "crisis", "api"], default=None
+    )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     arguments = parser.parse_args()
     settings = Settings()
@@ -32,6 +34,8 @@ def main() -> None:
         )
     if arguments.only in (None, "nlu"):
         print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
+    if arguments.only in (None, "crisis"):  # crisis kinds and the safety follow-up, on blind lines
+        print(crisis.report(*crisis.evaluate(), misses=arguments.misses))
     if arguments.only in (None, "turn"):
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
     if arguments.only in (None, "api"):  # the hotline API over HTTP, one process and two

@@ -14,6 +14,8 @@ from core.i18n import HANT_CORRECTIONS, check_hant_corrections
 from core.lexicon import LEXICON_FILE, Lexicon, check_lexicon, load_lexicon
 from core.taxonomy import TAXONOMY_FILE, Taxonomy, check_taxonomy, load_taxonomy
 from core.yamlfile import DataFileError, Problem, display_path
+from dialogues.crisis_followup import FOLLOWUP_FILE, check_followup_words
+from dialogues.crisis_kind import CRISIS_KINDS_FILE, check_crisis_kinds
 from dialogues.flow import FLOWS_DIR
 from dialogues.flow_validator import check_flows
 from dialogues.followup import FOLLOWUPS_FILE, check_followups
@@ -120,6 +122,8 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("hant_corrections", HANT_CORRECTIONS, lambda path, _: check_hant_corrections(path)),
     DataCheck("safety_net", SAFETY_NET_FILE, lambda path, _: check_safety_net(path)),
     DataCheck("bereavement", BEREAVEMENT_FILE, lambda path, _: check_safety_net(path)),
+    DataCheck("crisis_kinds", CRISIS_KINDS_FILE, lambda path, _: check_crisis_kinds(path)[1]),
+    DataCheck("crisis_followup", FOLLOWUP_FILE, lambda path, _: check_followup_words(path)[1]),
     DataCheck("knowledge", KNOWLEDGE_DIR, _knowledge_problems, ("*.yaml", "*/*.yaml", "*/*/*.yaml")),
     DataCheck("flows", FLOWS_DIR, _flow_problems, ("*.yaml",)),
     DataCheck("navigation", NAVIGATION_FILE, lambda path, _: check_navigation(path)[1]),

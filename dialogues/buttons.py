@@ -68,6 +68,9 @@ NAVIGATION: dict[str, Callable[[Turn], None]] = {
 
 @PAYLOADS.register(Nav)
 def _nav(turn: Turn, payload: Nav) -> None:
+    pending = turn.state.pending
+    if pending is not None and pending.kind == "crisis_followup":
+        turn.state.pending = None  # the parent went back to the flow: its step takes the next answer
     NAVIGATION[payload.action](turn)
 
 

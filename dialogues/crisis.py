@@ -1,34 +1,61 @@
 """Safety first. A message about danger to a child gets emergency contacts at once and an urgent
-handoff, whatever else is going on, even while a worker owns the conversation. A reported loss is
+handoff, whatever else is going on, even while a worker owns the conversation. The kind of crisis
+(dialogues/crisis_kind.py) decides the numbers said first: 120 for a medical emergency, 12338 and
+110 for violence against the parent. The reply's own questions (is the child safe, where are you)
+wait for their answer (dialogues/crisis_followup.py); an open flow waits too. A reported loss is
 answered gently instead, and everything planned for the child stops."""
 
 from __future__ import annotations
 
 from core.message import Button
+from dialogues.crisis_followup import MAX_ASKS, note_answer
+from dialogues.crisis_kind import crisis_kinds
 from dialogues.effect import CancelChildPlans
 from dialogues.handoff import open_ticket
 from dialogues.payload import AskHuman, render
 from dialogues.safety import crisis_replies
+from dialogues.state import Pending
 from dialogues.turn import Turn
 from nlu.result import Parse
 
 
 def assess(turn: Turn, text: str, normalized: str, parse: Parse) -> str | None:
-    """ "crisis", "bereavement" or None. The classifier's crisis flag also fires on 去世, so a reported
-    loss is recognised first unless the keyword safety net names a danger in words."""
+    """The kind of crisis (medical, carer_violence, self_harm, child_danger: crisis_kinds.yaml),
+    "bereavement" or None. A kind's own words, the keyword safety net or the classifier's flag make
+    a crisis; the classifier's flag also fires on 去世, so a reported loss is recognised first
+    unless the words name a danger."""
     services = turn.services
-    danger = services.safety_net.matches(normalized)
+    kinds = crisis_kinds()
+    named = kinds.named(normalized)
+    danger = named is not None or services.safety_net.matches(normalized)
     bereaved = not danger and not text.startswith("/") and services.bereavement.matches(normalized)
     if danger or (parse.crisis and not bereaved):
-        return "crisis"
+        if named is not None:
+            return named
+        categories = frozenset(
+            reason.split(":", 1)[1]
+            for reason in (parse.crisis_reasons if parse.crisis else ())
+            if reason.startswith(("pattern:", "damped:"))
+        )
+        return kinds.kind_of(normalized, categories)
     return "bereavement" if bereaved else None
 
 
-def crisis(turn: Turn, text: str) -> None:
+def crisis(turn: Turn, text: str, kind: str) -> None:
+    """The numbers, an urgent ticket, and the questions (is the child safe, where), asked at most
+    twice. A crisis message that answers those questions ("不安全 他还在砸门") is a crisis first;
+    what it says of the child's safety and place is noted on the ticket too."""
     state = turn.state
-    turn.replies += crisis_replies(turn.t, in_flow=state.flow is not None)
-    state.pending = None
+    earlier = state.pending if state.pending is not None and state.pending.kind == "crisis_followup" else None
+    asked = int(earlier.data.get("asked", 1)) if earlier is not None else 0
+    ask = asked < MAX_ASKS
+    turn.replies += crisis_replies(turn.t, kind, in_flow=state.flow is not None, ask=ask)
     open_ticket(turn, "crisis", "urgent", text[:300])
+    state.pending = (
+        Pending(kind="crisis_followup", data={"crisis": kind, "asked": asked + 1}) if ask else None
+    )
+    if earlier is not None:
+        note_answer(turn, text)
 
 
 def bereavement(turn: Turn) -> None:

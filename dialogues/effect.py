@@ -19,6 +19,19 @@ class OpenHandoff:
 
 
 @dataclass(frozen=True)
+class NoteCrisisFollowUp:
+    """What the parent answered after a crisis reply (is the child safe, with whom, where): added
+    to the user's open urgent ticket (its safety, its place, and the words in its follow-up note)."""
+
+    safety: Literal["safe", "unsafe", "unknown"]
+    note: str  # the parent's own words
+    with_whom: str | None = None  # the words that said who the child is with ("跟我在一起")
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+
+
+@dataclass(frozen=True)
 class DeleteUserData:
     """Delete everything stored about the user: messages, children, checklists, reminders, state."""
 
@@ -69,6 +82,7 @@ class DeleteChildData:
 
 Effect = (
     OpenHandoff
+    | NoteCrisisFollowUp
     | DeleteUserData
     | DescribeStoredData
     | RecordConsent

@@ -147,8 +147,8 @@ class Engine:
         normalized = services.tokenizer.normalize(text)
         parse = services.parser.parse(text[:MAX_PARSED], turn.today)
         danger = assess(turn, text, normalized, parse)
-        if danger == "crisis":
-            crisis(turn, text)
+        if danger is not None and danger != "bereavement":
+            crisis(turn, text, danger)
             return
         if state.worker is not None:
             return  # a worker owns the conversation: the message reaches them, the assistant is silent

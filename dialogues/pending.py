@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from core.message import Button
 from dialogues.answers import answer_question, answer_topic, remember_place
+from dialogues.crisis_followup import on_followup
 from dialogues.effect import DeleteUserData, RecordConsent
 from dialogues.flow import Step, StepType
 from dialogues.handoff import ask_handoff, open_handoff
@@ -26,6 +27,7 @@ PendingHandler = Callable[[Turn, Pending, str, Parse | None], bool]
 PENDING: Registry[str, PendingHandler] = Registry("pending question")
 MAX_REASKS = 2  # unclear replies re-asked in a row before a person is offered
 _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
+PENDING.register("crisis_followup")(on_followup)  # is the child safe, where are you (after a crisis)
 
 
 def on_pending(turn: Turn, text: str, parse: Parse | None) -> bool:

@@ -87,19 +87,46 @@ def load_safety_net(path: Path = SAFETY_NET_FILE) -> SafetyNet:
     return net
 
 
-def crisis_replies(t: Translator, *, in_flow: bool) -> list[Reply]:
-    """Emergency contacts first, then what happens next, honestly."""
-    urgent = t.gettext(
+def _urgent(t: Translator, kind: str) -> str:
+    """The numbers, the one to call first on top. No medical advice of our own: the numbers only."""
+    if kind == "medical":
+        return t.gettext(
+            "请马上打 120 急救电话，说清楚孩子怎么了、你们在哪里，听急救人员的安排。\n"
+            "• 110 报警（有人伤害了孩子）\n"
+            "• 12355 青少年服务台（心理支持和法律帮助）"
+        )
+    if kind == "carer_violence":
+        return t.gettext(
+            "如果你或孩子现在有危险，请马上打 110 报警。\n"
+            "• 12338 妇女维权公益服务热线（全国妇联：家暴求助、法律和心理咨询）\n"
+            "• 120 急救（有人受伤）\n"
+            "• 12355 青少年服务台（孩子的心理支持和法律帮助）"
+        )
+    return t.gettext(
         "如果孩子现在有危险，请马上打电话：\n"
         "• 110 报警（有人伤害孩子、孩子走失或被带走）\n"
         "• 120 急救（受伤、吃了药、自伤）\n"
         "• 12355 青少年服务台（心理支持和法律帮助）\n"
         "发现孩子被伤害或疑似被伤害，可以直接向公安机关（110）报案，这就是法律规定的报告渠道。"
     )
-    next_steps = t.gettext(
-        "我已经把这次对话标为紧急，转给社工，他们会尽快联系你。你不是一个人。"
-        "如果可以，请告诉我：孩子现在安全吗？你们在哪个城市、哪个区？"
-    )
+
+
+def crisis_replies(t: Translator, kind: str, *, in_flow: bool, ask: bool = True) -> list[Reply]:
+    """Emergency contacts first (which first depends on the kind of crisis), then what happens
+    next, honestly, and (when `ask`) the two questions whose answer the social worker needs."""
+    urgent = _urgent(t, kind)
+    if not ask:
+        next_steps = t.gettext("我已经把这次对话标为紧急，转给社工，他们会尽快联系你。你不是一个人。")
+    elif kind == "carer_violence":
+        next_steps = t.gettext(
+            "我已经把这次对话标为紧急，转给社工，他们会尽快联系你。你不是一个人。"
+            "如果可以，请告诉我：你和孩子现在安全吗？你们在哪个城市、哪个区？"
+        )
+    else:
+        next_steps = t.gettext(
+            "我已经把这次对话标为紧急，转给社工，他们会尽快联系你。你不是一个人。"
+            "如果可以，请告诉我：孩子现在安全吗？你们在哪个城市、哪个区？"
+        )
     buttons: tuple[Button, ...] = ()
     if in_flow:
         buttons = (Button(t.gettext("稍后继续刚才的步骤"), "nav:resume"),)

@@ -71,7 +71,9 @@ class Offer(_Model):
 class Pending(_Model):
     """Something the assistant asked outside a flow and is waiting for."""
 
-    kind: Literal["place", "consent", "forget", "handoff", "language", "change_step", "bereavement"]
+    kind: Literal[
+        "place", "consent", "forget", "handoff", "language", "change_step", "bereavement", "crisis_followup"
+    ]
     data: dict[str, Any] = Field(default_factory=dict)
 
 

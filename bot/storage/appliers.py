@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from bot.storage.models import (
     ConsentRecord,
@@ -21,6 +21,7 @@ from dialogues.effect import (
     DeleteChildData,
     DeleteUserData,
     DescribeStoredData,
+    NoteCrisisFollowUp,
     OpenHandoff,
     RecordConsent,
     RecordGap,
@@ -42,6 +43,37 @@ def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
             created_at=context.now,
         )
     )
+    return []
+
+
+def note_crisis_follow_up(effect: NoteCrisisFollowUp, context: ApplyContext) -> list[Reply]:
+    """The parent's answer after a crisis reply, on their newest urgent ticket that is not closed:
+    the safety answer (an unknown never overwrites a known one), the place they named (their
+    district replaced with it when they name another city), and their words appended to the
+    encrypted follow-up note. No open urgent ticket: nothing to add to."""
+    ticket = context.session.scalars(
+        select(HandoffTicket)
+        .where(
+            HandoffTicket.user_key == context.user_key,
+            HandoffTicket.urgency == "urgent",
+            HandoffTicket.status != "closed",
+        )
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    ).first()
+    if ticket is None:
+        return []
+    if effect.safety != "unknown" or ticket.safety is None:
+        ticket.safety = effect.safety
+    if effect.city is not None and effect.city != ticket.city:
+        ticket.district = None
+    for column in ("province", "city", "district"):
+        value = getattr(effect, column)
+        if value is not None:
+            setattr(ticket, column, value)
+    earlier = context.cipher.decrypt(ticket.follow_up) if ticket.follow_up else ""
+    line = f"{context.now.isoformat(timespec='minutes')} {effect.note}"
+    ticket.follow_up = context.cipher.encrypt(f"{earlier}\n{line}" if earlier else line)
     return []
 
 
@@ -125,6 +157,7 @@ def build_appliers() -> ApplierRegistry:
     """The registry of every effect's applier; fails when an effect type has none."""
     registry = ApplierRegistry()
     registry.register(OpenHandoff, open_handoff)
+    registry.register(NoteCrisisFollowUp, note_crisis_follow_up)
     registry.register(RecordConsent, record_consent)
     registry.register(RecordGap, record_gap)
     registry.register(StoreChecklist, store_checklist)

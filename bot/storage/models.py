@@ -88,6 +88,9 @@ class HandoffTicket(UserData, Base):
     district: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # after a crisis: is the child safe now (safe | unsafe | unknown), and the parent's answers (encrypted)
+    safety: Mapped[str | None] = mapped_column(String(16))
+    follow_up: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ConsentRecord(UserData, Base):

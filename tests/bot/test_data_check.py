@@ -20,6 +20,8 @@ BROKEN_FILE = {
     "hant_corrections": ".",
     "safety_net": ".",
     "bereavement": ".",
+    "crisis_kinds": ".",
+    "crisis_followup": ".",
     "knowledge": "provinces/fujian.yaml",
     "flows": "residence_permit.yaml",
     "nlu_data": "nlu.yml",
