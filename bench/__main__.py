@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import nlu, retrieval, turn
+from bench import miniconvs, nlu, pending_answers, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -14,8 +14,9 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["retrieval", "ask", "nlu", "turn"], default=None)
+    parser.add_argument("--only", choices=["retrieval", "ask", "nlu", "turn", "words"], default=None)
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
+    parser.add_argument("--verbose", action="store_true", help="list every answer in words not understood")
     arguments = parser.parse_args()
     settings = Settings()
     if arguments.only in (None, "retrieval"):
@@ -32,6 +33,11 @@ def main() -> None:
         )
     if arguments.only in (None, "nlu"):
         print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
+    if arguments.only in (None, "words"):  # answers in words: blind mini-conversations, pending replies
+        engine = miniconvs.build_engine()
+        print(miniconvs.report(miniconvs.score(engine, miniconvs.load()), arguments.verbose))
+        replies = pending_answers.load()
+        print(pending_answers.report(pending_answers.score(engine, replies), arguments.verbose))
     if arguments.only in (None, "turn"):
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
 

@@ -12,7 +12,7 @@ from bot.app import App
 from core.clock import Clock
 from dialogues.engine import Engine
 from dialogues.flow import FlowSet
-from tests.dialogues.collecting import Chat
+from dialogues.collecting import Chat
 
 
 def engine_with(app: App, *, flows: FlowSet | None = None, clock: Clock | None = None) -> Engine:

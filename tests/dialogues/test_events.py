@@ -12,7 +12,7 @@ import pytest
 from core.event import ConsentWithdrawn, ReminderDue, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from dialogues.state import Checklist, Child, Place, State, WorkerOwner
 from tests.conftest import TODAY
-from tests.dialogues.collecting import Chat
+from dialogues.collecting import Chat
 
 USER, CHANNEL = "parent-1", "test"
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.message import Inbound
 from dialogues.script import locale_of_first_message
-from tests.dialogues.collecting import Chat
+from dialogues.collecting import Chat
 
 
 @pytest.mark.parametrize(
