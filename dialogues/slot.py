@@ -13,6 +13,7 @@ from typing import Any
 
 from core.lexicon import Lexicon, Place
 from core.tokenizer import Tokenizer
+from dialogues.answer_words import by_duration, by_words
 from dialogues.flow import Step, StepType
 from dialogues.yes_no_words import yes_no_words
 from nlu.result import Parse
@@ -64,9 +65,12 @@ class Reading:
         return self.problem is None
 
 
-def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = None) -> Reading:
-    """A choice by its number, its label or a part of one label, in the source language or in the
-    parent's (`translate`: "my child" for "For my child")."""
+def read_choice(
+    step: Step, text: str, translate: Callable[[str], str] | None = None, typed: str = ""
+) -> Reading:
+    """A choice by its number, its label, the choice's words or a time span (dialogues/answer_words.py),
+    or a part of one label, in the source language or in the parent's (`translate`: "my child" for
+    "For my child"); `typed` is the reply as typed (Traditional words), `text` normalised."""
     clean = text.strip().lower()
     if clean.isdigit() and 1 <= int(clean) <= len(step.choices):
         return Reading(step.choices[int(clean) - 1].value)
@@ -80,6 +84,9 @@ def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = 
     matches = [choice for choice, names in labels if any(name in clean for name in names)]
     if len(matches) == 1:
         return Reading(matches[0].value)
+    named = by_words(step, typed or text, clean) or by_duration(step, clean)
+    if named is not None:
+        return Reading(named)
     # part of one label only, as a parent types it ("给孩子" for "给孩子办"; "孩子" fits two: asked again)
     matches = [choice for choice, names in labels if len(clean) >= 2 and any(clean in name for name in names)]
     if len(matches) == 1:
@@ -272,9 +279,10 @@ def read_answer(
     if not clean:
         return Reading(problem="not_understood")
     if step.type == StepType.choice:
-        return read_choice(step, clean, translate)
-    if step.type == StepType.yes_no:
-        return read_yes_no(clean, parse, threshold)
+        return read_choice(step, clean, translate, text)
+    if step.type == StepType.yes_no:  # the step's own words first ("孩子他爸有"), then any yes or no
+        named = by_words(step, text, clean) or by_duration(step, clean)
+        return Reading(named) if named is not None else read_yes_no(clean, parse, threshold)
     if step.type == StepType.number:
         return read_number(step, clean, parse)
     if step.type == StepType.age:
