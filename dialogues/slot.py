@@ -94,10 +94,18 @@ def read_choice(
     return Reading(problem="not_understood")
 
 
+_FIRST_CLAUSE = re.compile(r"[\s,，.。!！?？~～…、;；]")
+
+
 def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
     clean = text.strip().lower().translate(_APOSTROPHES)
     if UNSURE.search(clean):
         return Reading(problem="not_understood")
+    first = _FIRST_CLAUSE.split(clean, maxsplit=1)[0]
+    if first and first != clean and len(first) <= 5 and not re.search(r"[a-z]", clean):
+        said = read_yes_no(first, None, 1.0)  # "确定，全部删掉", "同意的，记一下吧": the first clause answers
+        if said.ok:
+            return said
     words = yes_no_words()
     forms = words.forms(clean)  # "应该是吧" -> "是", "好像不用" -> "不用"
     if any(form.startswith(word) for form in forms for word in words.yes_despite_negation):
