@@ -130,7 +130,8 @@ def _chinese_number(raw: str) -> float | None:
 def spans(text: str) -> list[float]:
     """The time spans the reply states, in days (more than a span: a day more; less: a day less)."""
     found: list[float] = []
-    for match in _SPAN.finditer(text):
+    chinese = re.sub(r"(?<![a-z])\s+(?![a-z])", "", text)  # "不 到90天", "9 0天": spaces between characters
+    for match in _SPAN.finditer(chinese):
         number = _chinese_number(match.group("n"))
         if number is None:
             continue

@@ -52,6 +52,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ISO_LIKE = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 MAX_TEXT = 500
+_MARKS = re.compile(r"[\s,，.。!！?？~～…、;；]")
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,16 @@ def read_choice(
         (choice, {choice.label.lower()} | ({translate(choice.label).lower()} if translate else set()))
         for choice in step.choices
     ]
+    compact = _MARKS.sub("", clean)  # "不 到90天", "给孩子办。"
     for choice, names in labels:
-        if clean == choice.value or clean in names:
+        if clean == choice.value or clean in names or compact in {_MARKS.sub("", name) for name in names}:
             return Reading(choice.value)
     matches = [choice for choice, names in labels if any(name in clean for name in names)]
     if len(matches) == 1:
         return Reading(matches[0].value)
+    close = [choice for choice, names in labels if any(_one_typo(clean, name) for name in names)]
+    if len(close) == 1:  # "家长和孩孩子都办": a label with one character dropped, doubled or changed
+        return Reading(close[0].value)
     named = by_words(step, typed or text, clean) or by_duration(step, clean)
     if named is not None:
         return Reading(named)
@@ -95,6 +100,18 @@ def read_choice(
 
 
 _FIRST_CLAUSE = re.compile(r"[\s,，.。!！?？~～…、;；]")
+
+
+def _one_typo(text: str, label: str) -> bool:
+    """The text is the label (three characters or more) with one character dropped, added or
+    changed, spaces and punctuation aside."""
+    a, b = _MARKS.sub("", text), _MARKS.sub("", label)
+    if len(b) < 3 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:at] + long[at + 1 :] == short for at in range(len(long)))
 
 
 def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
