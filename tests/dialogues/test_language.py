@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from core.message import Inbound
-from dialogues.script import locale_of_first_message
 from dialogues.collecting import Chat
+from dialogues.script import locale_of_first_message
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
+from dialogues.collecting import Chat
 from dialogues.heard import facts_in
 from tests.conftest import TODAY
-from dialogues.collecting import Chat
 
 DAY = TODAY.date()
 CITY_QUESTION, AGE_QUESTION, NEWBORN_QUESTION = "住在哪个城市", "孩子今年几岁", "宝宝出生多久"

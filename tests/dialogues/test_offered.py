@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogues.state import Child, Place, State
 from dialogues.collecting import Chat
+from dialogues.state import Child, Place, State
 
 
 def test_a_number_picks_the_menu_entry_with_that_number(chat: Callable[..., Chat]) -> None:
