@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, crisis, nlu, retrieval, turn
+from bench import api, crisis, miniconvs, nlu, pending_answers, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -15,9 +15,10 @@ OUT = Path(__file__).resolve().parent / "out"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["retrieval", "ask", "nlu", "turn", "crisis", "api"], default=None
+        "--only", choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api"], default=None
     )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
+    parser.add_argument("--verbose", action="store_true", help="list every answer in words not understood")
     arguments = parser.parse_args()
     settings = Settings()
     if arguments.only in (None, "retrieval"):
@@ -36,6 +37,11 @@ def main() -> None:
         print(nlu.report(nlu.evaluate_nlu(), OUT / "nlu.json", arguments.misses))
     if arguments.only in (None, "crisis"):  # crisis kinds and the safety follow-up, on blind lines
         print(crisis.report(*crisis.evaluate(), misses=arguments.misses))
+    if arguments.only in (None, "words"):  # answers in words: blind mini-conversations, pending replies
+        engine = miniconvs.build_engine()
+        print(miniconvs.report(miniconvs.score(engine, miniconvs.load()), arguments.verbose))
+        replies = pending_answers.load()
+        print(pending_answers.report(pending_answers.score(engine, replies), arguments.verbose))
     if arguments.only in (None, "turn"):
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
     if arguments.only in (None, "api"):  # the hotline API over HTTP, one process and two

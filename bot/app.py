@@ -159,17 +159,12 @@ def open_storage(settings: Settings) -> Storage:
     return Storage(engine=engine, sessions=make_sessions(engine), cipher=cipher)
 
 
-def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | None = None) -> App:
-    """Everything, once. `clock` defaults to the system clock in the settings' time zone. With
-    `shared`, the data and the parser already loaded by that App are reused (tests and benchmarks:
-    a new database and clock, the same models); everything else is built from `settings`."""
-    data = shared.data if shared else load_data(settings)
-    # every message understood is counted by intent (/metrics)
-    parser = shared.parser if shared else CountingParser(load_parser(settings, data.tokenizer))
-    storage = open_storage(settings)
-    clock = clock or SystemClock(settings.zone)
-    translator = Translators(settings.default_locale)
-    dialogue = DialogueEngine(
+def build_dialogue(
+    settings: Settings, data: Data, parser: Parser, clock: Clock, translator: Translators | None = None
+) -> DialogueEngine:
+    """The conversation engine over the loaded data (no storage: the benchmarks run it in memory)."""
+    translator = translator or Translators(settings.default_locale)
+    return DialogueEngine(
         parser=parser,
         index=data.index,
         kb=data.knowledge,
@@ -185,6 +180,19 @@ def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | N
         threshold=parser.recommended_threshold,
         retention_days=settings.retention_days,
     )
+
+
+def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | None = None) -> App:
+    """Everything, once. `clock` defaults to the system clock in the settings' time zone. With
+    `shared`, the data and the parser already loaded by that App are reused (tests and benchmarks:
+    a new database and clock, the same models); everything else is built from `settings`."""
+    data = shared.data if shared else load_data(settings)
+    # every message understood is counted by intent (/metrics)
+    parser = shared.parser if shared else CountingParser(load_parser(settings, data.tokenizer))
+    storage = open_storage(settings)
+    clock = clock or SystemClock(settings.zone)
+    translator = Translators(settings.default_locale)
+    dialogue = build_dialogue(settings, data, parser, clock, translator)
     conversations = ConversationService(dialogue, storage.sessions, storage.cipher, clock, translator)
     return App(
         settings=settings,

@@ -67,9 +67,33 @@ class NumberCondition(_Strict):
     max: float | None = None
 
 
+class Words(_Strict):
+    """The parent's own words for one answer, in the three languages (not translated: matched). A
+    word found in the reply names the answer, unless a negation stands next to it ("孩子不用");
+    Traditional replies are also read as Simplified, so zh_Hant lists only the words of its own
+    (唸書, 國小)."""
+
+    zh_Hans: tuple[str, ...] = ()  # noqa: N815 - the locale ids of the catalogs
+    zh_Hant: tuple[str, ...] = ()  # noqa: N815
+    en: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.zh_Hans, *self.zh_Hant, *self.en)
+
+
+class Duration(_Strict):
+    """A time span said in the reply ("住了一年多了", "才出生二十天", "5 months") that gives the
+    answer: `value` when the span lies in [min_days, max_days]."""
+
+    value: str = Field(pattern=ID)
+    min_days: int | None = None
+    max_days: int | None = None
+
+
 class Choice(_Strict):
     value: str = Field(pattern=ID)
     label: str = Field(min_length=1, max_length=30)
+    words: Words = Words()
 
 
 class Step(_Strict):
@@ -85,6 +109,10 @@ class Step(_Strict):
     when: tuple[Condition, ...] = ()
     when_number: tuple[NumberCondition, ...] = ()
     invalid: str | None = None  # what to say when the answer does not fit
+    # yes/no steps: the words that answer this question yes or no beyond a plain 是/否 ("孩子他爸有")
+    yes_words: Words = Words()
+    no_words: Words = Words()
+    durations: tuple[Duration, ...] = ()  # a time span said gives the answer (choice or yes/no)
     # a "yes" to this step means the child is in these circumstances (the check-up's conditions)
     implies: tuple[Need, ...] = ()
 
@@ -96,6 +124,14 @@ class Step(_Strict):
             raise ValueError(f"step '{self.id}': only choice steps have choices")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"step '{self.id}': min is greater than max")
+        if (self.yes_words.all() or self.no_words.all()) and self.type != StepType.yes_no:
+            raise ValueError(f"step '{self.id}': only yes/no steps have yes_words and no_words")
+        values = {choice.value for choice in self.choices} | (
+            {"yes", "no"} if self.type == StepType.yes_no else set()
+        )
+        for duration in self.durations:
+            if duration.value not in values:
+                raise ValueError(f"step '{self.id}': a duration gives '{duration.value}', not an answer")
         if self.implies and self.type != StepType.yes_no:
             raise ValueError(f"step '{self.id}': only yes/no steps imply conditions")
         return self

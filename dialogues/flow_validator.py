@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from core.yamlfile import Problem, YamlError, YamlFile, display_path, read_yaml
 from dialogues import payload
+from dialogues.answer_words import fold_word
 from dialogues.flow import (
     Condition,
     DateRule,
@@ -50,6 +51,8 @@ def _semantic_problems(
             f"step '{step.id}' depends on '{{step}}', which is not an earlier step",
         )
         seen[step.id] = step
+        for word, values in _shared_words(step).items():
+            add(("steps", position, "id"), f"step '{step.id}': '{word}' names {' and '.join(values)}")
     for position, entry in enumerate(flow.checklist):
         problems += _condition_problems(
             source,
@@ -124,6 +127,17 @@ def _source_problems(
                 f"add provinces: [{owner}], or a {province} source under province_sources",
             )
     return problems
+
+
+def _shared_words(step: Step) -> dict[str, list[str]]:
+    """Words of a step that name two of its answers (a reply with one would be read two ways)."""
+    owners: dict[str, list[str]] = {}
+    named = [(choice.value, choice.words.all()) for choice in step.choices]
+    named += [("yes", step.yes_words.all()), ("no", step.no_words.all())]
+    for value, words in named:
+        for word in {fold_word(word) for word in words}:
+            owners.setdefault(word, []).append(value)
+    return {word: values for word, values in owners.items() if len(values) > 1}
 
 
 def _condition_problems(

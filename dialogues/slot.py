@@ -13,6 +13,7 @@ from typing import Any
 
 from core.lexicon import Lexicon, Place
 from core.tokenizer import Tokenizer
+from dialogues.answer_words import by_duration, by_words
 from dialogues.flow import Step, StepType
 from dialogues.yes_no_words import yes_no_words
 from nlu.result import Parse
@@ -51,6 +52,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ISO_LIKE = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 MAX_TEXT = 500
+_MARKS = re.compile(r"[\s,，.。!！?？~～…、;；]")
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,12 @@ class Reading:
         return self.problem is None
 
 
-def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = None) -> Reading:
-    """A choice by its number, its label or a part of one label, in the source language or in the
-    parent's (`translate`: "my child" for "For my child")."""
+def read_choice(
+    step: Step, text: str, translate: Callable[[str], str] | None = None, typed: str = ""
+) -> Reading:
+    """A choice by its number, its label, the choice's words or a time span (dialogues/answer_words.py),
+    or a part of one label, in the source language or in the parent's (`translate`: "my child" for
+    "For my child"); `typed` is the reply as typed (Traditional words), `text` normalised."""
     clean = text.strip().lower()
     if clean.isdigit() and 1 <= int(clean) <= len(step.choices):
         return Reading(step.choices[int(clean) - 1].value)
@@ -74,12 +79,19 @@ def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = 
         (choice, {choice.label.lower()} | ({translate(choice.label).lower()} if translate else set()))
         for choice in step.choices
     ]
+    compact = _MARKS.sub("", clean)  # "不 到90天", "给孩子办。"
     for choice, names in labels:
-        if clean == choice.value or clean in names:
+        if clean == choice.value or clean in names or compact in {_MARKS.sub("", name) for name in names}:
             return Reading(choice.value)
     matches = [choice for choice, names in labels if any(name in clean for name in names)]
     if len(matches) == 1:
         return Reading(matches[0].value)
+    close = [choice for choice, names in labels if any(_one_typo(clean, name) for name in names)]
+    if len(close) == 1:  # "家长和孩孩子都办": a label with one character dropped, doubled or changed
+        return Reading(close[0].value)
+    named = by_words(step, typed or text, clean) or by_duration(step, clean)
+    if named is not None:
+        return Reading(named)
     # part of one label only, as a parent types it ("给孩子" for "给孩子办"; "孩子" fits two: asked again)
     matches = [choice for choice, names in labels if len(clean) >= 2 and any(clean in name for name in names)]
     if len(matches) == 1:
@@ -87,10 +99,30 @@ def read_choice(step: Step, text: str, translate: Callable[[str], str] | None = 
     return Reading(problem="not_understood")
 
 
+_FIRST_CLAUSE = re.compile(r"[\s,，.。!！?？~～…、;；]")
+
+
+def _one_typo(text: str, label: str) -> bool:
+    """The text is the label (three characters or more) with one character dropped, added or
+    changed, spaces and punctuation aside."""
+    a, b = _MARKS.sub("", text), _MARKS.sub("", label)
+    if len(b) < 3 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:at] + long[at + 1 :] == short for at in range(len(long)))
+
+
 def read_yes_no(text: str, parse: Parse | None, threshold: float) -> Reading:
     clean = text.strip().lower().translate(_APOSTROPHES)
     if UNSURE.search(clean):
         return Reading(problem="not_understood")
+    first = _FIRST_CLAUSE.split(clean, maxsplit=1)[0]
+    if first and first != clean and len(first) <= 5 and not re.search(r"[a-z]", clean):
+        said = read_yes_no(first, None, 1.0)  # "确定，全部删掉", "同意的，记一下吧": the first clause answers
+        if said.ok:
+            return said
     words = yes_no_words()
     forms = words.forms(clean)  # "应该是吧" -> "是", "好像不用" -> "不用"
     if any(form.startswith(word) for form in forms for word in words.yes_despite_negation):
@@ -272,9 +304,10 @@ def read_answer(
     if not clean:
         return Reading(problem="not_understood")
     if step.type == StepType.choice:
-        return read_choice(step, clean, translate)
-    if step.type == StepType.yes_no:
-        return read_yes_no(clean, parse, threshold)
+        return read_choice(step, clean, translate, text)
+    if step.type == StepType.yes_no:  # the step's own words first ("孩子他爸有"), then any yes or no
+        named = by_words(step, text, clean) or by_duration(step, clean)
+        return Reading(named) if named is not None else read_yes_no(clean, parse, threshold)
     if step.type == StepType.number:
         return read_number(step, clean, parse)
     if step.type == StepType.age:

@@ -46,6 +46,10 @@ class YesNoWords:
         found, todo = {clean}, [clean]
         while todo:
             form = todo.pop()
+            half = len(form) // 2
+            if half and form[:half] == form[half:] and form[:half] not in found:  # "删掉删掉"
+                found.add(form[:half])
+                todo.append(form[:half])
             for hedge in self.hedges:
                 for rest in (
                     form[len(hedge) :] if form.startswith(hedge) else "",

@@ -10,9 +10,9 @@ import pytest
 
 from bot.app import App
 from core.clock import Clock
+from dialogues.collecting import Chat
 from dialogues.engine import Engine
 from dialogues.flow import FlowSet
-from tests.dialogues.collecting import Chat
 
 
 def engine_with(app: App, *, flows: FlowSet | None = None, clock: Clock | None = None) -> Engine:

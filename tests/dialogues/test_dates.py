@@ -9,8 +9,8 @@ from bot.app import App
 from core.clock import FixedClock
 from core.i18n import Translator
 from dialogues.checklist_text import how_far
+from dialogues.collecting import Chat
 from dialogues.state import KeyDate
-from tests.dialogues.collecting import Chat
 from tests.dialogues.conftest import engine_with
 
 FIRST_STEP = "先带上孩子的户口簿、家长身份证和居住证"

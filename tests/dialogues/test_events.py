@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from core.event import ConsentWithdrawn, ReminderDue, WorkerHandBack, WorkerMessage, WorkerTakeOver
+from dialogues.collecting import Chat
 from dialogues.state import Checklist, Child, Place, State, WorkerOwner
 from tests.conftest import TODAY
-from tests.dialogues.collecting import Chat
 
 USER, CHANNEL = "parent-1", "test"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from dialogues.collecting import Chat
 from dialogues.flow import FLOWS_DIR, FlowSet
 from dialogues.flow_validator import check_flows
-from tests.dialogues.collecting import Chat
 from tests.dialogues.conftest import engine_with
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "new_flow"

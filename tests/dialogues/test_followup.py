@@ -10,7 +10,7 @@ import pytest
 
 from dialogues.followup import check_followups, followups
 from dialogues.state import Place, State
-from tests.dialogues.collecting import Chat
+from dialogues.collecting import Chat
 
 XIAMEN = Place(province="fujian", city="xiamen")
 

@@ -14,7 +14,7 @@ from dialogues.followup import context
 from dialogues.state import Place, State
 from dialogues.turn import Turn
 from knowledge.catalog import Item, KnowledgeBase
-from tests.dialogues.collecting import Chat
+from dialogues.collecting import Chat
 
 BLIND = Path(__file__).parent / "data" / "blind" / "followups.yaml"
 SHOWN = {"cost": "cost", "documents": "bring", "where": "where", "how": "how", "how_long": "time"}

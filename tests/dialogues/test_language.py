@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from core.message import Inbound
+from dialogues.collecting import Chat
 from dialogues.script import locale_of_first_message
-from tests.dialogues.collecting import Chat
 
 
 @pytest.mark.parametrize(

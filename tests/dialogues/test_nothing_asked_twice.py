@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
+from dialogues.collecting import Chat
 from dialogues.heard import facts_in
 from tests.conftest import TODAY
-from tests.dialogues.collecting import Chat
 
 DAY = TODAY.date()
 CITY_QUESTION, AGE_QUESTION, NEWBORN_QUESTION = "住在哪个城市", "孩子今年几岁", "宝宝出生多久"

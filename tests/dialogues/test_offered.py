@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dialogues.collecting import Chat
 from dialogues.state import Child, Place, State
-from tests.dialogues.collecting import Chat
 
 
 def test_a_number_picks_the_menu_entry_with_that_number(chat: Callable[..., Chat]) -> None:

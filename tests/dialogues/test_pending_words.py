@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialogues.collecting import Chat
 from dialogues.effect import OpenHandoff
 from dialogues.slot import read_yes_no
-from tests.dialogues.collecting import Chat
 
 ASKS_FOR_HELP = (
     "学校不收我家孩子…能帮我问问吗",

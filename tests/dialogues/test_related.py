@@ -10,10 +10,10 @@ import pytest
 
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
+from dialogues.collecting import Chat
 from dialogues.related import related_topics
 from dialogues.rules import RULES_FILE, check_rules, load_rules
 from dialogues.state import Place, State
-from tests.dialogues.collecting import Chat
 
 ALARMING = ("孩子受侵害必须报告", "严重精神障碍健康管理", "孤儿")
 

@@ -1,5 +1,6 @@
 """A conversation run in memory through the engine alone, collecting every outcome (like Rasa's
-CollectingOutputChannel): the state is threaded from turn to turn as bot/ would store it."""
+CollectingOutputChannel): the state is threaded from turn to turn as bot/ would store it. The tests
+and the benchmarks (bench/miniconvs.py) drive conversations with it; no database."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Chat:
     def press(self, label: str) -> Outcome:
         buttons = self.buttons
         match = [button for button in buttons if button.label == label]
-        assert match, f"no button {label!r} among {[button.label for button in buttons]}"
+        if not match:
+            raise LookupError(f"no button {label!r} among {[button.label for button in buttons]}")
         return self.payload(match[0].payload)
 
     @property

@@ -1,0 +1,191 @@
+"""Issue 11's situations written blind (tests/dialogues/data/blind/situations.yaml, by an author who
+never saw the code), each entry run through the real engine on the day the set was written and
+checked against its structured `expect`. Situations 1 (safety follow-through), 3 (medical
+emergencies) and 9 (related topics) are built by other pieces of work: they run here once those
+land, and are skipped until then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.miniconvs import BLIND, MiniConv, Score, Turn, engine_for, score_one
+from bench.pending_answers import Reply, read
+from bot.app import App
+from core.message import Inbound
+from dialogues.collecting import Chat
+from dialogues.engine import Engine
+from dialogues.flow import StepType
+from dialogues.payload import PendingReply, StartFlow, StepAnswer, render
+from dialogues.slot import find_places
+from dialogues.state import State
+
+SITUATIONS: list[dict[str, Any]] = yaml.safe_load((BLIND / "situations.yaml").read_text(encoding="utf-8"))
+ELSEWHERE = {
+    1: "the safety follow-through after a crisis reply is another piece of work (issue 11, deliver 1)",
+    3: "medical emergencies (120 first) are another piece of work (issue 11, deliver 1)",
+    9: "the related topics offered after an answer are another piece of work (issue 11, deliver 6)",
+}
+# Hainan's enrolment dates are in none of our sources: the checklist names no deadline there rather
+# than invent one (never invent policy), so this entry cannot be met by saying how far it is.
+NO_SOURCE = {"新生兒醫保有期限嗎 我們在海口"}
+# Measured and not met yet (entry numbers in the file, counted from 1): listed so that the suite
+# stays green and shows what is left; an entry that starts passing fails here (strict) and comes off.
+NOT_YET = {
+    18: "a new request after 要转人工吗 that is a story (医保断了…咋办) is taken as a no",
+    25: "an English new request asking someone to help is taken as a no",
+    26: "an English new request after the handoff question is taken as a no",
+    90: "都没有吧 还在找活干 (none, looking for work) is not read as none",
+    94: "快半岁了 (almost half a year) is read as under 90 days",
+    100: "不太困難 (not very difficult) is read as difficult",
+    103: "我跟小孩都要 is not read as both",
+    116: "家里穷 in a long message is not heard as low income",
+    117: "听力不好 / 助听器 in a message is not heard as a disability",
+    121: "English facts (cerebral palsy) are not heard",
+    122: "English facts (a baby last week) are not heard",
+    123: "English facts (minimum living allowance) are not heard",
+    131: "a 民國 year is not read",
+    132: "去年十二月底出生 (a month without a day) is not read as a birth date",
+    134: "an English birth date (born on 2 June 2013) is not read",
+    135: "an English month and year of birth (born Jan 2021) is not read",
+    136: "a day-first date (15/12/2016) is not read",
+    137: "a relative month (March last year) is not read as a birth date",
+    170: "a place outside both provinces in pinyin is not recognised",
+    172: "a place outside both provinces in pinyin is not recognised",
+    201: "an English newborn-insurance question does not reach the checklist's deadline",
+    202: "an English newborn-insurance question does not reach the checklist's deadline",
+}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for number, entry in enumerate(SITUATIONS, start=1):
+        marks = []
+        if entry["situation"] in ELSEWHERE:
+            marks.append(pytest.mark.skip(reason=ELSEWHERE[entry["situation"]]))
+        elif number in NOT_YET:
+            marks.append(pytest.mark.xfail(reason=NOT_YET[number], strict=True))
+        elif any(turn in NO_SOURCE for turn in entry["turns"]):
+            marks.append(pytest.mark.xfail(reason="no source gives Hainan's deadline", strict=True))
+        cases.append(pytest.param(entry, id=f"s{entry['situation']}-{number}", marks=marks))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def measured(base_app: App) -> Engine:
+    return engine_for(base_app.dialogue)  # the day the set was written
+
+
+def _city(engine: Engine, name: str) -> tuple[str | None, str | None]:
+    """(province id, city id) of a place name, the places outside the two provinces included."""
+    places = find_places(engine.services.lexicon, engine.services.tokenizer.normalize(name))
+    if not places:
+        return None, None
+    place = places[0]
+    return place.province, place.city or (place.id if place.kind == "city" else None)
+
+
+def _step_asking(engine: Engine, question: str) -> tuple[str, str]:
+    for flow in engine.services.flows.flows.values():
+        for step in flow.steps:
+            if question.startswith(step.ask.split("？")[0]):  # the question as asked, choices after it
+                return flow.id, step.id
+    raise LookupError(question)
+
+
+def _conversation(engine: Engine, entry: dict[str, Any], **state: Any) -> Chat:
+    chat = Chat(engine, State(**state), user=f"situation-{entry['situation']}")
+    for text in entry["turns"]:
+        chat.send(Inbound(chat.user, chat.channel, text=text, locale=None))
+    return chat
+
+
+def _finish_flow(chat: Chat) -> str:
+    """Answer what is asked (consent, then each step plainly) to the flow's end; all replies."""
+    said: list[str] = []
+    for _ in range(20):
+        said += [reply.text for reply in chat.last.replies]
+        state = chat.state
+        if state.pending is not None and state.pending.kind == "consent":
+            chat.payload(render(PendingReply("consent", "yes")))
+            continue
+        if state.flow is None:
+            break
+        flow = chat.engine.services.flows.flows[state.flow.flow_id]
+        step = next(step for step in flow.steps if step.id == state.flow.step_id)
+        if step.type == StepType.choice:
+            chat.payload(render(StepAnswer(flow.id, step.id, step.choices[0].value)))
+        elif step.type == StepType.yes_no:
+            chat.payload(render(StepAnswer(flow.id, step.id, "yes")))
+        elif step.type == StepType.place:
+            chat.say("福州")
+        elif step.type == StepType.age:
+            chat.say("0")
+        else:
+            chat.say("好")
+    return "\n".join(said)
+
+
+@pytest.mark.parametrize("entry", _cases())
+def test_situation(measured: Engine, entry: dict[str, Any]) -> None:
+    expect, situation = entry["expect"], entry["situation"]
+    if situation == 2:  # a reply to "要转人工吗" after /human
+        reply = Reply("handoff", entry["locale"], entry["turns"][1], str(expect["answer"]))
+        chat = Chat(measured, State(locale=entry["locale"]))
+        chat.say(entry["turns"][0])
+        got = read(chat, reply, chat.say(reply.say))
+        assert got == reply.expect or (got == "person_with_words" and reply.expect != "no"), got
+    elif situation == 4 and entry["question"].startswith("你同意吗"):  # the consent question
+        reply = Reply("consent", entry["locale"], entry["turns"][0], str(expect["answer"]))
+        chat = Chat(measured, State(locale=entry["locale"]))
+        chat.payload(render(StartFlow("residence_permit")))
+        assert read(chat, reply, chat.say(reply.say)) == reply.expect
+    elif situation == 4:  # a choice or yes/no answered in words at its question
+        flow, step = _step_asking(measured, entry["question"])
+        result = Score()
+        conv = MiniConv("s4", flow, entry["locale"], (Turn(step, entry["turns"][0], expect["answer"]),))
+        score_one(measured, conv, result)
+        assert result.results[0].verdict == "understood", result.results[0]
+    elif situation == 5:  # one message says several facts: each is heard
+        chat = _conversation(measured, entry, locale=entry["locale"])
+        heard = chat.state.heard or {}
+        if expect["city"]:
+            assert chat.state.residence.city == _city(measured, expect["city"])[1]
+        age = heard.get("age")
+        assert age is not None or heard.get("birth_date") or heard.get("newborn"), heard
+        if age is not None:
+            assert int(float(age)) == expect["age_years"]
+        assert (heard.get("newborn") == "under_90_days") == bool(expect["newborn"]), heard
+        assert heard.get("disability") == ("yes" if expect["disability"] else None), heard
+        assert heard.get("low_income") == ("yes" if expect["low_income"] else None), heard
+    elif situation == 6:  # a birth date at "孩子今年几岁了？"
+        result = Score()
+        conv = MiniConv(
+            "s6",
+            "medical_insurance",
+            entry["locale"],
+            (Turn("child_age", entry["turns"][0], expect["age_years"]),),
+        )
+        score_one(measured, conv, result)
+        assert result.results[0].verdict == "understood", result.results[0]
+    elif situation == 7:  # the first message sets the language of the replies
+        chat = _conversation(measured, entry)
+        assert chat.state.locale == expect["reply_locale"]
+    elif situation == 8:  # a place at the city question: understood, or honestly outside both provinces
+        chat = Chat(measured, State(locale=entry["locale"], consent={"child_profile": True}))
+        chat.payload(render(StartFlow("school_admission")))
+        chat.say(entry["turns"][0])
+        province, city = _city(measured, expect["city"])
+        assert chat.state.residence.city == city, chat.state.residence
+        if expect["province"] == "outside":
+            assert province not in {"fujian", "hainan"} and "12345" in _finish_flow(chat)
+        else:
+            assert chat.state.residence.province == expect["province"]
+    elif situation == 10:  # the newborn's insurance deadline said with how far it is
+        chat = _conversation(measured, entry, locale=entry["locale"])
+        said = _finish_flow(chat)
+        assert "27" in said, said  # 12月31日 is 27 days after 2026-12-04
+    else:
+        pytest.fail(f"situation {situation} has no check")
