@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from dialogues.collecting import Chat
 from dialogues.followup import check_followups, followups
 from dialogues.state import Place, State
-from dialogues.collecting import Chat
 
 XIAMEN = Place(province="fujian", city="xiamen")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
+from dialogues.collecting import Chat
 from dialogues.followup import context
 from dialogues.state import Place, State
 from dialogues.turn import Turn
 from knowledge.catalog import Item, KnowledgeBase
-from dialogues.collecting import Chat
 
 BLIND = Path(__file__).parent / "data" / "blind" / "followups.yaml"
 SHOWN = {"cost": "cost", "documents": "bring", "where": "where", "how": "how", "how_long": "time"}
