@@ -85,6 +85,13 @@ class AskResponse(BaseModel):
     crisis: bool = Field(
         description="the question speaks of danger to a child: give the emergency numbers first"
     )
+    crisis_kind: str | None = Field(
+        default=None,
+        description=(
+            "what kind of danger, when `crisis` is true: medical (120 first), carer_violence (110 and"
+            " 12338 too), self_harm or child_danger"
+        ),
+    )
     emergency: Emergency | None = Field(description="set when `crisis` is true")
     understood: Understood
 

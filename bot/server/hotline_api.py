@@ -44,20 +44,27 @@ from knowledge.index import Hit
 
 Locale = Literal["zh_Hans", "zh_Hant", "en"]
 _NUMBER_LINE = re.compile(r"^\s*•\s*(\d{3,6})\s*(.+?)\s*$")
+_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(1\d{2,5})(?!\d)")  # 110, 120, 12338 in a sentence
 BEARER = HTTPBearer(auto_error=False, description="an API key from `tongxing apikey create`")
 _ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut} for status in (401, 404, 413, 422, 429)
 }
 
 
-def emergency_of(t: Translator) -> Emergency:
-    """The chat's crisis message and the numbers it names (one `• 110 ...` line each)."""
-    message = crisis_replies(t, in_flow=False)[0].text
-    numbers = [
-        EmergencyNumber(number=found.group(1), label=found.group(2))
-        for found in map(_NUMBER_LINE.match, message.splitlines())
-        if found
-    ]
+def emergency_of(t: Translator, kind: str) -> Emergency:
+    """The chat's crisis message for this kind of crisis and the numbers it names, in the order the
+    chat names them: a number in the opening sentence ("请马上打 120 ...") first, labelled with that
+    sentence, then one `• 110 ...` line each."""
+    message = crisis_replies(t, kind, in_flow=False)[0].text
+    numbers: list[EmergencyNumber] = []
+    for line in message.splitlines():
+        bullet = _NUMBER_LINE.match(line)
+        found = [(bullet.group(1), bullet.group(2))] if bullet else []
+        if not bullet:
+            found = [(number, line.strip()) for number in _NUMBER_IN_TEXT.findall(line)]
+        for number, label in found:
+            if all(known.number != number for known in numbers):
+                numbers.append(EmergencyNumber(number=number, label=label))
     return Emergency(message=message, numbers=numbers)
 
 
@@ -129,7 +136,9 @@ class HotlineApi:
         parse = understanding.parse
         services = application.dialogue.services
         turn = Turn(services, State(), t, application.clock.today())
-        crisis = assess(turn, text, services.tokenizer.normalize(text), parse) == "crisis"
+        assessed = assess(turn, text, services.tokenizer.normalize(text), parse)
+        kind = assessed if assessed not in (None, "bereavement") else None
+        crisis = kind is not None
         probability = dict(parse.topic_ranking)
         answers = [
             answer_out(rank, answer, ranked.fused, probability.get(answer.topic, 0.0))
@@ -147,7 +156,8 @@ class HotlineApi:
         return AskResponse(
             answers=answers,
             crisis=crisis,
-            emergency=emergency_of(t) if crisis else None,
+            crisis_kind=kind,
+            emergency=emergency_of(t, kind) if kind is not None else None,
             understood=Understood(
                 province=asked.province,
                 city=asked.city,

@@ -221,3 +221,20 @@ def test_any_question_gets_an_answer_or_a_clear_refusal(client: TestClient, key:
     response = client.post("/v1/ask", json={"question": question}, headers=auth(key))
     assert response.status_code in {200, 422}
     assert "error" in response.json() if response.status_code == 422 else "answers" in response.json()
+
+
+def test_a_medical_emergency_names_120_first(app: App, client: TestClient, key: str) -> None:
+    body = client.post("/v1/ask", json={"question": "孩子发高烧40度抽筋了"}, headers=auth(key)).json()
+    assert body["crisis"] is True
+    assert body["crisis_kind"] == "medical"
+    assert body["emergency"]["numbers"][0]["number"] == "120"
+
+
+def test_violence_against_the_mother_names_110_and_12338(app: App, client: TestClient, key: str) -> None:
+    body = client.post(
+        "/v1/ask", json={"question": "老公又动手打我了，孩子吓得一直哭"}, headers=auth(key)
+    ).json()
+    assert body["crisis_kind"] == "carer_violence"
+    numbers = [entry["number"] for entry in body["emergency"]["numbers"]]
+    assert numbers[0] == "110"
+    assert "12338" in numbers
