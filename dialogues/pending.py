@@ -48,6 +48,13 @@ def _yes_no(turn: Turn, text: str, parse: Parse | None) -> Reading:
     )
 
 
+def answers_consent(turn: Turn, text: str, parse: Parse | None) -> bool:
+    """The message is a plain yes or no to the consent question asked ("不要，我不想給資料"): it
+    answers that question before anything reads it as a follow-up about the offered flow."""
+    pending = turn.state.pending
+    return pending is not None and pending.kind == "consent" and _yes_no(turn, text, parse).ok
+
+
 def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:
     """Not a yes or no: a new question is served (the question is asked again when it is needed);
     only a short unclear reply gets the question again, with its choices, and after two of those in
