@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from bot.app import App
 from bot.jobs import start_daily_jobs
+from bot.server import telegram
 from bot.server.channel import Channel
 from reminders.jobs import DailyJobs
 
@@ -36,4 +37,6 @@ class DailyJobsChannel:
 def enabled_channels(application: App) -> list[Channel]:
     """Every channel the settings enable, in the order their routes are mounted."""
     channels: list[Channel] = [DailyJobsChannel(application)]
+    if application.settings.telegram_token:
+        channels.append(telegram.channel(application))
     return channels
