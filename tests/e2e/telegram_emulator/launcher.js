@@ -6,7 +6,8 @@
 //  1. getMe omits is_bot                      -> getMe answers a complete User.
 //  2. sendMessage dates are milliseconds      -> every message date is in seconds.
 //  3. callback_query lacks chat_instance, and the client's messages lack message_id/date/is_bot
-//                                             -> formatUpdate fills what the Bot API always sends.
+//                                             -> formatUpdate fills what the Bot API always sends (a
+//                                                pressed message as stored: its text and keyboard).
 //  4. getUpdates ignores timeout and offset   -> real long polling: confirmed updates (< offset) are
 //                                                dropped, the call waits up to `timeout` seconds.
 //  5. editMessageText / answerCallbackQuery answer null, and the user never sees an edit
@@ -69,13 +70,21 @@ function userMessage(message, messageId) {
   return filled;
 }
 
+let running = null; // the server, for formatUpdate (a static method)
+
 // 3. What the Bot API always sends.
 TelegramServer.formatUpdate = function formatUpdate(update) {
   if ('callbackQuery' in update) {
     const query = update.callbackQuery;
     const from = { is_bot: false, first_name: 'Parent', ...(query.from || {}) };
-    const message = query.message ? userMessage(query.message, update.messageId) : undefined;
-    if (message) message.from = BOT;
+    // Telegram sends the pressed message as it is now (text, keyboard): the stored bot message.
+    const pressed = query.message && running.storage.botMessages.find((stored) => stored.botToken === update.botToken
+      && String(stored.messageId) === String(query.message.message_id));
+    let message = pressed ? botMessage(pressed) : undefined;
+    if (!message && query.message) {
+      message = userMessage(query.message, update.messageId);
+      message.from = BOT;
+    }
     return {
       update_id: update.updateId,
       callback_query: {
@@ -217,6 +226,37 @@ function fixes(app, server) {
     return true;
   });
   botRoute(app, 'sendChatAction', () => true);
+  // sendDocument comes as multipart/form-data, which the package cannot read: the fields and the
+  // file's text are taken from the raw body, and the document is stored like a message.
+  app.post('/bot:token/sendDocument', (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const field = (name) => {
+        const found = raw.match(new RegExp(`name="${name}"(?:; filename="([^"]*)")?[^\\r]*\\r\\n`
+          + `(?:[^\\r]*\\r\\n)*?\\r\\n([\\s\\S]*?)\\r\\n--`));
+        return found ? { fileName: found[1], value: found[2] } : null;
+      };
+      const chatId = field('chat_id');
+      const document = field('document');
+      if (!chatId || !document) {
+        res.status(400).json({ ok: false, error_code: 400, description: 'Bad Request: chat_id and document' });
+        return;
+      }
+      const markup = field('reply_markup');
+      const body = { chat_id: chatId.value, text: undefined,
+        document: { file_name: document.fileName, text: document.value.replace(/^\ufeff/, '') } };
+      if (markup) body.reply_markup = parsed(markup.value);
+      server.addBotMessage(body, req.params.token);
+      const stored = server.storage.botMessages[server.storage.botMessages.length - 1];
+      const shown = botMessage(stored);
+      delete shown.text;
+      shown.document = { file_id: `doc${stored.messageId}`, file_unique_id: `doc${stored.messageId}`,
+        file_name: document.fileName, mime_type: 'text/plain' };
+      res.json({ ok: true, result: shown });
+    });
+  });
 
   // The user's side: answered once the update is queued (polling) or delivered (webhook).
   const sent = (kind, body) => {
@@ -238,6 +278,7 @@ routes.unshift(fixes);
 const host = argument('host', '127.0.0.1');
 const port = Number(argument('port', '9000'));
 const server = new TelegramServer({ host, port, storeTimeout: 3600 });
+running = server;
 process.on('unhandledRejection', (error) => console.error(`unhandled: ${error}`));
 server.start().then(() => console.log(`listening ${port}`));
 const stop = () => server.stop().then(() => process.exit(0));
