@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TONGXING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install model run test lint bench i18n catalogs rasa-compare clean
+.PHONY: install model run test lint bench i18n catalogs rasa-compare clean e2e-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,16 @@ run: install
 	$(BIN)/tongxing check
 	$(BIN)/tongxing serve
 
-test: install
+test: install e2e-deps
 	$(BIN)/python -m pytest
+
+# What the end-to-end tests run against, installed from pinned files (nothing by hand).
+# The Telegram Bot API emulator: telegram-test-api 4.2.1, exactly as package-lock.json says (Node 20, npm).
+TELEGRAM_EMULATOR := tests/e2e/telegram_emulator
+$(TELEGRAM_EMULATOR)/node_modules/.package-lock.json: $(TELEGRAM_EMULATOR)/package-lock.json
+	npm ci --prefix $(TELEGRAM_EMULATOR) --no-audit --no-fund --loglevel=error
+	touch $@
+e2e-deps: $(TELEGRAM_EMULATOR)/node_modules/.package-lock.json
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,7 +61,7 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TELEGRAM_EMULATOR)/node_modules
 
 # Our engine against Rasa 3.6 DIET on the same held-out file (not part of `make test`; a few minutes).
 # Rasa needs Python 3.10 (pyenv) and lives in its own venv outside the project's.
