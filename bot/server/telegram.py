@@ -47,6 +47,21 @@ REMEMBERED_CHATS = 10_000  # chats whose language (and menu) this process rememb
 PRESSED_MARK = "→ "
 
 
+class TokenRedaction(logging.Filter):
+    """httpx logs every request's URL at INFO, and a Bot API URL holds the bot's token: the token is
+    replaced before the line reaches any handler."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        return True
+
+
 def build_bot(settings: Settings, request: BaseRequest | None = None, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
     """The python-telegram-bot Application: rate-limited, no job queue (the reminders have their
     own), an updater only for long polling. `request` replaces the HTTP layer (the tests' seam)."""
@@ -91,6 +106,7 @@ class TelegramChannel:
         self.poll_timeout = poll_timeout
         self.blocked = BlockedChats(application.storage.sessions)
         self.sender = Sender(bot_application.bot, self.blocked, application.clock)
+        self.redaction = TokenRedaction(bot_application.bot.token)
         self.locales: OrderedDict[int, str] = OrderedDict()  # chat -> its conversation's language
         self.menus: OrderedDict[int, str] = OrderedDict()  # chat -> the language of its own menu
         bot_application.add_handler(TypeHandler(Update, self._on_update))
@@ -111,6 +127,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         bot_application = self.bot_application
+        logging.getLogger("httpx").addFilter(self.redaction)
         await bot_application.initialize()  # getMe: a wrong token stops the server here
         flows = self.application.data.flows
         try:
@@ -140,6 +157,7 @@ class TelegramChannel:
         if bot_application.running:
             await bot_application.stop()
         await bot_application.shutdown()
+        logging.getLogger("httpx").removeFilter(self.redaction)
 
     # --- receiving
 

@@ -4,6 +4,7 @@ is canned (no Telegram here)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.app import App
-from bot.server.telegram import TelegramChannel
+from bot.server.telegram import TelegramChannel, TokenRedaction
 from bot.server.telegram_commands import bot_commands
 from bot.storage.models import BlockedChat, MessageLog
 from core.message import Reply
@@ -241,3 +242,32 @@ def test_a_parent_on_an_english_interface_who_writes_chinese_gets_a_chinese_menu
     ]
     bot.feed(update(message=message(CHAT, "谢谢", language_code="en")))
     assert len(request.called("setMyCommands")) == 1  # once per chat
+
+
+def test_the_bot_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    redaction = TokenRedaction("123456:SECRET")
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: POST %s "%s"',
+        ("https://api.telegram.org/bot123456:SECRET/getUpdates", "HTTP/1.1 200 OK"),
+        None,
+    )
+    assert redaction.filter(record)
+    assert "SECRET" not in record.getMessage() and "bot<token>/getUpdates" in record.getMessage()
+
+
+def test_a_button_of_an_old_step_is_answered_kindly_and_changes_nothing(telegram: Any) -> None:
+    _app, request, bot = telegram
+    bot.feed(update(message=message(CHAT, "/start")))
+    permit = dict(buttons(request.called("sendMessage")[-1]))["办居住证"]
+    bot.feed(callback(CHAT, permit))
+    consent = request.called("sendMessage")[-1]
+    agree = dict(buttons(consent))["同意"]
+    bot.feed(callback(CHAT, agree))  # the flow moves on to its first step
+    assert "第1步" in request.texts()[-1]
+    bot.feed(callback(CHAT, agree))  # the consent button pressed again, later (a new press, a new id)
+    assert len(request.called("answerCallbackQuery")) == 3
+    assert "过期" in request.texts()[-2] and "第1步" in request.texts()[-1]  # said kindly, then the same step
