@@ -29,7 +29,7 @@ from telegram.request import BaseRequest
 from bot.app import App
 from bot.server.channel import take_turn
 from bot.server.telegram_commands import register_chat_commands, register_commands, shown_menu
-from bot.server.telegram_inbound import Incoming, platform_locale, read_update, user_key
+from bot.server.telegram_inbound import Incoming, read_update, user_key
 from bot.server.telegram_notice import attachment_notice, edited_notice
 from bot.server.telegram_render import MAX_TEXT, units
 from bot.server.telegram_send import Sender
@@ -43,7 +43,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 MAX_UPDATE_BYTES = 1_000_000  # an update is a few kilobytes; anything this large is not from Telegram
 RETRIES_AFTER_429 = 3  # a 429's retry_after is waited out this many times before the send fails
-REMEMBERED_CHATS = 10_000  # chats whose language (and menu) this process remembers
+REMEMBERED_CHATS = 10_000  # chats whose own command menu this process remembers
 PRESSED_MARK = "→ "
 
 
@@ -107,7 +107,6 @@ class TelegramChannel:
         self.blocked = BlockedChats(application.storage.sessions)
         self.sender = Sender(bot_application.bot, self.blocked, application.clock)
         self.redaction = TokenRedaction(bot_application.bot.token)
-        self.locales: OrderedDict[int, str] = OrderedDict()  # chat -> its conversation's language
         self.menus: OrderedDict[int, str] = OrderedDict()  # chat -> the language of its own menu
         bot_application.add_handler(TypeHandler(Update, self._on_update))
         bot_application.add_error_handler(self._on_error)
@@ -200,18 +199,16 @@ class TelegramChannel:
         if incoming is None:
             return
         await anyio.to_thread.run_sync(self.blocked.unblock, user_key(incoming.chat_id))  # they wrote
-        if incoming.inbound is None:  # an edited message
-            t = self.application.translator(self._locale(incoming))
-            await self.sender.send(incoming.chat_id, [edited_notice(t)])
-            return
         outcome = await take_turn(self.application, incoming.inbound)
         if outcome.duplicate:
             return  # a redelivered update: answered the first time
         locale = outcome.state.locale
-        self._remember(self.locales, incoming.chat_id, locale)
         replies = list(outcome.replies)
-        if incoming.attachment:
-            replies.insert(0, attachment_notice(self.application.translator(locale)))
+        t = self.application.translator(locale)
+        if replies and incoming.kind == "edited":  # nothing said (a worker's conversation): no notice
+            replies.insert(0, edited_notice(t))
+        elif replies and incoming.attachment:
+            replies.insert(0, attachment_notice(t))
         if query is not None and isinstance(query.message, Message):
             await self._mark_pressed(query.message, query.data or "")
         await self._menu_for(incoming, locale)
@@ -229,10 +226,6 @@ class TelegramChannel:
             await anyio.to_thread.run_sync(self.blocked.unblock, key)
 
     # --- helpers
-
-    def _locale(self, incoming: Incoming) -> str:
-        known = self.locales.get(incoming.chat_id)
-        return known or platform_locale(incoming.language_code) or self.default_locale
 
     @staticmethod
     def _remember(store: OrderedDict[int, str], chat_id: int, value: str) -> None:

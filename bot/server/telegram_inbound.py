@@ -8,7 +8,10 @@ answers itself (an edited message). Pure: no I/O, so any shape of update can be 
 - A photo, sticker, voice message, location, document... goes as an empty message: the core answers
   that it reads only words and asks again what it was asking. With a caption, the caption is the
   message, and the channel says first that it could not see the attachment itself.
-- An edited message is not answered again: the channel asks for a new message instead.
+- An edited message is read as a new message (its id: the message's and the edit's time, so a
+  redelivered edit is answered once), after the channel says so: the core sees the new words, so
+  danger written into an edit still gets the crisis answer first, and a worker's conversation stays
+  silent.
 - The platform's language is passed only when it names a Chinese script: Telegram has no official
   Chinese interface, so many Chinese-speaking parents run it in English, and the core would otherwise
   answer their Chinese in English. Everyone else gets the script of their first words, or /lang."""
@@ -47,7 +50,7 @@ ATTACHMENTS = (
 class Incoming:
     chat_id: int
     kind: Kind
-    inbound: Inbound | None  # None: the channel answers itself (an edited message)
+    inbound: Inbound
     attachment: str | None = None  # what the core did not see (a photo with a caption)
     language_code: str | None = None
 
@@ -81,8 +84,6 @@ def _from_message(message: Message, kind: Kind) -> Incoming | None:
     if message.chat.type != "private":
         return None
     language = message.from_user.language_code if message.from_user else None
-    if kind == "edited":
-        return Incoming(message.chat.id, "edited", None, language_code=language)
     attachment = attachment_of(message)
     words = message.text if message.text is not None else (message.caption or "")
     if not words and attachment is None:
@@ -92,10 +93,19 @@ def _from_message(message: Message, kind: Kind) -> Incoming | None:
         channel=CHANNEL,
         text=command_text(words),
         locale=platform_locale(language),
-        message_id=str(message.message_id),
+        message_id=_message_id(message, kind),
     )
     shown = attachment if (attachment and words.strip()) else None
-    return Incoming(message.chat.id, "attachment" if attachment else "text", inbound, shown, language)
+    if kind == "text" and attachment:
+        kind = "attachment"
+    return Incoming(message.chat.id, kind, inbound, shown, language)
+
+
+def _message_id(message: Message, kind: Kind) -> str:
+    if kind == "edited":
+        edited = int(message.edit_date.timestamp()) if message.edit_date else 0
+        return f"edit:{message.message_id}:{edited}"
+    return str(message.message_id)
 
 
 def read_update(update: Update) -> Incoming | None:

@@ -1,6 +1,6 @@
-"""What the Telegram channel says itself, about Telegram things the core never sees: an edited
-message, an attachment next to a caption. In the conversation's language (zh_Hans source, through
-the catalogs)."""
+"""What the Telegram channel says itself, about Telegram things the core does not know: that a
+message was edited (the core answers the new words), that an attachment came with a caption. In the
+conversation's language (zh_Hans source, through the catalogs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from core.message import Reply
 
 
 def edited_notice(t: Translator) -> Reply:
-    return Reply(t.gettext("你改了之前的一条消息。改过的消息我不会再回答，请把想说的话重新发一条。"))
+    return Reply(t.gettext("你改了一条消息，我按改过的话来回答。"))
 
 
 def attachment_notice(t: Translator) -> Reply:

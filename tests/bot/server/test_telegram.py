@@ -142,22 +142,31 @@ def test_a_photo_with_a_caption_is_answered_from_the_caption_after_saying_the_ph
     assert not any("只能看懂文字" in text for text in texts)
 
 
-def test_an_edited_message_is_not_answered_again_but_asked_to_be_sent_anew(telegram: Any) -> None:
+def test_an_edited_message_is_answered_as_new_words_after_saying_so_and_once(telegram: Any) -> None:
     app, request, bot = telegram
     bot.feed(update(message=message(CHAT, "你好", message_id=7)))
     before, sent = logged(app), len(request.texts())
-    bot.feed(
-        update(edited_message=message(CHAT, "孩子上学要什么材料", message_id=7, edit_date=1_790_000_100))
-    )
-    assert len(request.texts()) == sent + 1 and "重新发一条" in request.texts()[-1]
-    assert logged(app) == before  # the edit is not a turn
+    edited = update(edited_message=message(CHAT, "孩子上学要什么材料", message_id=7, edit_date=1_790_000_100))
+    bot.feed(edited, edited)  # the same edit delivered twice
+    texts = request.texts()[sent:]
+    assert "改了一条消息" in texts[0] and "哪个城市" in "".join(texts[1:])  # the new words, answered
+    assert sum("改了一条消息" in text for text in texts) == 1
+    assert logged(app) > before  # a turn like any other: in the log, and /forget deletes it
+
+
+def test_danger_written_into_an_edit_gets_the_crisis_answer(telegram: Any) -> None:
+    _app, request, bot = telegram
+    bot.feed(update(message=message(CHAT, "你好", message_id=8)))
+    bot.feed(update(edited_message=message(CHAT, "孩子说不想活了", message_id=8, edit_date=1_790_000_200)))
+    assert any("110" in text and "12355" in text for text in request.texts())
 
 
 def test_an_edited_message_notice_follows_the_conversations_language(telegram: Any) -> None:
     _app, request, bot = telegram
     bot.feed(update(message=message(CHAT, "Hello, I need help with school", language_code="en")))
-    bot.feed(update(edited_message=message(CHAT, "x", message_id=1, edit_date=1, language_code="en")))
-    assert "send" in request.texts()[-1].lower()
+    edited = message(CHAT, "I need help with school please", message_id=1, edit_date=1, language_code="en")
+    bot.feed(update(edited_message=edited))
+    assert any(text.startswith("You edited") for text in request.texts())
 
 
 def test_group_chats_are_ignored(telegram: Any) -> None:
