@@ -58,6 +58,13 @@ chromium:
 # Re-take the web chat's screenshot for the README (the browser test of the phone layout).
 screenshots: install e2e-deps
 	TONGXING_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q -k layout
+# What the end-to-end tests run against, installed from pinned files (nothing by hand).
+# The Telegram Bot API emulator: telegram-test-api 4.2.1, exactly as package-lock.json says (Node 20, npm).
+TELEGRAM_EMULATOR := tests/e2e/telegram_emulator
+$(TELEGRAM_EMULATOR)/node_modules/.package-lock.json: $(TELEGRAM_EMULATOR)/package-lock.json
+	npm ci --prefix $(TELEGRAM_EMULATOR) --no-audit --no-fund --loglevel=error
+	touch $@
+e2e-deps: $(TELEGRAM_EMULATOR)/node_modules/.package-lock.json
 
 lint: install
 	$(BIN)/ruff check .
@@ -69,7 +76,7 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TELEGRAM_EMULATOR)/node_modules
 
 # Our engine against Rasa 3.6 DIET on the same held-out file (not part of `make test`; a few minutes).
 # Rasa needs Python 3.10 (pyenv) and lives in its own venv outside the project's.

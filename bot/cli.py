@@ -293,6 +293,13 @@ def serve(
     from bot.server.logs import log_config
 
     settings = Settings()
+    if workers > 1 and settings.telegram_token and not settings.telegram_webhook_url:
+        typer.echo(
+            "tongxing: Telegram's long polling is for one process: with several workers set "
+            "TONGXING_TELEGRAM_WEBHOOK_URL and TONGXING_TELEGRAM_WEBHOOK_SECRET",
+            err=True,
+        )
+        raise typer.Exit(2)
     if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
         typer.echo("tongxing: several workers need PostgreSQL (set TONGXING_DATABASE_URL)", err=True)
         raise typer.Exit(2)
@@ -304,7 +311,8 @@ def serve(
     for label, path in SERVER_PAGES:
         typer.echo(f"  {label:<14} {base}{path}")
     if settings.telegram_token:
-        typer.echo("  Telegram       on (TONGXING_TELEGRAM_TOKEN is set)")
+        mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
+        typer.echo(f"  Telegram       on ({mode})")
     typer.echo("Ctrl-C stops it.")
     uvicorn.run(
         "bot.server.factory:create",

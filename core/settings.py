@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,13 +25,16 @@ class Settings(BaseSettings):
     retention_days: int = 180
     nlu_backend: str = "embedded"
     rasa_url: str | None = None
-    telegram_token: str | None = None
     # WeChat Official Account (公众号): the server's /wechat endpoint is on when the token is set.
     wechat_token: str | None = None  # the Token entered in the account's server configuration
     wechat_app_id: str | None = None  # AppID: checked inside every encrypted message; customer-service API
     wechat_app_secret: str | None = None  # AppSecret: the access token for customer-service messages
     wechat_aes_key: str | None = None  # EncodingAESKey (43 characters): safe mode; unset = plaintext mode
     wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat's API (another server in tests)
+    telegram_token: str | None = None  # from BotFather; set, the server runs the Telegram channel
+    telegram_api_url: str | None = None  # another Bot API server's root (self-hosted, or the emulator)
+    telegram_webhook_url: str | None = None  # set: webhook mode (the public URL of /telegram/webhook)
+    telegram_webhook_secret: str | None = None  # required with the webhook: Telegram's secret_token
     knowledge_dir: Path | None = None
     secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
@@ -51,6 +55,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "the WeChat EncodingAESKey is 43 letters and digits (from the account's settings)"
             )
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
         return value
 
     @property

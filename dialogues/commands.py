@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.i18n import N_
+from core.i18n import N_, Translator
+from dialogues.flow import FlowSet
 from dialogues.handoff import ask_handoff
 from dialogues.language import ask_language
 from dialogues.menu import greet
@@ -34,9 +35,9 @@ COMMANDS.register("back")(Command(back))
 COMMANDS.register("resume")(Command(reprompt))
 
 
-def listed(turn: Turn) -> list[tuple[str, str]]:
-    """(command, description) in the parent's language: the flows' commands after /help."""
-    t = turn.t
+def command_menu(t: Translator, flows: FlowSet) -> list[tuple[str, str]]:
+    """(command, description) in the translator's language: the flows' commands after /help. What
+    the help lists, and what a platform's command menu shows (Telegram's setMyCommands)."""
     entries: list[tuple[str, str]] = []
     seen: set[int] = set()
     for name in COMMANDS:
@@ -48,11 +49,14 @@ def listed(turn: Turn) -> list[tuple[str, str]]:
         if name == "start":
             entries[-1] = ("/help", entries[-1][1])
             entries += [
-                (flow.command, t.gettext(flow.description))
-                for flow in turn.services.flows.in_menu_order()
-                if flow.command
+                (flow.command, t.gettext(flow.description)) for flow in flows.in_menu_order() if flow.command
             ]
     return entries
+
+
+def listed(turn: Turn) -> list[tuple[str, str]]:
+    """The command menu in the parent's language."""
+    return command_menu(turn.t, turn.services.flows)
 
 
 def run_command(turn: Turn, name: str) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from bot.app import App
 from bot.jobs import start_daily_jobs
-from bot.server import hotline_api, webchat
+from bot.server import hotline_api, telegram, webchat
 from bot.server.channel import Channel
 from bot.server.wechat import wechat_channel
 from reminders.jobs import DailyJobs
@@ -42,4 +42,6 @@ def enabled_channels(application: App) -> list[Channel]:
         channels.append(wechat_channel(application))
     channels.append(webchat.channel(application))
     channels.append(hotline_api.channel(application))
+    if application.settings.telegram_token:
+        channels.append(telegram.channel(application))
     return channels

@@ -184,3 +184,14 @@ class WeChatOutbox(UserData, Base):
     user_key: Mapped[str] = mapped_column(String(128), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+class BlockedChat(UserData, Base):
+    """A chat whose user blocked the bot (Telegram answered 403): nothing more is sent there until
+    the user writes again (which unblocks it). The user key is "<channel>:<chat id>"."""
+
+    __tablename__ = "blocked_chat"
+    # Only that the chat blocked the bot, and when: deleted.
+    __user_data__ = UserDataDeclaration(N_("你屏蔽过机器人的记录：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), unique=True)
+    blocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,7 +1,7 @@
 """API keys of the hotline API: only each key's hash is stored.
 
 Revision ID: 0006
-Revises: 0004 (to be re-chained after 0005 when the branches merge)
+Revises: 0005
 Create Date: 2026-11-24
 """
 

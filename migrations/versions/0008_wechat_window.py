@@ -1,7 +1,7 @@
 """WeChat: each parent's last message (the 48-hour window) and the messages waiting for it.
 
 Revision ID: 0008
-Revises: 0004 (re-chained after the migrations of the other channels when merged)
+Revises: 0007
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -236,3 +236,9 @@ def test_db_quarantine_lists_a_state_that_another_key_could_not_read(installed: 
     assert row.startswith("#1\t") and "\tcli:terminal\t" in row and "cannot decrypt" in row
     log = (tmp_path / "tongxing.log").read_text(encoding="utf-8")
     assert "WARNING" in log and "quarantine #1" in log and "terminal" not in log
+
+
+def test_serve_refuses_telegram_long_polling_in_several_processes(tmp_path: Path) -> None:
+    result = run("serve", "--workers", "2", data_dir=tmp_path, env={"TONGXING_TELEGRAM_TOKEN": "1:T"})
+    assert result.returncode == 2
+    assert "long polling is for one process" in result.stderr and "TELEGRAM_WEBHOOK_URL" in result.stderr

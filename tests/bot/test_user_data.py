@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 import bot.storage.models  # noqa: F401  (registers every table of the project)
 from bot import database
 from bot.cipher import Cipher
+from bot.storage.blocked import BlockedChats
 from bot.storage.models import Conversation, WeChatContact, WeChatOutbox, WorkerAccess
 from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
 from core.database import Base, make_sessions, transaction
@@ -61,6 +62,7 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
         session.add(WeChatContact(user_key=f"test:{user}", last_inbound_at=NOW, unsubscribed=False))
         session.add(WeChatOutbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("提醒"), created_at=NOW))
     service.handle(Inbound(user_id=user, channel="test", text="hello"))  # the broken state goes to quarantine
+    BlockedChats(sessions).block(f"test:{user}", NOW)  # the chat blocked the bot once (a 403)
 
 
 def test_forget_leaves_nothing_with_the_users_key_in_any_declared_table(engine: Engine) -> None:
