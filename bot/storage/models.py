@@ -184,6 +184,8 @@ class WeChatOutbox(UserData, Base):
     user_key: Mapped[str] = mapped_column(String(128), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class BlockedChat(UserData, Base):
     """A chat whose user blocked the bot (Telegram answered 403): nothing more is sent there until
     the user writes again (which unblocks it). The user key is "<channel>:<chat id>"."""
