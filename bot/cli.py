@@ -310,6 +310,8 @@ def serve(
     typer.echo(f"同行 Tongxing is running ({workers} process{'es' if workers > 1 else ''}):")
     for label, path in SERVER_PAGES:
         typer.echo(f"  {label:<14} {base}{path}")
+    if settings.wechat_token:
+        typer.echo(f"  {'WeChat':<14} {base}/wechat (the server URL of the Official Account)")
     if settings.telegram_token:
         mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
         typer.echo(f"  Telegram       on ({mode})")
@@ -326,6 +328,7 @@ def serve(
 
 
 SERVER_PAGES = (
+    ("web chat", "/"),
     ("health", "/healthz"),
     ("API docs", "/docs"),
     ("hotline API", "/v1/ask"),
