@@ -1,4 +1,4 @@
-"""Recurring jobs (the daily message purge now; the reminder dispatcher later), ticked by APScheduler.
+"""Recurring jobs (the daily message purge, the reminder dispatcher's tick), ticked by APScheduler.
 
 APScheduler only ticks: every job's state lives in the database, so a missed tick
 (a restart, a sleeping laptop) is caught up by the next one.
@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from core.clock import DEFAULT_TIMEZONE
 
@@ -31,6 +32,20 @@ class DailyJobs:
             replace_existing=True,
             coalesce=True,
             misfire_grace_time=3600,
+        )
+
+    def add_every(self, name: str, job: Callable[[], object], seconds: float) -> None:
+        """Run `job` every `seconds` (the reminder dispatcher's tick); a run still going when the next
+        falls due makes that one wait: never two at once."""
+        self._scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=seconds, timezone=self._timezone),
+            id=name,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
         )
 
     def job_ids(self) -> list[str]:
