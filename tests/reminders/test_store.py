@@ -74,7 +74,7 @@ def test_upcoming_lists_soonest_first(sessions: sessionmaker[Session]) -> None:
         NOON_SHANGHAI,
     )
     with sessions() as session:
-        assert [row.params for row in upcoming(session, "test:u1")][0] == '{"dose": 1, "vaccine": "dtap"}'
+        assert upcoming(session, "test:u1")[0].params == '{"dose": 1, "vaccine": "dtap"}'
 
 
 def test_the_parents_next_message_wakes_what_waited_for_a_window(sessions: sessionmaker[Session]) -> None:
