@@ -21,6 +21,7 @@ class DailyJobs:
     def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
         self._timezone = timezone
         self._scheduler = BackgroundScheduler(timezone=timezone)
+        self._on_shutdown: list[Callable[[], object]] = []
 
     def add_daily(self, name: str, job: Callable[[], object], hour: int = 3, minute: int = 30) -> None:
         """Run `job` every day at hour:minute (local time); a run missed by up to an hour still runs."""
@@ -34,9 +35,13 @@ class DailyJobs:
             misfire_grace_time=3600,
         )
 
-    def add_every(self, name: str, job: Callable[[], object], seconds: float) -> None:
+    def add_every(
+        self, name: str, job: Callable[[], object], seconds: float, stop: Callable[[], object] | None = None
+    ) -> None:
         """Run `job` every `seconds` (the reminder dispatcher's tick); a run still going when the next
-        falls due makes that one wait: never two at once."""
+        falls due makes that one wait: never two at once. `stop` asks a running job to finish."""
+        if stop is not None:
+            self._on_shutdown.append(stop)
         self._scheduler.add_job(
             job,
             IntervalTrigger(seconds=seconds, timezone=self._timezone),
@@ -59,5 +64,7 @@ class DailyJobs:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        for stop in self._on_shutdown:
+            stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
