@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, Text, select, update
+from sqlalchemy import Date, DateTime, Index, Integer, String, Text, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -142,7 +142,7 @@ def _values(reminder: PlannedReminder, now: datetime) -> dict[str, Any]:
 
 
 def _write(session: Session, insert: Any, rows: list[dict[str, Any]]) -> int:
-    statement = insert(ReminderRow).values(rows)
+    statement = insert(ReminderRow)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=["idempotency_key"],
@@ -154,9 +154,9 @@ def _write(session: Session, insert: Any, rows: list[dict[str, Any]]) -> int:
             "status": "planned",
             "updated_at": excluded.updated_at,
         },
-        where=ReminderRow.status.in_(("planned", "deferred")),
+        where=or_(ReminderRow.status == "planned", ReminderRow.status == "deferred"),  # no IN: executemany
     )
-    session.execute(statement)
+    session.execute(statement, rows)  # executemany: one compiled statement, rows sent in batches
     return len(rows)
 
 
