@@ -3,6 +3,7 @@ channel's push sends it, and the table's numbers reach `tongxing reminders statu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.metrics import exposition, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
+from bot.server.channels import DailyJobsChannel
 from core.database import make_engine, make_sessions, transaction
 from core.event import ConsentWithdrawn, WorkerTakeOver
 from core.message import Reply
@@ -126,3 +128,27 @@ def test_reminders_status_command_prints_the_counts(tmp_path: Path) -> None:
     assert numbers["due_now"] == 3 and 7000 < numbers["oldest_waiting_seconds"] < 7400
     result = run("reminders", "status", data_dir=tmp_path)
     assert "by channel: wechat 3" in result.stdout and "due now: 3" in result.stdout
+
+
+def test_the_servers_jobs_tick_the_dispatcher_which_pushes_on_the_servers_loop(
+    make_app: Callable[..., App],
+) -> None:
+    app = make_app()
+    planned(app)
+    push = RecordingPush()
+    channel = DailyJobsChannel(app)
+    channel.pushes["test"] = Push(push)
+
+    async def serve() -> list[str]:
+        await channel.start()
+        try:
+            for _ in range(200):  # the first tick comes after TONGXING_REMINDER_TICK_SECONDS (5 s)
+                if push.sent:
+                    break
+                await asyncio.sleep(0.05)
+            return [name for jobs in channel.jobs for name in jobs.job_ids()]
+        finally:
+            await channel.stop()
+
+    assert "dispatch_reminders" in asyncio.run(serve())
+    assert len(push.sent) == 1 and statuses(app) == ["sent"]
