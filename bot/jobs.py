@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from bot.app import App
 from bot.conversation import purge_messages
-from bot.metrics import watch_reminders
+from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
@@ -47,6 +47,11 @@ def start_reminder_dispatch(
     watch_reminders(application.storage.sessions, application.clock.now)
     jobs = DailyJobs(settings.timezone)
     every = settings.reminder_tick_seconds
-    jobs.add_every("dispatch_reminders", dispatcher.tick, every, stop=dispatcher.stop)
+
+    def stop() -> None:
+        dispatcher.stop()
+        unwatch_reminders()
+
+    jobs.add_every("dispatch_reminders", dispatcher.tick, every, stop=stop)
     jobs.start()
     return jobs

@@ -89,8 +89,12 @@ class ReminderCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self.now()
-        with self.sessions() as session:
-            status = read_status(session, now)
+        try:
+            with self.sessions() as session:
+                status = read_status(session, now)
+        except Exception as error:  # a database away must not take /metrics down with it
+            count_error("reminders", f"status_{error.__class__.__name__}")
+            return
         labels = ["status", "channel", "kind"]
         rows = GaugeMetricFamily("tongxing_reminders", "Reminders by status, channel and kind", labels=labels)
         for state, channel, kind, count in status.counts:
@@ -107,10 +111,14 @@ class ReminderCollector(Collector):
 _WATCHED: list[Collector] = []  # the reminder collector of this process (one: the last App started)
 
 
-def watch_reminders(sessions: sessionmaker[Session], now: Callable[[], datetime]) -> None:
-    """Put the reminder table's numbers on /metrics."""
+def unwatch_reminders() -> None:
     while _WATCHED:
         REGISTRY.unregister(_WATCHED.pop())
+
+
+def watch_reminders(sessions: sessionmaker[Session], now: Callable[[], datetime]) -> None:
+    """Put the reminder table's numbers on /metrics (until `unwatch_reminders`)."""
+    unwatch_reminders()
     collector = ReminderCollector(sessions, now)
     REGISTRY.register(collector)
     _WATCHED.append(collector)

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App
-from bot.metrics import exposition, watch_reminders
+from bot.metrics import exposition, unwatch_reminders, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
 from bot.server.channels import DailyJobsChannel
 from core.database import make_engine, make_sessions, transaction
@@ -104,7 +104,10 @@ def test_status_counts_reach_metrics(make_app: Callable[..., App]) -> None:
     planned(app, "u1")
     planned(app, "u2", channel="web")
     watch_reminders(app.storage.sessions, app.clock.now)
-    text = exposition().decode()
+    try:
+        text = exposition().decode()
+    finally:
+        unwatch_reminders()
     assert 'tongxing_reminders{channel="test",kind="vaccine",status="planned"} 1.0' in text
     assert "tongxing_reminders_due_now 2.0" in text
 
