@@ -73,7 +73,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)  # BENCH_ARGS=--full: the reminders at full size
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TELEGRAM_EMULATOR)/node_modules

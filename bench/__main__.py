@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, crisis, miniconvs, nlu, pending_answers, retrieval, turn
+from bench import api, crisis, miniconvs, nlu, pending_answers, reminders, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -15,10 +15,13 @@ OUT = Path(__file__).resolve().parent / "out"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api"], default=None
+        "--only",
+        choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api", "reminders"],
+        default=None,
     )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     parser.add_argument("--verbose", action="store_true", help="list every answer in words not understood")
+    parser.add_argument("--full", action="store_true", help="the reminders at full size (1,000,000 planned)")
     arguments = parser.parse_args()
     settings = Settings()
     if arguments.only in (None, "retrieval"):
@@ -46,6 +49,8 @@ def main() -> None:
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
     if arguments.only in (None, "api"):  # the hotline API over HTTP, one process and two
         print(api.report(api.evaluate(settings.ensure_data_dir().resolve())))
+    if arguments.only in (None, "reminders"):  # durable delivery: store, claim-and-mark, rate limit, memory
+        reminders.run(arguments.full)
 
 
 if __name__ == "__main__":

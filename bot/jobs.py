@@ -1,12 +1,21 @@
-"""The daily jobs of a running assistant (the message purge; reminder dispatch joins later), shared
-by the terminal chat and the server. Each job is idempotent, so several server processes may tick
-it: the second run finds nothing left to do."""
+"""The recurring jobs of a running assistant, shared by the terminal chat and the server: the daily
+message purge, and the reminder dispatcher's tick. Each job is idempotent, so several server
+processes may tick it: the purge's second run finds nothing left to do, and dispatchers claim
+reminders row by row (reminders/dispatcher.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+
 from bot.app import App
 from bot.conversation import purge_messages
+from bot.metrics import unwatch_reminders, watch_reminders
+from bot.reminder_notifier import ChannelNotifier, Push
+from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
+from reminders.quiet import QuietHours
+from reminders.ratelimit import DEFAULT_RATES, RateLimits
 
 
 def start_daily_jobs(application: App) -> DailyJobs:
@@ -18,5 +27,31 @@ def start_daily_jobs(application: App) -> DailyJobs:
     purge()
     jobs = DailyJobs(application.settings.timezone)
     jobs.add_daily("purge_messages", purge)
+    jobs.start()
+    return jobs
+
+
+def start_reminder_dispatch(
+    application: App, pushes: Mapping[str, Push], loop: asyncio.AbstractEventLoop | None = None
+) -> DailyJobs:
+    """The reminder dispatcher, ticked every few seconds, sending through `pushes` (channel name ->
+    push); its numbers go on /metrics."""
+    settings = application.settings
+    dispatcher = Dispatcher(
+        application.storage.sessions,
+        ChannelNotifier(application, pushes, loop),
+        application.clock.now,
+        quiet=QuietHours.parse(settings.quiet_hours),
+        limits=RateLimits(DEFAULT_RATES),
+    )
+    watch_reminders(application.storage.sessions, application.clock.now)
+    jobs = DailyJobs(settings.timezone)
+    every = settings.reminder_tick_seconds
+
+    def stop() -> None:
+        dispatcher.stop()
+        unwatch_reminders()
+
+    jobs.add_every("dispatch_reminders", dispatcher.tick, every, stop=stop)
     jobs.start()
     return jobs

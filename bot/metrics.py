@@ -10,8 +10,8 @@ folder, the same for every process) and /metrics adds them up (prometheus-client
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 
 from prometheus_client import (
     REGISTRY,
@@ -20,10 +20,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session, sessionmaker
 
 from dialogues.effect import Effect, OpenHandoff, RecordGap
 from nlu.result import Parse, Parser
+from reminders.status import read_status
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0)
 
@@ -75,9 +79,56 @@ class CountingParser:
         return self.parser.recommended_threshold
 
 
+class ReminderCollector(Collector):
+    """The reminder table's numbers, read from the database at each scrape (the same for every
+    process: they are gauges of shared rows, not per-process counters)."""
+
+    def __init__(self, sessions: sessionmaker[Session], now: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.now = now
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.now()
+        try:
+            with self.sessions() as session:
+                status = read_status(session, now)
+        except Exception as error:  # a database away must not take /metrics down with it
+            count_error("reminders", f"status_{error.__class__.__name__}")
+            return
+        labels = ["status", "channel", "kind"]
+        rows = GaugeMetricFamily("tongxing_reminders", "Reminders by status, channel and kind", labels=labels)
+        for state, channel, kind, count in status.counts:
+            rows.add_metric([state, channel, kind], count)
+        yield rows
+        yield GaugeMetricFamily("tongxing_reminders_due_now", "Reminders due and not yet out", status.due_now)
+        yield GaugeMetricFamily(
+            "tongxing_reminders_oldest_waiting_seconds",
+            "How long the oldest reminder still not out has been due",
+            status.waiting_seconds(now),
+        )
+
+
+_WATCHED: list[Collector] = []  # the reminder collector of this process (one: the last App started)
+
+
+def unwatch_reminders() -> None:
+    while _WATCHED:
+        REGISTRY.unregister(_WATCHED.pop())
+
+
+def watch_reminders(sessions: sessionmaker[Session], now: Callable[[], datetime]) -> None:
+    """Put the reminder table's numbers on /metrics (until `unwatch_reminders`)."""
+    unwatch_reminders()
+    collector = ReminderCollector(sessions, now)
+    REGISTRY.register(collector)
+    _WATCHED.append(collector)
+
+
 def exposition() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for collector in _WATCHED:
+            registry.register(collector)
         return bytes(generate_latest(registry))
     return bytes(generate_latest(REGISTRY))

@@ -1,4 +1,4 @@
-"""`tongxing reminders ...`: the immunisation plan for a birth date (more reminder commands come later)."""
+"""`tongxing reminders ...`: the immunisation plan for a birth date; the delivery status for operators."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from typing import Annotated
 
 import typer
 
+from bot.app import open_storage
+from bot.database import SchemaOutdatedError
 from core.clock import SystemClock
 from core.i18n import Translator
 from core.settings import SUPPORTED_LOCALES, Settings
 from reminders.plan import PlanError, parse_given, plan_immunizations
 from reminders.render import plan_json, render_plan
 from reminders.schedule import load_schedule
+from reminders.status import read_status
 
-reminders_app = typer.Typer(no_args_is_help=True, help="Reminders: the immunisation plan.")
+reminders_app = typer.Typer(no_args_is_help=True, help="Reminders: the immunisation plan, delivery status.")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -61,3 +64,33 @@ def plan_command(
         return
     for line in render_plan(schedule, Translator(locale), plan):
         typer.echo(line)
+
+
+@reminders_app.command("status")
+def status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="print the numbers as JSON")] = False,
+) -> None:
+    """Reminders by status, channel and kind; how many are due now; how long the oldest has waited.
+    "unknown" counts reminders a dispatcher died sending on a channel that cannot drop a repeat."""
+    settings = Settings()
+    try:
+        storage = open_storage(settings)
+    except SchemaOutdatedError as error:
+        raise _fail(str(error)) from None
+    now = SystemClock(settings.zone).now()
+    try:
+        with storage.sessions() as session:
+            status = read_status(session, now)
+    finally:
+        storage.close()
+    if as_json:
+        typer.echo(json.dumps(status.as_json(now), ensure_ascii=False, indent=2))
+        return
+    for title, position in (("status", 0), ("channel", 1), ("kind", 2)):
+        totals = ", ".join(f"{name} {count}" for name, count in status.by(position).items())
+        typer.echo(f"by {title}: {totals or 'none'}")
+    typer.echo(f"due now: {status.due_now}")
+    oldest = status.oldest_waiting
+    hours = status.waiting_seconds(now) / 3600
+    waited = f"{oldest.isoformat(timespec='minutes')} ({hours:.1f} h)" if oldest else "none"
+    typer.echo(f"oldest waiting: {waited}")

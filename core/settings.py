@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
+    quiet_hours: str = "21:00-08:00"  # no reminder in these hours of the family's day (deferred, not dropped)
+    reminder_tick_seconds: float = 5.0  # how often the reminder dispatcher looks for due reminders
 
     @field_validator("timezone")
     @classmethod

@@ -1,4 +1,4 @@
-"""Recurring jobs (the daily message purge now; the reminder dispatcher later), ticked by APScheduler.
+"""Recurring jobs (the daily message purge, the reminder dispatcher's tick), ticked by APScheduler.
 
 APScheduler only ticks: every job's state lives in the database, so a missed tick
 (a restart, a sleeping laptop) is caught up by the next one.
@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from core.clock import DEFAULT_TIMEZONE
 
@@ -20,6 +21,7 @@ class DailyJobs:
     def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
         self._timezone = timezone
         self._scheduler = BackgroundScheduler(timezone=timezone)
+        self._on_shutdown: list[Callable[[], object]] = []
 
     def add_daily(self, name: str, job: Callable[[], object], hour: int = 3, minute: int = 30) -> None:
         """Run `job` every day at hour:minute (local time); a run missed by up to an hour still runs."""
@@ -33,6 +35,24 @@ class DailyJobs:
             misfire_grace_time=3600,
         )
 
+    def add_every(
+        self, name: str, job: Callable[[], object], seconds: float, stop: Callable[[], object] | None = None
+    ) -> None:
+        """Run `job` every `seconds` (the reminder dispatcher's tick); a run still going when the next
+        falls due makes that one wait: never two at once. `stop` asks a running job to finish."""
+        if stop is not None:
+            self._on_shutdown.append(stop)
+        self._scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=seconds, timezone=self._timezone),
+            id=name,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]
 
@@ -44,5 +64,7 @@ class DailyJobs:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        for stop in self._on_shutdown:
+            stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio.to_thread
 from fastapi import APIRouter, Request, Response
@@ -45,7 +45,7 @@ from bot.server.wechat_xml import (
 )
 from core.event import Event
 from core.i18n import N_
-from core.message import Inbound
+from core.message import Inbound, Reply
 from dialogues.engine import Outcome
 
 LOG = logging.getLogger("tongxing.wechat")
@@ -258,6 +258,11 @@ class WeChatChannel:
                 await anyio.to_thread.run_sync(self.window.queue, key, texts[position:])
                 return "queued"
         return "sent"
+
+    async def push(self, user: str, replies: Sequence[Reply], idempotency_key: str) -> str:
+        """A reminder's replies (bot/reminder_notifier.py): by customer-service message inside the
+        window, else held for the parent's next message ("queued"). WeChat has no idempotency key."""
+        return await self.deliver(user, [numbered_all(replies)])
 
 
 def to_inbound(message: WeChatMessage) -> tuple[Inbound | None, str | None]:

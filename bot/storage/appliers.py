@@ -27,6 +27,7 @@ from dialogues.effect import (
     RecordGap,
     StoreChecklist,
 )
+from reminders.store import cancel as cancel_reminders
 
 
 def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
@@ -83,6 +84,9 @@ def record_consent(effect: RecordConsent, context: ApplyContext) -> list[Reply]:
             user_key=context.user_key, purpose=effect.purpose, granted=effect.granted, created_at=context.now
         )
     )
+    if not effect.granted and effect.purpose in ("reminders", "child_profile"):
+        reason = f"consent withdrawn: {effect.purpose}"  # what is pending stops at once
+        cancel_reminders(context.session, context.user_key, context.now, reason=reason)
     return []
 
 
@@ -126,6 +130,8 @@ def cancel_child_plans(effect: CancelChildPlans, context: ApplyContext) -> list[
         .where(StoredChecklist.user_key == context.user_key, StoredChecklist.child_ref == effect.child_id)
         .values(active=False)
     )
+    session, child = context.session, effect.child_id
+    cancel_reminders(session, context.user_key, context.now, child_ref=child, reason="plans stopped")
     return []
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.user_data import OnForget, UserData, UserDataDeclaration
 from core.database import Base
 from core.i18n import N_
+from reminders.store import ReminderRow  # noqa: F401  (reminders/ owns it; registered with the others)
 
 
 class UnansweredQuestion(Base):

@@ -4,6 +4,9 @@ A table declares it by inheriting `UserData` and setting `__user_data__`: which 
 user key, what /mydata calls its rows, and what /forget does to them (delete, or anonymise an audit
 row). `undeclared_tables` finds tables with a user-key column that do not declare themselves; the
 tests and the conversation service check that there are none.
+
+The declaration itself (`UserData`, `UserDataDeclaration`, `OnForget`) lives in core/user_data.py so
+that reminders/, which owns its table, can declare it without importing bot/.
 """
 
 from __future__ import annotations
@@ -11,34 +14,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import MetaData, delete, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from core.user_data import OnForget as OnForget  # re-exported: the tables import them from here
+from core.user_data import UserData as UserData
+from core.user_data import UserDataDeclaration as UserDataDeclaration
+
 USER_KEY_COLUMNS = ("user_key", "user_id")  # names that mean "whose row this is"
 FORGOTTEN_PREFIX = "forgotten:"
-
-
-class OnForget(Enum):
-    DELETE = "delete"
-    # The row stays as an audit line, but its user key becomes a random marker (one per /forget):
-    # nothing left in it points to the person, and the rows of one forgotten user still read together.
-    ANONYMISE = "anonymise"
-
-
-@dataclass(frozen=True)
-class UserDataDeclaration:
-    description: str  # zh_Hans, marked with N_(), with {n}: one line of /mydata, e.g. "聊天记录：{n}条"
-    on_forget: OnForget
-    user_key_column: str = "user_key"
-
-
-class UserData:
-    """Mixin for every table that holds a user's data; the table sets `__user_data__`."""
-
-    __user_data__: ClassVar[UserDataDeclaration]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from bot.storage.models import Conversation, WeChatContact, WeChatOutbox, Worker
 from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
 from core.database import Base, make_sessions, transaction
 from core.message import Inbound
+from reminders.store import PlannedReminder
+from reminders.store import plan as plan_reminders
 from tests.bot.scripted_engine import KEY, NOW, scripted_service
 
 
@@ -61,6 +63,8 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
         )
         session.add(WeChatContact(user_key=f"test:{user}", last_inbound_at=NOW, unsubscribed=False))
         session.add(WeChatOutbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("提醒"), created_at=NOW))
+        reminder = PlannedReminder(f"test:{user}", "test", "vaccine", "vaccine_dose", NOW.date(), NOW, "UTC")
+        plan_reminders(session, [reminder], NOW)
     service.handle(Inbound(user_id=user, channel="test", text="hello"))  # the broken state goes to quarantine
     BlockedChats(sessions).block(f"test:{user}", NOW)  # the chat blocked the bot once (a 403)
 

@@ -280,3 +280,14 @@ def test_a_button_of_an_old_step_is_answered_kindly_and_changes_nothing(telegram
     bot.feed(callback(CHAT, agree))  # the consent button pressed again, later (a new press, a new id)
     assert len(request.called("answerCallbackQuery")) == 3
     assert "过期" in request.texts()[-2] and "第1步" in request.texts()[-1]  # said kindly, then the same step
+
+
+def test_a_reminder_is_pushed_to_the_chat_and_a_blocked_chat_is_reported_blocked(telegram: Any) -> None:
+    _app, request, bot = telegram
+    assert bot.loop.call(bot.channel.push(str(CHAT), [Reply("百白破第3剂快到了")], "key-1")) == "sent"
+    assert request.texts() == ["百白破第3剂快到了"]
+    bot.channel.blocked.block(f"telegram:{CHAT}", _app.clock.now())
+    request.calls.clear()
+    assert bot.loop.call(bot.channel.push(str(CHAT), [Reply("提醒")], "key-2")) == "blocked"
+    assert request.calls == []
+    assert bot.loop.call(bot.channel.push("not-a-chat", [Reply("提醒")], "key-3")) != "sent"

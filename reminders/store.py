@@ -1,0 +1,204 @@
+"""The durable reminder table: one row per planned reminder, written when it is planned, so nothing
+is lost on a restart. The dispatcher (reminders/dispatcher.py) claims and marks the rows.
+
+A row holds nothing personal in clear: the user key, the channel, what kind of reminder it is, a
+label id with parameters that are not personal (a vaccine id and a dose number, say), rendered in the
+parent's language when it is sent, the due date and the time to send it (UTC). The child is an
+opaque id of the conversation (`child_ref`), never a name or a birth date.
+
+Statuses: planned (waits for `next_attempt_at`), claimed (a dispatcher holds it until
+`next_attempt_at`, its lease), deferred (quiet hours, a retry after a failure, a conversation a
+worker owns: waits for `next_attempt_at`), sent, late (sent after the day it was due), failed (given
+up after the retries), waiting_window (the channel cannot reach the parent now: it waits for the
+parent's next message), cancelled, unknown (a dispatcher died between sending and marking on a
+channel that cannot drop a repeat: not sent again, reported by `tongxing reminders status`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Index, Integer, String, Text, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.database import Base
+from core.i18n import N_
+from core.user_data import OnForget, UserData, UserDataDeclaration
+
+KINDS = ("vaccine", "renewal", "school", "visit")
+PENDING = ("planned", "claimed", "deferred", "waiting_window")  # not yet out, may still go
+DUE_STATUSES = ("planned", "deferred", "claimed")  # what the dispatcher picks once next_attempt_at passed
+STATUSES = (*PENDING, "sent", "late", "failed", "cancelled", "unknown")
+PLAN_CHUNK = 1000  # rows per INSERT statement when planning many
+
+
+class ReminderRow(UserData, Base):
+    __tablename__ = "planned_reminder"
+    # What is planned for the family (ids and dates, nothing in clear about the child): deleted.
+    __user_data__ = UserDataDeclaration(N_("计划好的提醒：{n}条"), OnForget.DELETE)
+    __table_args__ = (
+        Index("ix_planned_reminder_status_next", "status", "next_attempt_at"),  # the dispatcher's query
+        Index("ix_planned_reminder_user_key_status", "user_key", "status"),  # cancel, upcoming, wake
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_key: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    child_ref: Mapped[str | None] = mapped_column(String(64))
+    label_id: Mapped[str] = mapped_column(String(64))
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON of ids and numbers, nothing personal
+    due_date: Mapped[date] = mapped_column(Date)
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    zone: Mapped[str] = mapped_column(String(64))  # the family's time zone (quiet hours)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder to write: what the planner decided (pure data, no database)."""
+
+    user_key: str
+    channel: str
+    kind: str
+    label_id: str
+    due: date
+    send_at: datetime  # aware
+    zone: str
+    child_ref: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same reminder planned again gets the same key (so re-planning never duplicates it), and
+        the channel is handed the key to drop a repeated send."""
+        return reminder_key(self.user_key, self.kind, self.label_id, self.child_ref, self.params, self.due)
+
+
+def reminder_key(
+    user_key: str, kind: str, label_id: str, child_ref: str | None, params: dict[str, Any], due: date
+) -> str:
+    """The idempotency key: a hash of who, what and for which day (the send time is left out, so moving
+    a reminder keeps its key)."""
+    raw = json.dumps([user_key, kind, label_id, child_ref, params, due.isoformat()], sort_keys=True)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def plan(session: Session, reminders: Iterable[PlannedReminder], now: datetime) -> int:
+    """Write the reminders; one already planned (same idempotency key) is moved to the new send time
+    while it is still planned or deferred, and left alone once sent, cancelled or in flight. Streams
+    in chunks. Returns how many were given."""
+    insert = _insert(session)
+    total = 0
+    chunk: list[dict[str, Any]] = []
+    for reminder in reminders:
+        if reminder.kind not in KINDS:
+            raise ValueError(f"unknown reminder kind {reminder.kind!r} (one of {', '.join(KINDS)})")
+        chunk.append(_values(reminder, now))
+        if len(chunk) >= PLAN_CHUNK:
+            total += _write(session, insert, chunk)
+            chunk = []
+    if chunk:
+        total += _write(session, insert, chunk)
+    return total
+
+
+def _values(reminder: PlannedReminder, now: datetime) -> dict[str, Any]:
+    return {
+        "idempotency_key": reminder.idempotency_key,
+        "user_key": reminder.user_key,
+        "channel": reminder.channel,
+        "kind": reminder.kind,
+        "child_ref": reminder.child_ref,
+        "label_id": reminder.label_id,
+        "params": json.dumps(reminder.params, sort_keys=True),
+        "due_date": reminder.due,
+        "send_at": reminder.send_at.astimezone(UTC),
+        "zone": reminder.zone,
+        "status": "planned",
+        "attempts": 0,
+        "next_attempt_at": reminder.send_at.astimezone(UTC),
+        "updated_at": now,
+    }
+
+
+def _write(session: Session, insert: Any, rows: list[dict[str, Any]]) -> int:
+    statement = insert(ReminderRow)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["idempotency_key"],
+        set_={
+            "send_at": excluded.send_at,
+            "next_attempt_at": excluded.send_at,
+            "zone": excluded.zone,
+            "channel": excluded.channel,
+            "status": "planned",
+            "updated_at": excluded.updated_at,
+        },
+        where=or_(ReminderRow.status == "planned", ReminderRow.status == "deferred"),  # no IN: executemany
+    )
+    session.execute(statement, rows)  # executemany: one compiled statement, rows sent in batches
+    return len(rows)
+
+
+def cancel(
+    session: Session,
+    user_key: str,
+    now: datetime,
+    *,
+    child_ref: str | None = None,
+    kind: str | None = None,
+    reason: str = "cancelled",
+) -> int:
+    """Cancel what is pending for a user (optionally one child's, or one kind's) at once; a row a
+    dispatcher holds right now is cancelled too (its mark then finds it cancelled and leaves it)."""
+    statement = update(ReminderRow).where(ReminderRow.user_key == user_key, ReminderRow.status.in_(PENDING))
+    if child_ref is not None:
+        statement = statement.where(ReminderRow.child_ref == child_ref)
+    if kind is not None:
+        statement = statement.where(ReminderRow.kind == kind)
+    result = session.execute(
+        statement.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def upcoming(session: Session, user_key: str, limit: int = 20) -> Sequence[ReminderRow]:
+    """What is still to come for a user, soonest first."""
+    query = (
+        select(ReminderRow)
+        .where(ReminderRow.user_key == user_key, ReminderRow.status.in_(PENDING))
+        .order_by(ReminderRow.send_at, ReminderRow.id)
+        .limit(limit)
+    )
+    return session.scalars(query).all()
+
+
+def wake_waiting(session: Session, user_key: str, now: datetime) -> int:
+    """The parent wrote: what waited for a window (or for a channel without push) is due again now and
+    goes out through the channel (marked late when its day has passed). Returns how many."""
+    result = session.execute(
+        update(ReminderRow)
+        .where(ReminderRow.user_key == user_key, ReminderRow.status == "waiting_window")
+        .values(status="deferred", next_attempt_at=now, updated_at=now, last_error="parent wrote")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
