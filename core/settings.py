@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     secret_key: str | None = None  # Fernet key; the embedded default creates <data_dir>/secret.key
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
+    # The worker console (/console)
+    urgent_sla_minutes: int = 30  # an urgent ticket waiting longer is overdue (flagged, shown first)
+    console_session_hours: float = 8.0  # a console login lasts at most this long
+    console_idle_minutes: float = 30.0  # ... and ends after this long without a request
 
     @field_validator("timezone")
     @classmethod

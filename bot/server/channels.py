@@ -1,8 +1,11 @@
 """Which channels the server runs: one list, read from the settings. A new channel is a module with
-a factory `channel(application) -> Channel`, added here once."""
+a factory `channel(application) -> Channel`, added here once. The channels that can reach a parent
+who did not just write register a push target here (bot/server/push.py); the console delivers
+workers' replies through them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import anyio.to_thread
@@ -10,9 +13,12 @@ from fastapi import APIRouter
 
 from bot.app import App
 from bot.jobs import start_daily_jobs
-from bot.server import hotline_api, telegram, webchat
-from bot.server.channel import Channel
-from bot.server.wechat import wechat_channel
+from bot.server import console, hotline_api, telegram, webchat
+from bot.server.channel import Channel, numbered
+from bot.server.push import PushTarget, PushTargets, StoredReplies
+from bot.server.telegram import TelegramChannel
+from bot.server.wechat import WeChatChannel, wechat_channel
+from core.message import Reply
 from reminders.jobs import DailyJobs
 
 
@@ -35,13 +41,39 @@ class DailyJobsChannel:
             self.jobs.pop().shutdown()
 
 
+def telegram_target(channel: TelegramChannel) -> PushTarget:
+    async def send(user_id: str, replies: Sequence[Reply]) -> str:
+        delivered = await channel.sender.deliver(int(user_id), replies)
+        return "sent" if delivered else "blocked"
+
+    return send
+
+
+def wechat_target(channel: WeChatChannel) -> PushTarget:
+    async def send(user_id: str, replies: Sequence[Reply]) -> str:
+        return await channel.deliver(user_id, [numbered(reply) for reply in replies])
+
+    return send
+
+
 def enabled_channels(application: App) -> list[Channel]:
     """Every channel the settings enable, in the order their routes are mounted."""
+    push = PushTargets()
+    storage = application.storage
+    push.register(
+        webchat.CHANNEL,
+        StoredReplies(storage.sessions, storage.cipher, application.clock).target(webchat.CHANNEL),
+    )
     channels: list[Channel] = [DailyJobsChannel(application)]
     if application.settings.wechat_token:
-        channels.append(wechat_channel(application))
+        wechat = wechat_channel(application)
+        push.register(wechat.name, wechat_target(wechat))
+        channels.append(wechat)
     channels.append(webchat.channel(application))
     channels.append(hotline_api.channel(application))
     if application.settings.telegram_token:
-        channels.append(telegram.channel(application))
+        telegram_channel = telegram.channel(application)
+        push.register(telegram_channel.name, telegram_target(telegram_channel))
+        channels.append(telegram_channel)
+    channels.append(console.channel(application, push))
     return channels

@@ -39,8 +39,13 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh phone-sized browser context (no cookie yet: a new parent) on the chat page."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
-        base_url=live_server.url, accept_downloads=True,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server.url,
+        accept_downloads=True,
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
