@@ -12,27 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.e2e.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PHONE = {"width": 375, "height": 812}
 SCREENSHOT = ROOT / "docs" / "screenshots" / "webchat.png"
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make e2e-deps` installs Debian's chromium")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture
