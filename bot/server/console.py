@@ -317,7 +317,7 @@ class Console:
             ticket = await self.ticket(staffed, ticket_id)
             after = request.query_params.get("after", "0")
             shown = await anyio.to_thread.run_sync(
-                self.desk.transcript, ticket.user_key, int(after) if after.isdigit() else 0
+                self.desk.transcript, ticket.user_key, min(int(after), 2**62) if after.isdigit() else 0
             )
             if shown:  # a look at new messages is a look at the transcript
                 await self.record(staffed, "view_transcript", ticket, f"{len(shown)} new messages")

@@ -200,6 +200,10 @@ def test_a_ticket_is_seen_only_within_the_worker_scope_even_by_guessing_its_url(
     claim = post(client, f"/console/tickets/{ticket}/claim")
     assert claim.status_code == (303 if visible else 404)  # type: ignore[attr-defined]
     assert client.get(f"/console/tickets/{ticket + 999}").status_code == 404  # no such ticket: the same
+    assert client.get(f"/console/tickets/{2**40}").status_code == 404  # beyond any id: not a database error
+    if visible:
+        huge = client.get(f"/console/tickets/{ticket}/messages.json", params={"after": "9" * 40})
+        assert huge.status_code == 200 and huge.json()["messages"] == []
 
 
 ROUTES = [
