@@ -111,9 +111,11 @@ class SessionCodec:
 
 class LoginLimiter:
     """At most `attempts` login attempts per client address within `window` seconds (per process;
-    the per-account lock-out in the database holds across processes)."""
+    the per-account lock-out in the database holds across processes). Generous on purpose: a whole
+    office signs in from one address behind its router; guessing one account's password is stopped
+    by that account's lock-out, this stops one address trying many accounts."""
 
-    def __init__(self, attempts: int = 10, window: float = 300.0, max_clients: int = 10_000) -> None:
+    def __init__(self, attempts: int = 100, window: float = 300.0, max_clients: int = 10_000) -> None:
         self.attempts = attempts
         self.window = window
         self.max_clients = max_clients
