@@ -93,7 +93,7 @@ def _run(data_dir: Path, url: str, key: str, workers: int, port: int) -> dict[st
     return {"latency": latency(samples), "requests": len(samples), "failures": failures, "seconds": elapsed}
 
 
-def _fresh_postgres() -> str | None:
+def _fresh_postgres(name: str = BENCH_DATABASE) -> str | None:
     """A new, empty bench database on the local PostgreSQL, or None when none answers."""
     admin = os.environ.get(
         "TONGXING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -101,12 +101,12 @@ def _fresh_postgres() -> str | None:
     try:
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"'))
-            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
     except Exception:
         return None
-    return make_url(admin).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
 
 def _key(data_dir: Path, url: str) -> str:

@@ -37,6 +37,7 @@ from bot.nlu_cli import nlu_app
 from bot.reminders_cli import reminders_app
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
+from bot.worker_cli import worker_app
 from core.clock import SystemClock
 from core.database import make_engine, transaction
 from core.i18n import Translator
@@ -71,6 +72,7 @@ handoff_app = typer.Typer(no_args_is_help=True, help="Conversations handed to a 
 app.add_typer(handoff_app, name="handoff")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(worker_app, name="worker")
 
 
 def _app() -> App:

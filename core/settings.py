@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
     quiet_hours: str = "21:00-08:00"  # no reminder in these hours of the family's day (deferred, not dropped)
     reminder_tick_seconds: float = 5.0  # how often the reminder dispatcher looks for due reminders
+    # The worker console (/console)
+    urgent_sla_minutes: int = 30  # an urgent ticket waiting longer is overdue (flagged, shown first)
+    console_session_hours: float = 8.0  # a console login lasts at most this long
+    console_idle_minutes: float = 30.0  # ... and ends after this long without a request
 
     @field_validator("timezone")
     @classmethod

@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
 from datetime import timedelta
 
 import anyio.to_thread
@@ -35,7 +34,6 @@ from bot.server.telegram_notice import attachment_notice, edited_notice
 from bot.server.telegram_render import MAX_TEXT, units
 from bot.server.telegram_send import Sender
 from bot.storage.blocked import BlockedChats
-from core.message import Reply
 from core.settings import Settings
 
 LOG = logging.getLogger("tongxing.telegram")
@@ -125,16 +123,6 @@ class TelegramChannel:
         routes = APIRouter(tags=["telegram"])
         routes.add_api_route(WEBHOOK_PATH, self._webhook, methods=["POST"], include_in_schema=False)
         return routes
-
-    async def push(self, user: str, replies: Sequence[Reply], idempotency_key: str) -> str:
-        """What the assistant says on its own initiative (a reminder: bot/reminder_notifier.py):
-        "sent", or "blocked" for a chat that blocked the bot. Telegram takes no idempotency key; a
-        429 is waited out by the rate limiter, other errors reach the dispatcher, which retries."""
-        try:
-            chat_id = int(user)
-        except ValueError:
-            return "not a Telegram chat id"
-        return "sent" if await self.sender.deliver(chat_id, replies) else "blocked"
 
     async def start(self) -> None:
         bot_application = self.bot_application

@@ -2,7 +2,9 @@
 CSS and JavaScript served from bot/server/static/, no CDN, no inline script) and a small JSON API.
 
 POST /chat/api/message {text | payload, message_id, locale} -> {replies: [{text, buttons, document}],
-locale}. The session is a signed cookie (bot/server/session.py); the page makes a message id for
+locale}. GET /chat/api/inbox -> {replies}: what a social worker said since the page last asked (the
+outbox of bot/server/push.py; the page asks every 10 seconds). The session is a signed cookie
+(bot/server/session.py); the page makes a message id for
 every message, so a retried POST takes the turn once (the core skips a seen id) and gets the same
 answer back from a small per-process memory. Bad input gets a JSON error in the page's language,
 never a 500."""
@@ -15,12 +17,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.app import App
 from bot.server.channel import RoutesOnly, take_turn
+from bot.server.push import StoredReplies
 from bot.server.session import COOKIE_MAX_AGE, COOKIE_NAME, ChatSession, SessionSigner
 from bot.server.webchat_text import MAX_CHARS, languages, page_text
 from core.i18n import Translator, normalize_locale
@@ -78,6 +82,8 @@ class WebChat:
         self.template = (STATIC_DIR / "webchat.html").read_text(encoding="utf-8")
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ASSETS}
         self.answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        storage = application.storage
+        self.outbox = StoredReplies(storage.sessions, storage.cipher, application.clock)
 
     def translator(self, locale: str | None) -> Translator:
         return self.application.translator(locale)
@@ -214,6 +220,14 @@ class WebChat:
                 "strings": page_text(self.translator(chosen)),
                 "languages": languages(),
             }
+
+        @routes.get("/chat/api/inbox", summary="What a social worker said since the page last asked")
+        async def chat_inbox(request: Request) -> Response:
+            session = self.signer.verify(request.cookies.get(COOKIE_NAME))
+            if session is None:
+                return JSONResponse({"replies": []})
+            replies = await anyio.to_thread.run_sync(self.outbox.collect, f"{CHANNEL}:{session.user_id}")
+            return JSONResponse({"replies": [render_reply(reply) for reply in replies]})
 
         @routes.post(
             "/chat/api/message",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.user_data import OnForget, UserData, UserDataDeclaration
@@ -92,6 +92,11 @@ class HandoffTicket(UserData, Base):
     # after a crisis: is the child safe now (safe | unsafe | unknown), and the parent's answers (encrypted)
     safety: Mapped[str | None] = mapped_column(String(16))
     follow_up: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the worker console: who owns it (one at a time), since when, and how it ended
+    worker_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # resolved | referred | no_response | duplicate
 
 
 class ConsentRecord(UserData, Base):
@@ -198,3 +203,70 @@ class BlockedChat(UserData, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), unique=True)
     blocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Worker(Base):
+    """A person who signs in to the worker console: a social worker (their districts), a supervisor
+    (their city) or an admin (everything). Not a family's data: no user key."""
+
+    __tablename__ = "worker"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id
+    role: Mapped[str] = mapped_column(String(16))  # worker | supervisor | admin
+    city: Mapped[str | None] = mapped_column(String(32))
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)  # raised: every session ends
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TicketNote(UserData, Base):
+    """A worker's internal note on a ticket (encrypted); never shown to the parent."""
+
+    __tablename__ = "ticket_note"
+    # What a worker wrote about the family: deleted with the family's data.
+    __user_data__ = UserDataDeclaration(N_("社工的内部备注：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), index=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    worker_id: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(UserData, Base):
+    """Every console action (login, transcript view, claim, reply, note, hand back, close, export):
+    what supervisors read and export at /console/audit."""
+
+    __tablename__ = "console_audit"
+    # Anonymised, not deleted, like the worker access log: the record of who did what stays.
+    __user_data__ = UserDataDeclaration(N_("社工处理你的对话的记录：{n}条"), OnForget.ANONYMISE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    worker_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    worker_login: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    user_key: Mapped[str] = mapped_column(String(128), index=True, default="")  # "" when no family
+    detail: Mapped[str] = mapped_column(String(200), default="")  # never a message's words
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Outbox(UserData, Base):
+    """What the assistant or a worker said to a parent on a channel that cannot be written to at any
+    time (the web chat): kept until the parent's page collects it."""
+
+    __tablename__ = "outbox"
+    # Messages not yet collected (encrypted): deleted.
+    __user_data__ = UserDataDeclaration(N_("还没送到的消息：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

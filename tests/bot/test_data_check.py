@@ -30,6 +30,7 @@ BROKEN_FILE = {
     "yes_no_words": ".",
     "immunization_schedule": ".",
     "followups": ".",
+    "canned_replies": ".",
 }
 
 

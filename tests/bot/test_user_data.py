@@ -13,7 +13,15 @@ import bot.storage.models  # noqa: F401  (registers every table of the project)
 from bot import database
 from bot.cipher import Cipher
 from bot.storage.blocked import BlockedChats
-from bot.storage.models import Conversation, WeChatContact, WeChatOutbox, WorkerAccess
+from bot.storage.models import (
+    AuditEntry,
+    Conversation,
+    Outbox,
+    TicketNote,
+    WeChatContact,
+    WeChatOutbox,
+    WorkerAccess,
+)
 from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
 from core.database import Base, make_sessions, transaction
 from core.message import Inbound
@@ -46,7 +54,9 @@ def test_a_table_with_a_user_key_and_no_declaration_is_found() -> None:
 def test_audit_tables_are_anonymised_and_the_rest_deleted() -> None:
     policy = {model.__tablename__: model.__user_data__.on_forget for model in declared_models(Base)}
     assert policy["worker_access"] is OnForget.ANONYMISE
-    assert {name for name, action in policy.items() if action is OnForget.ANONYMISE} == {"worker_access"}
+    assert policy["console_audit"] is OnForget.ANONYMISE  # the console's audit log: who did what stays
+    anonymised = {name for name, action in policy.items() if action is OnForget.ANONYMISE}
+    assert anonymised == {"worker_access", "console_audit"}
 
 
 def _fill_every_declared_table(engine: Engine, user: str) -> None:
@@ -65,6 +75,27 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
         session.add(WeChatOutbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("提醒"), created_at=NOW))
         reminder = PlannedReminder(f"test:{user}", "test", "vaccine", "vaccine_dose", NOW.date(), NOW, "UTC")
         plan_reminders(session, [reminder], NOW)
+        session.add(Outbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("社工的回复"), created_at=NOW))
+        session.add(
+            TicketNote(
+                user_key=f"test:{user}",
+                ticket_id=1,
+                worker_id=1,
+                body=Cipher(KEY).encrypt("备注"),
+                created_at=NOW,
+            )
+        )
+        session.add(
+            AuditEntry(
+                worker_id=1,
+                worker_login="wang",
+                action="view_transcript",
+                ticket_id=1,
+                user_key=f"test:{user}",
+                detail="",
+                created_at=NOW,
+            )
+        )
     service.handle(Inbound(user_id=user, channel="test", text="hello"))  # the broken state goes to quarantine
     BlockedChats(sessions).block(f"test:{user}", NOW)  # the chat blocked the bot once (a 403)
 

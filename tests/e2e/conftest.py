@@ -18,10 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.app import App, build_app
-from bot.server import webchat
+from bot.server import console, webchat
 from bot.server.app import create_server
+from bot.server.push import PushTargets, StoredReplies
 from core.clock import FixedClock
 from core.settings import Settings
 from tests.conftest import TODAY, migrate
@@ -49,7 +51,14 @@ class LiveServer:
         self.socket.bind(("127.0.0.1", 0))
         host, port = self.socket.getsockname()
         self.url = f"http://{host}:{port}"
-        server_app = create_server(application, channels=[webchat.channel(application)])
+        self.application = application
+        # the web chat and the worker console; a worker's reply to a web chat parent waits in the outbox
+        push = PushTargets()
+        storage = application.storage
+        outbox = StoredReplies(storage.sessions, storage.cipher, application.clock)
+        push.register(webchat.CHANNEL, outbox.target(webchat.CHANNEL))
+        channels = [webchat.channel(application), console.channel(application, push)]
+        server_app = create_server(application, channels=channels)
         config = uvicorn.Config(server_app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
@@ -78,6 +87,21 @@ def live_server(base_app: App, tmp_path_factory: pytest.TempPathFactory) -> Iter
     yield server
     server.stop()
     application.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for one test module, stopped when the module ends: Playwright's sync API keeps an event
+    loop in the main thread that would otherwise break asyncio.run in later tests."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make e2e-deps` installs Debian's chromium")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
 
 
 EMULATOR_DIR = Path(__file__).resolve().parent / "telegram_emulator"

@@ -295,6 +295,16 @@
     );
   });
 
+  // What a social worker (or the assistant on its own) said while the page was open: collected
+  // every 10 seconds from the server's outbox (bot/server/push.py), shown like any reply.
+  function collect() {
+    fetch("/chat/api/inbox", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { replies: [] }; })
+      .then(function (data) { (data.replies || []).forEach(addReply); })
+      .catch(function () { /* offline for a moment: the next round tries again */ });
+  }
+  window.setInterval(collect, 10000);
+
   retryButton.addEventListener("click", function () {
     var failed = state.failed;
     if (failed) { send(failed.request, failed.label, failed.typed); }

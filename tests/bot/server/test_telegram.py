@@ -282,12 +282,15 @@ def test_a_button_of_an_old_step_is_answered_kindly_and_changes_nothing(telegram
     assert "过期" in request.texts()[-2] and "第1步" in request.texts()[-1]  # said kindly, then the same step
 
 
-def test_a_reminder_is_pushed_to_the_chat_and_a_blocked_chat_is_reported_blocked(telegram: Any) -> None:
+def test_a_push_reaches_the_chat_and_a_blocked_chat_is_reported_blocked(telegram: Any) -> None:
+    from bot.server.channels import telegram_target
+
     _app, request, bot = telegram
-    assert bot.loop.call(bot.channel.push(str(CHAT), [Reply("百白破第3剂快到了")], "key-1")) == "sent"
+    push = telegram_target(bot.channel)
+    assert bot.loop.call(push(str(CHAT), [Reply("百白破第3剂快到了")])) == "sent"
     assert request.texts() == ["百白破第3剂快到了"]
     bot.channel.blocked.block(f"telegram:{CHAT}", _app.clock.now())
     request.calls.clear()
-    assert bot.loop.call(bot.channel.push(str(CHAT), [Reply("提醒")], "key-2")) == "blocked"
+    assert bot.loop.call(push(str(CHAT), [Reply("提醒")])) == "blocked"
     assert request.calls == []
-    assert bot.loop.call(bot.channel.push("not-a-chat", [Reply("提醒")], "key-3")) != "sent"
+    assert bot.loop.call(push("not-a-chat", [Reply("提醒")])) != "sent"

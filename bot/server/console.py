@@ -1,0 +1,517 @@
+"""The worker console at /console: server-rendered pages (Jinja2, autoescaped; bot/server/templates/),
+one small script for polling (bot/server/static/console.js), no CDN, no inline script.
+
+A worker signs in, sees the queue of the tickets they may see (their districts; a supervisor their
+city; an admin everything), claims one (exactly one claimant wins), reads the transcript, replies
+(a WorkerMessage through the conversation core; the parent gets it through their own channel, see
+bot/server/push.py), writes internal notes, hands the conversation back and closes the ticket with an
+outcome. Every look at a transcript and every action is written to the audit log, which supervisors
+read and export as CSV. A ticket outside the worker's scope answers 404, like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.app import App
+from bot.canned import CannedReply, load_canned
+from bot.server.channel import RoutesOnly, take_turn
+from bot.server.console_session import (
+    LOGIN_COOKIE,
+    LOGIN_COOKIE_AGE,
+    SESSION_COOKIE,
+    ConsoleSession,
+    LoginLimiter,
+    SessionCodec,
+    new_nonce,
+)
+from bot.server.push import PushTargets
+from bot.storage.desk import OUTCOMES, AuditLog, Desk, TicketView, csv_rows
+from bot.storage.workers import StaffMember, Workers
+from core.event import Event, WorkerHandBack, WorkerMessage, WorkerTakeOver
+from core.message import Reply
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+ASSETS = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+MAX_FORM_BYTES = 16 * 1024
+MAX_TEXT = 2000
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+WRONG_LOGIN = "账号或密码不对，或者账号已被锁定（连续 5 次错误锁定 15 分钟）。"
+ROLE_NAMES = {"worker": "社工", "supervisor": "督导", "admin": "管理员"}
+URGENCY_NAMES = {"urgent": "紧急", "normal": "一般"}
+STATUS_NAMES = {"open": "等待认领", "assigned": "处理中", "closed": "已结案"}
+OUTCOME_NAMES = {"resolved": "已解决", "referred": "已转介", "no_response": "家长未回应", "duplicate": "重复"}
+DIRECTION_NAMES = {"in": "家长", "out": "助手", "worker": "社工"}
+NOTICES = {
+    "claimed": "你已认领这个对话，助手暂停回复。",
+    "taken": "这个对话已经被别人认领了。",
+    "sent": "已发送给家长。",
+    "stored": "已保存，家长下次打开网页聊天时会看到。",
+    "queued": "已排队：家长下次发消息时会收到。",
+    "not_sent": "没有发出：这个对话现在不归你处理，或者消息是空的。",
+    "no_channel": "已记录，但家长所用的渠道现在没有运行，消息没能送出。",
+    "noted": "备注已保存。",
+    "handed_back": "已交回给助手，家长已收到通知。",
+    "closed": "已结案。",
+    "not_yours": "只有认领这个对话的社工（或督导）能这样做。",
+}
+
+
+def waited(span: timedelta) -> str:
+    minutes = max(int(span.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} 小时 {minutes} 分钟" if hours < 48 else f"{hours // 24} 天"
+
+
+def _safe_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class UnauthorisedError(Exception):
+    pass
+
+
+class Staffed:
+    """A request's signed-in worker and their session."""
+
+    def __init__(self, member: StaffMember, session: ConsoleSession) -> None:
+        self.member = member
+        self.session = session
+
+
+class Console:
+    def __init__(self, application: App, push: PushTargets, *, limiter: LoginLimiter | None = None) -> None:
+        settings = application.settings
+        self.application = application
+        self.push = push
+        self.clock = application.clock
+        storage = application.storage
+        self.workers = Workers(storage.sessions)
+        self.desk = Desk(storage.sessions, storage.cipher, timedelta(minutes=settings.urgent_sla_minutes))
+        self.audit = AuditLog(storage.sessions)
+        self.codec = SessionCodec(
+            storage.cipher.derive("console session"),
+            settings.console_session_hours * 3600,
+            settings.console_idle_minutes * 60,
+        )
+        self.limiter = limiter or LoginLimiter()
+        self.canned: dict[str, CannedReply] = {reply.id: reply for reply in load_canned()}
+        self.pages = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+        )
+        self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ASSETS}
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def _staffed(self, request: Request) -> Staffed | None:
+        session = self.codec.decode(request.cookies.get(SESSION_COOKIE), self._now())
+        if session is None:
+            return None
+        member = self.workers.active(session.worker_id, session.epoch)
+        return None if member is None else Staffed(member, session)
+
+    async def staffed(self, request: Request) -> Staffed:
+        found = await anyio.to_thread.run_sync(self._staffed, request)
+        if found is None:
+            raise UnauthorisedError
+        return found
+
+    def _cookie(self, response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/console",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    def _finish(self, response: Response, request: Request, staffed: Staffed | None) -> Response:
+        """Security headers, and the session re-issued with a fresh 'last used' (the idle timer)."""
+        response.headers.update(SECURITY_HEADERS)
+        if staffed is not None:
+            session = staffed.session
+            renewed = ConsoleSession(
+                session.worker_id, session.epoch, session.issued, self._now(), session.nonce
+            )
+            max_age = int(self.codec.max_age - (self._now() - session.issued))
+            self._cookie(response, request, SESSION_COOKIE, self.codec.encode(renewed), max(max_age, 1))
+        return response
+
+    def page(self, request: Request, staffed: Staffed | None, template: str, **values: Any) -> Response:
+        notice = NOTICES.get(request.query_params.get("done", ""))
+        body = self.pages.get_template(template).render(
+            member=staffed.member if staffed else None,
+            csrf=self.codec.csrf_token(staffed.session.nonce) if staffed else values.pop("csrf", ""),
+            notice=notice,
+            role_names=ROLE_NAMES,
+            urgency_names=URGENCY_NAMES,
+            status_names=STATUS_NAMES,
+            outcome_names=OUTCOME_NAMES,
+            direction_names=DIRECTION_NAMES,
+            waited=waited,
+            sla_minutes=self.application.settings.urgent_sla_minutes,
+            **values,
+        )
+        return self._finish(HTMLResponse(body), request, staffed)
+
+    async def form(self, request: Request, nonce: str | None) -> dict[str, str]:
+        """The posted form (url-encoded), after its CSRF token is checked (ForbiddenError otherwise)."""
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            raise ForbiddenError
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ForbiddenError from error
+        fields = {name: values[0] for name, values in parsed.items()}
+        if not self.codec.csrf_matches(nonce, fields.get("csrf")):
+            raise ForbiddenError
+        return fields
+
+    async def record(
+        self, staffed: Staffed, action: str, ticket: TicketView | None = None, detail: str = ""
+    ) -> None:
+        member = staffed.member
+        await anyio.to_thread.run_sync(
+            lambda: self.audit.record(
+                member.id, member.login, action, self.clock.now(), ticket=ticket, detail=detail
+            )
+        )
+
+    async def ticket(self, staffed: Staffed, ticket_id: int) -> TicketView:
+        if not 0 < ticket_id < 2**31:
+            raise NotFoundError
+        found = await anyio.to_thread.run_sync(self.desk.find, staffed.member, ticket_id, self.clock.now())
+        if found is None:
+            raise NotFoundError
+        return found
+
+    async def turn(self, event: Event, user_key: str) -> tuple[Sequence[Reply], str]:
+        """The event through the conversation core; its replies to the parent through their channel."""
+        outcome = await take_turn(self.application, event)
+        if not outcome.replies:
+            return (), "not_sent"
+        return outcome.replies, await self.push.deliver(user_key, outcome.replies)
+
+    # --- routes -------------------------------------------------------------------------------------
+
+    def router(self) -> APIRouter:
+        routes = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+
+        def guarded(
+            handler: Callable[..., Awaitable[Response]],
+        ) -> Callable[..., Awaitable[Response]]:
+            async def run(request: Request, **kwargs: Any) -> Response:
+                try:
+                    return await handler(request, **kwargs)
+                except UnauthorisedError:
+                    if request.url.path.endswith(".json"):
+                        response: Response = JSONResponse({"error": "unauthorised"}, status_code=401)
+                    elif request.method == "GET":
+                        response = RedirectResponse("/console/login", status_code=303)
+                    else:
+                        response = Response("not signed in", status_code=401, media_type="text/plain")
+                except NotFoundError:
+                    response = Response("not found", status_code=404, media_type="text/plain")
+                except ForbiddenError:
+                    response = Response("forbidden", status_code=403, media_type="text/plain")
+                response.headers.update(SECURITY_HEADERS)
+                return response
+
+            run.__name__ = handler.__name__
+            return run
+
+        async def queue(request: Request) -> Response:
+            staffed = await self.staffed(request)
+            tickets = await anyio.to_thread.run_sync(self.desk.queue, staffed.member, self.clock.now())
+            await self.record(staffed, "view_queue", detail=f"{len(tickets)} tickets")
+            return self.page(request, staffed, "console_queue.html", tickets=tickets)
+
+        async def login_page(request: Request) -> Response:
+            if await anyio.to_thread.run_sync(self._staffed, request) is not None:
+                return self._finish(RedirectResponse("/console", status_code=303), request, None)
+            return self.login_form(request, "")
+
+        async def login(request: Request) -> Response:
+            nonce = self.codec.login_nonce(request.cookies.get(LOGIN_COOKIE))
+            fields = await self.form(request, nonce)
+            client = request.client.host if request.client else "?"
+            if not self.limiter.allow(client):
+                return self.login_form(request, "尝试次数太多，请几分钟后再试。", status=429)
+            login_name = fields.get("login", "")[:64]
+            member = await anyio.to_thread.run_sync(
+                self.workers.authenticate, login_name, fields.get("password", "")[:200], self.clock.now()
+            )
+            if member is None:
+                await anyio.to_thread.run_sync(
+                    lambda: self.audit.record(None, login_name, "login_failed", self.clock.now())
+                )
+                return self.login_form(request, WRONG_LOGIN)
+            now = self._now()
+            staffed = Staffed(member, ConsoleSession(member.id, member.session_epoch, now, now, new_nonce()))
+            await self.record(staffed, "login")
+            response = self._finish(RedirectResponse("/console", status_code=303), request, staffed)
+            response.delete_cookie(LOGIN_COOKIE, path="/console")
+            return response
+
+        async def logout(request: Request) -> Response:
+            staffed = await self.staffed(request)
+            await self.form(request, staffed.session.nonce)
+            await anyio.to_thread.run_sync(self.workers.end_sessions, staffed.member.id)
+            await self.record(staffed, "logout")
+            response = self._finish(RedirectResponse("/console/login", status_code=303), request, None)
+            response.delete_cookie(SESSION_COOKIE, path="/console")
+            return response
+
+        async def ticket_page(request: Request, ticket_id: int) -> Response:
+            staffed = await self.staffed(request)
+            ticket = await self.ticket(staffed, ticket_id)
+            messages = await anyio.to_thread.run_sync(self.desk.transcript, ticket.user_key, 0)
+            notes = await anyio.to_thread.run_sync(self.desk.notes, ticket.id)
+            await self.record(staffed, "view_transcript", ticket, f"{len(messages)} messages")
+            owned = ticket.status == "assigned" and (
+                ticket.owner_id == staffed.member.id or staffed.member.supervises
+            )
+            return self.page(
+                request,
+                staffed,
+                "console_ticket.html",
+                ticket=ticket,
+                messages=messages,
+                notes=notes,
+                owned=owned,
+                canned_replies=list(self.canned.values()),
+            )
+
+        async def messages(request: Request, ticket_id: int) -> Response:
+            staffed = await self.staffed(request)
+            ticket = await self.ticket(staffed, ticket_id)
+            after = request.query_params.get("after", "0")
+            shown = await anyio.to_thread.run_sync(
+                self.desk.transcript, ticket.user_key, min(int(after), 2**62) if after.isdigit() else 0
+            )
+            if shown:  # a look at new messages is a look at the transcript
+                await self.record(staffed, "view_transcript", ticket, f"{len(shown)} new messages")
+            status = STATUS_NAMES.get(ticket.status, ticket.status)
+            body = {
+                "messages": [
+                    {"id": m.id, "direction": m.direction, "text": m.text, "at": m.at.strftime("%m-%d %H:%M")}
+                    for m in shown
+                ],
+                "status": ticket.status,
+                "status_text": status + (f" · {ticket.owner_name}" if ticket.owner_name else ""),
+            }
+            return self._finish(JSONResponse(body), request, staffed)
+
+        def back(request: Request, staffed: Staffed, ticket_id: int, done: str) -> Response:
+            target = f"/console/tickets/{ticket_id}?done={done}"
+            return self._finish(RedirectResponse(target, status_code=303), request, staffed)
+
+        def event_base(staffed: Staffed, ticket: TicketView) -> dict[str, str]:
+            channel, _, user_id = ticket.user_key.partition(":")
+            return {"user_id": user_id, "channel": channel, "worker_id": str(staffed.member.id)}
+
+        async def claim(request: Request, ticket_id: int) -> Response:
+            staffed = await self.staffed(request)
+            await self.form(request, staffed.session.nonce)
+            ticket = await self.ticket(staffed, ticket_id)
+            won = await anyio.to_thread.run_sync(self.desk.claim, staffed.member, ticket.id, self.clock.now())
+            if not won:
+                await self.record(staffed, "claim_lost", ticket)
+                return back(request, staffed, ticket.id, "taken")
+            event = WorkerTakeOver(display_name=staffed.member.display_name, **event_base(staffed, ticket))
+            _, delivered = await self.turn(event, ticket.user_key)
+            await self.record(staffed, "claim", ticket, f"notice {delivered}")
+            return back(request, staffed, ticket.id, "claimed")
+
+        async def owned_ticket(
+            request: Request, ticket_id: int
+        ) -> tuple[Staffed, dict[str, str], TicketView]:
+            staffed = await self.staffed(request)
+            fields = await self.form(request, staffed.session.nonce)
+            return staffed, fields, await self.ticket(staffed, ticket_id)
+
+        def may_act(staffed: Staffed, ticket: TicketView) -> bool:
+            member = staffed.member
+            return ticket.status == "assigned" and (ticket.owner_id == member.id or member.supervises)
+
+        async def reply(request: Request, ticket_id: int) -> Response:
+            staffed, fields, ticket = await owned_ticket(request, ticket_id)
+            if not may_act(staffed, ticket):
+                return back(request, staffed, ticket.id, "not_yours")
+            canned = self.canned.get(fields.get("canned", ""))
+            text = (canned.text if canned else fields.get("text", "")).strip()[:MAX_TEXT]
+            if not text:
+                return back(request, staffed, ticket.id, "not_sent")
+            event = WorkerMessage(
+                display_name=staffed.member.display_name, text=text, **event_base(staffed, ticket)
+            )
+            _, delivered = await self.turn(event, ticket.user_key)
+            await self.record(
+                staffed, "reply", ticket, f"{'canned ' + canned.id if canned else 'typed'}; {delivered}"
+            )
+            return back(request, staffed, ticket.id, delivered)
+
+        async def note(request: Request, ticket_id: int) -> Response:
+            staffed, fields, ticket = await owned_ticket(request, ticket_id)
+            text = fields.get("text", "").strip()[:MAX_TEXT]
+            if text and ticket.status != "closed":
+                await anyio.to_thread.run_sync(
+                    self.desk.add_note, staffed.member, ticket, text, self.clock.now()
+                )
+                await self.record(staffed, "note", ticket)
+            return back(request, staffed, ticket.id, "noted")
+
+        async def hand_back(request: Request, ticket_id: int) -> Response:
+            staffed, _, ticket = await owned_ticket(request, ticket_id)
+            if not may_act(staffed, ticket):
+                return back(request, staffed, ticket.id, "not_yours")
+            await self._hand_back(staffed, ticket)
+            return back(request, staffed, ticket.id, "handed_back")
+
+        async def close(request: Request, ticket_id: int) -> Response:
+            staffed, fields, ticket = await owned_ticket(request, ticket_id)
+            outcome = fields.get("outcome", "")
+            if not may_act(staffed, ticket) or outcome not in OUTCOMES:
+                return back(request, staffed, ticket.id, "not_yours")
+            # a closed ticket leaves no conversation with a worker: handed back first (nothing is said
+            # when it was handed back already)
+            await self._hand_back(staffed, ticket)
+            await anyio.to_thread.run_sync(
+                self.desk.close, staffed.member, ticket.id, outcome, self.clock.now()
+            )
+            await self.record(staffed, "close", ticket, outcome)
+            return back(request, staffed, ticket.id, "closed")
+
+        async def audit_page(request: Request) -> Response:
+            staffed = await self.staffed(request)
+            if not staffed.member.supervises:
+                raise NotFoundError
+            entries = await anyio.to_thread.run_sync(self.audit.entries)
+            await self.record(staffed, "view_audit")
+            return self.page(request, staffed, "console_audit.html", entries=entries)
+
+        async def audit_csv(request: Request) -> Response:
+            staffed = await self.staffed(request)
+            if not staffed.member.supervises:
+                raise NotFoundError
+            entries = await anyio.to_thread.run_sync(lambda: self.audit.entries(None))
+            await self.record(staffed, "export", detail=f"audit csv, {len(entries)} rows")
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for row in csv_rows(entries):
+                writer.writerow([_safe_cell(cell) for cell in row])
+            response = Response(
+                "\ufeff" + out.getvalue(),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="tongxing-audit.csv"'},
+            )
+            return self._finish(response, request, staffed)
+
+        async def asset(request: Request, name: str) -> Response:
+            if name not in self.assets:
+                raise NotFoundError
+            response = Response(self.assets[name], media_type=ASSETS[name])
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
+
+        pages: list[tuple[str, str, Callable[..., Awaitable[Response]]]] = [
+            ("", "GET", queue),
+            ("/login", "GET", login_page),
+            ("/login", "POST", login),
+            ("/logout", "POST", logout),
+            ("/tickets/{ticket_id}", "GET", ticket_page),
+            ("/tickets/{ticket_id}/messages.json", "GET", messages),
+            ("/tickets/{ticket_id}/claim", "POST", claim),
+            ("/tickets/{ticket_id}/reply", "POST", reply),
+            ("/tickets/{ticket_id}/note", "POST", note),
+            ("/tickets/{ticket_id}/handback", "POST", hand_back),
+            ("/tickets/{ticket_id}/close", "POST", close),
+            ("/audit", "GET", audit_page),
+            ("/audit.csv", "GET", audit_csv),
+            ("/static/{name}", "GET", asset),
+        ]
+        for path, method, handler in pages:
+            routes.add_api_route(path, _typed(guarded(handler), path), methods=[method])
+        return routes
+
+    async def _hand_back(self, staffed: Staffed, ticket: TicketView) -> None:
+        channel, _, user_id = ticket.user_key.partition(":")
+        event = WorkerHandBack(
+            user_id=user_id, channel=channel, worker_id=str(ticket.owner_id or staffed.member.id)
+        )
+        replies, delivered = await self.turn(event, ticket.user_key)
+        if replies:
+            await self.record(staffed, "hand_back", ticket, delivered)
+
+    def login_form(self, request: Request, error: str, status: int = 200) -> Response:
+        nonce = self.codec.login_nonce(request.cookies.get(LOGIN_COOKIE)) or new_nonce()
+        response = self.page(
+            request, None, "console_login.html", error=error, csrf=self.codec.csrf_token(nonce)
+        )
+        response.status_code = status
+        self._cookie(response, request, LOGIN_COOKIE, self.codec.login_cookie(nonce), LOGIN_COOKIE_AGE)
+        return response
+
+
+class NotFoundError(Exception):
+    pass
+
+
+class ForbiddenError(Exception):
+    pass
+
+
+def _typed(run: Callable[..., Awaitable[Response]], path: str) -> Callable[..., Awaitable[Response]]:
+    """The endpoint with the path parameters FastAPI should read (an int ticket id: a word is a 404
+    from the router's validation, never a lookup)."""
+    if "{ticket_id}" in path:
+
+        async def with_ticket(request: Request, ticket_id: int) -> Response:
+            return await run(request, ticket_id=ticket_id)
+
+        return with_ticket
+    if "{name}" in path:
+
+        async def with_name(request: Request, name: str) -> Response:
+            return await run(request, name=name)
+
+        return with_name
+
+    async def plain(request: Request) -> Response:
+        return await run(request)
+
+    return plain
+
+
+def channel(application: App, push: PushTargets) -> RoutesOnly:
+    return RoutesOnly(name="console", routes=Console(application, push).router())

@@ -1,0 +1,267 @@
+"""The console's tickets: the queue a worker may see, claiming (one owner, atomically), the transcript,
+notes, closing, and the audit log every look and every action is written to.
+
+Every read takes the worker's scope (`StaffMember.may_see`) as part of its query, so a ticket outside
+it is not found, exactly like a ticket that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cipher import Cipher, CipherError
+from bot.storage.models import AuditEntry, HandoffTicket, MessageLog, TicketNote, Worker
+from bot.storage.workers import StaffMember
+from core.database import transaction
+
+OUTCOMES = ("resolved", "referred", "no_response", "duplicate")
+QUEUE_LIMIT = 200
+VIEW_COLUMNS = (
+    HandoffTicket.id,
+    HandoffTicket.user_key,
+    HandoffTicket.reason,
+    HandoffTicket.urgency,
+    HandoffTicket.status,
+    HandoffTicket.province,
+    HandoffTicket.city,
+    HandoffTicket.district,
+    HandoffTicket.summary,
+    HandoffTicket.created_at,
+    HandoffTicket.worker_id,
+    HandoffTicket.safety,
+    HandoffTicket.outcome,
+)
+UNREADABLE = "(cannot decrypt)"
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    user_key: str
+    channel: str
+    reason: str
+    urgency: str
+    status: str
+    place: str
+    summary: str
+    created_at: datetime
+    waited: timedelta
+    overdue: bool
+    owner_id: int | None
+    owner_name: str | None
+    safety: str | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    id: int
+    direction: str  # in | out | worker
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    author: str
+    text: str
+    at: datetime
+
+
+def _aware(moment: datetime, now: datetime) -> datetime:
+    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
+
+
+class Desk:
+    def __init__(self, sessions: sessionmaker[Session], cipher: Cipher, sla: timedelta) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.sla = sla
+
+    def _decrypt(self, body: bytes | None) -> str:
+        if body is None:
+            return ""
+        try:
+            return self.cipher.decrypt(body)
+        except CipherError:
+            return UNREADABLE
+
+    def _view(self, ticket: Any, owner: str | None, now: datetime) -> TicketView:
+        """A ticket (a HandoffTicket, or a row of its columns) as the console shows it."""
+        created = _aware(ticket.created_at, now)
+        waited = now - created
+        place = "/".join(part for part in (ticket.province, ticket.city, ticket.district) if part)
+        return TicketView(
+            id=ticket.id,
+            user_key=ticket.user_key,
+            channel=ticket.user_key.partition(":")[0],
+            reason=ticket.reason,
+            urgency=ticket.urgency,
+            status=ticket.status,
+            place=place or "-",
+            summary=self._decrypt(ticket.summary),
+            created_at=created,
+            waited=waited,
+            overdue=ticket.urgency == "urgent" and ticket.status == "open" and waited > self.sla,
+            owner_id=ticket.worker_id,
+            owner_name=owner,
+            safety=ticket.safety,
+            outcome=ticket.outcome,
+        )
+
+    def queue(self, member: StaffMember, now: datetime, *, mine: bool = False) -> list[TicketView]:
+        """The tickets not closed that this person may see: urgent first, then first come first served."""
+        urgent_first = case((HandoffTicket.urgency == "urgent", 0), else_=1)
+        query = (
+            select(*VIEW_COLUMNS)
+            .where(HandoffTicket.status != "closed", member.may_see())
+            .order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id)
+            .limit(QUEUE_LIMIT)
+        )
+        if mine:
+            query = query.where(HandoffTicket.worker_id == member.id)
+        with transaction(self.sessions) as session:
+            # plain rows, not ORM objects, and the owners' names in a second small query rather than
+            # a join (which a planner without fresh statistics runs as a nested loop per ticket)
+            rows = session.execute(query).all()
+            owner_ids = {row.worker_id for row in rows if row.worker_id is not None}
+            names: dict[int, str] = {}
+            if owner_ids:
+                owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
+                names = {worker_id: name for worker_id, name in session.execute(owners).all()}
+            return [self._view(row, names.get(row.worker_id), now) for row in rows]
+
+    def find(self, member: StaffMember, ticket_id: int, now: datetime) -> TicketView | None:
+        """The ticket, or None when it does not exist or is not this person's to see."""
+        query = (
+            select(HandoffTicket, Worker.display_name)
+            .outerjoin(Worker, Worker.id == HandoffTicket.worker_id)
+            .where(HandoffTicket.id == ticket_id, member.may_see())
+        )
+        with transaction(self.sessions) as session:
+            found = session.execute(query).first()
+            return None if found is None else self._view(found[0], found[1], now)
+
+    def claim(self, member: StaffMember, ticket_id: int, now: datetime) -> bool:
+        """Take an open ticket: one UPDATE that only an open ticket matches, so of two workers
+        claiming at once exactly one wins (the other's UPDATE finds it assigned)."""
+        statement = (
+            update(HandoffTicket)
+            .where(HandoffTicket.id == ticket_id, HandoffTicket.status == "open", member.may_see())
+            .values(status="assigned", worker_id=member.id, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        with transaction(self.sessions) as session:
+            return bool(getattr(session.execute(statement), "rowcount", 0) == 1)
+
+    def close(self, member: StaffMember, ticket_id: int, outcome: str, now: datetime) -> bool:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        return self._owned_update(member, ticket_id, status="closed", outcome=outcome, closed_at=now)
+
+    def _owned_update(self, member: StaffMember, ticket_id: int, **values: object) -> bool:
+        """Only the owner changes a claimed ticket (a supervisor or admin may too, within scope)."""
+        owned = HandoffTicket.worker_id == member.id
+        condition = member.may_see() if member.supervises else owned & member.may_see()
+        statement = (
+            update(HandoffTicket)
+            .where(HandoffTicket.id == ticket_id, HandoffTicket.status == "assigned", condition)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        with transaction(self.sessions) as session:
+            return bool(getattr(session.execute(statement), "rowcount", 0) == 1)
+
+    def transcript(self, user_key: str, after: int = 0) -> list[LoggedMessage]:
+        """The family's messages (decrypted), oldest first; `after` a message id already shown."""
+        query = (
+            select(MessageLog)
+            .where(MessageLog.user_key == user_key, MessageLog.id > after)
+            .order_by(MessageLog.id)
+        )
+        with transaction(self.sessions) as session:
+            return [
+                LoggedMessage(row.id, row.direction, self._decrypt(row.body), row.created_at)
+                for row in session.scalars(query)
+            ]
+
+    def add_note(self, member: StaffMember, ticket: TicketView, text: str, now: datetime) -> None:
+        with transaction(self.sessions) as session:
+            session.add(
+                TicketNote(
+                    user_key=ticket.user_key,
+                    ticket_id=ticket.id,
+                    worker_id=member.id,
+                    body=self.cipher.encrypt(text),
+                    created_at=now,
+                )
+            )
+
+    def notes(self, ticket_id: int) -> list[Note]:
+        query = (
+            select(TicketNote, Worker.display_name)
+            .outerjoin(Worker, Worker.id == TicketNote.worker_id)
+            .where(TicketNote.ticket_id == ticket_id)
+            .order_by(TicketNote.id)
+        )
+        with transaction(self.sessions) as session:
+            return [
+                Note(author or "?", self._decrypt(note.body), note.created_at)
+                for note, author in session.execute(query).all()
+            ]
+
+
+class AuditLog:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def record(
+        self,
+        worker_id: int | None,
+        login: str,
+        action: str,
+        now: datetime,
+        *,
+        ticket: TicketView | None = None,
+        detail: str = "",
+    ) -> None:
+        with transaction(self.sessions) as session:
+            session.add(
+                AuditEntry(
+                    worker_id=worker_id,
+                    worker_login=login[:64],
+                    action=action,
+                    ticket_id=ticket.id if ticket else None,
+                    user_key=ticket.user_key if ticket else "",
+                    detail=detail[:200],
+                    created_at=now,
+                )
+            )
+
+    def entries(self, limit: int | None = 500) -> list[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.sessions() as session:
+            rows = list(session.scalars(query))
+            session.expunge_all()
+            return rows
+
+
+def csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
+    yield ["id", "at", "worker", "action", "ticket", "detail"]
+    for entry in entries:
+        ticket = "" if entry.ticket_id is None else str(entry.ticket_id)
+        yield [
+            str(entry.id),
+            entry.created_at.isoformat(),
+            entry.worker_login,
+            entry.action,
+            ticket,
+            entry.detail,
+        ]

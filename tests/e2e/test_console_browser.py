@@ -1,0 +1,119 @@
+"""The worker console in a real browser (headless Chromium at a tablet's size) against the real server,
+with a parent in another browser context on the web chat: the parent asks for a person, a worker of
+the family's district signs in, sees the ticket, claims it and replies; the parent's page shows the
+reply without reloading; the parent's next message appears in the worker's transcript without
+reloading; the worker hands back and the parent is told; a worker of another district neither sees
+the ticket nor opens it by its URL."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+
+from bot.storage.models import HandoffTicket
+from bot.storage.workers import WorkerError, Workers
+from core.database import transaction
+from tests.e2e.conftest import LiveServer
+
+TABLET = {"width": 820, "height": 1180}
+PASSWORD = "a browser test password"
+TIMEOUT_MS = 20_000
+POLL_MS = 15_000  # the pages poll every 5 s (console) and 10 s (web chat)
+
+
+@pytest.fixture
+def contexts(browser: Browser, live_server: LiveServer) -> Iterator[dict[str, BrowserContext]]:
+    made = {
+        "parent": browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN"),
+        "worker": browser.new_context(viewport=TABLET, locale="zh-CN"),
+        "other": browser.new_context(viewport=TABLET, locale="zh-CN"),
+    }
+    for context in made.values():
+        context.set_default_timeout(TIMEOUT_MS)
+    yield made
+    for context in made.values():
+        context.close()
+
+
+def create_workers(live_server: LiveServer) -> None:
+    application = live_server.application
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # fast to check in tests
+    workers = Workers(application.storage.sessions, cheap)
+    now = application.clock.now()
+    for login, name, district in (("e2e_wang", "王社工", "siming"), ("e2e_li", "李社工", "huli")):
+        with contextlib.suppress(WorkerError):  # made by an earlier test of this session
+            workers.create(login, name, PASSWORD, "worker", now, city="xiamen", districts=[district])
+
+
+def sign_in(page: Page, base: str, login: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="待处理的对话")).to_be_visible()
+
+
+def test_a_worker_takes_a_web_chat_parent_over_and_hands_back(
+    contexts: dict[str, BrowserContext], live_server: LiveServer
+) -> None:
+    base = live_server.url
+    create_workers(live_server)
+    parent = contexts["parent"].new_page()
+    parent.goto(f"{base}/")
+    parent.fill("#message", "/human")
+    parent.press("#message", "Enter")
+    parent.locator("#log").get_by_role("button", name="可以", exact=True).last.click()
+    expect(parent.locator("#log li.message.assistant")).to_have_count(3)  # welcome, question, answer
+
+    application = live_server.application
+    with transaction(application.storage.sessions) as session:
+        ticket = session.scalars(select(HandoffTicket).order_by(HandoffTicket.id.desc())).first()
+        assert ticket is not None and ticket.user_key.startswith("web:")
+        # the family's district, as a flow would have stored it had the parent named 思明区
+        ticket.city, ticket.district = "xiamen", "siming"
+        ticket_id = ticket.id
+
+    worker = contexts["worker"].new_page()
+    sign_in(worker, base, "e2e_wang")
+    worker.locator(f'a[href="/console/tickets/{ticket_id}"]').click()
+    expect(worker.locator("#transcript")).to_contain_text("/human")
+    worker.get_by_role("button", name="认领这个对话").click()
+    expect(worker.locator(".notice")).to_contain_text("你已认领")
+    expect(parent.locator("#log")).to_contain_text(
+        "社工王社工来了", timeout=POLL_MS
+    )  # collected from the outbox
+
+    worker.fill("#reply-text", "您好，我是王社工，想了解一下孩子的情况。")
+    worker.get_by_role("button", name="发送", exact=True).click()
+    expect(worker.locator(".notice")).to_contain_text("已保存")
+    expect(parent.locator("#log")).to_contain_text(
+        "想了解一下孩子的情况", timeout=POLL_MS
+    )  # without reloading
+    expect(parent.locator("#log")).to_contain_text("—— 社工 王社工", timeout=POLL_MS)
+
+    parent.fill("#message", "孩子8岁，刚来厦门")
+    parent.press("#message", "Enter")
+    expect(worker.locator("#transcript")).to_contain_text(
+        "孩子8岁，刚来厦门", timeout=POLL_MS
+    )  # polled, no reload
+
+    other = contexts["other"].new_page()
+    sign_in(other, base, "e2e_li")
+    expect(other.locator(f'a[href="/console/tickets/{ticket_id}"]')).to_have_count(0)
+    guessed = other.goto(f"{base}/console/tickets/{ticket_id}")
+    assert guessed is not None and guessed.status == 404
+    polled = other.goto(f"{base}/console/tickets/{ticket_id}/messages.json")
+    assert polled is not None and polled.status == 404
+
+    worker.get_by_role("button", name="交回给助手").click()
+    expect(worker.locator(".notice")).to_contain_text("已交回")
+    expect(parent.locator("#log")).to_contain_text("社工把对话交回给我了", timeout=POLL_MS)
+    worker.select_option("select[name=outcome]", "resolved")
+    worker.get_by_role("button", name="结案").click()
+    expect(worker.locator("#status")).to_have_text(re.compile("已结案"))
