@@ -14,7 +14,9 @@ from dialogues.effect import CancelChildPlans
 from dialogues.handoff import open_ticket
 from dialogues.payload import AskHuman, render
 from dialogues.safety import crisis_replies
+from dialogues.slot import read_answer
 from dialogues.state import Pending
+from dialogues.steps import active
 from dialogues.turn import Turn
 from nlu.result import Parse
 
@@ -29,6 +31,8 @@ def assess(turn: Turn, text: str, normalized: str, parse: Parse) -> str | None:
     named = kinds.named(normalized)
     danger = named is not None or services.safety_net.matches(normalized)
     bereaved = not danger and not text.startswith("/") and services.bereavement.matches(normalized)
+    if not danger and parse.crisis and _answers_the_step(turn, text, parse):
+        return None
     if danger or (parse.crisis and not bereaved):
         if named is not None:
             return named
@@ -39,6 +43,29 @@ def assess(turn: Turn, text: str, normalized: str, parse: Parse) -> str | None:
         )
         return kinds.kind_of(normalized, categories)
     return "bereavement" if bereaved else None
+
+
+def _answers_the_step(turn: Turn, text: str, parse: Parse) -> bool:
+    """Whether a message flagged by the classifier's crisis score alone (no pattern of danger, no
+    word of the safety net: "yes, my husband has one", "me and my child") reads as the answer to
+    the flow step just asked: then it is that answer. A pattern or a keyword always makes a crisis."""
+    if not parse.crisis_reasons or not all(reason.startswith("scorer:") for reason in parse.crisis_reasons):
+        return False
+    current = active(turn)
+    if current is None:
+        return False
+    services = turn.services
+    reading = read_answer(
+        current[1],
+        text,
+        parse,
+        services.lexicon,
+        services.tokenizer,
+        turn.today,
+        threshold=services.threshold,
+        translate=turn.t.gettext,
+    )
+    return reading.ok
 
 
 def crisis(turn: Turn, text: str, kind: str) -> None:
