@@ -33,28 +33,8 @@ NO_SOURCE = {"新生兒醫保有期限嗎 我們在海口"}
 # Measured and not met yet (entry numbers in the file, counted from 1): listed so that the suite
 # stays green and shows what is left; an entry that starts passing fails here (strict) and comes off.
 NOT_YET = {
-    18: "a new request after 要转人工吗 that is a story (医保断了…咋办) is taken as a no",
-    25: "an English new request asking someone to help is taken as a no",
-    26: "an English new request after the handoff question is taken as a no",
-    90: "都没有吧 还在找活干 (none, looking for work) is not read as none",
-    94: "快半岁了 (almost half a year) is read as under 90 days",
-    100: "不太困難 (not very difficult) is read as difficult",
-    103: "我跟小孩都要 is not read as both",
-    116: "家里穷 in a long message is not heard as low income",
-    117: "听力不好 / 助听器 in a message is not heard as a disability",
-    121: "English facts (cerebral palsy) are not heard",
-    122: "English facts (a baby last week) are not heard",
-    123: "English facts (minimum living allowance) are not heard",
-    131: "a 民國 year is not read",
-    132: "去年十二月底出生 (a month without a day) is not read as a birth date",
-    134: "an English birth date (born on 2 June 2013) is not read",
-    135: "an English month and year of birth (born Jan 2021) is not read",
-    136: "a day-first date (15/12/2016) is not read",
-    137: "a relative month (March last year) is not read as a birth date",
-    170: "a place outside both provinces in pinyin is not recognised",
-    172: "a place outside both provinces in pinyin is not recognised",
+    174: "a follow-up that names a place (社区医院能打不) is taken as the family-doctor topic",
     201: "an English newborn-insurance question does not reach the checklist's deadline",
-    202: "an English newborn-insurance question does not reach the checklist's deadline",
 }
 
 
@@ -161,7 +141,19 @@ def _check_medical_emergency(engine: Engine, entry: dict[str, Any]) -> None:
         assert not urgent and not numbers, chat.text
 
 
-_ALARMING_WORDS = ("侵害", "强制报告", "強制報告", "精神障碍", "精神障礙", "孤儿", "孤兒", "艾滋", "abuse", "mental")
+_ALARMING_WORDS = (
+    "侵害",
+    "强制报告",
+    "強制報告",
+    "精神障碍",
+    "精神障礙",
+    "孤儿",
+    "孤兒",
+    "艾滋",
+    "abuse",
+    "mental disorder",
+    "mental illness",
+)
 
 
 def _check_follow_up(engine: Engine, kb: KnowledgeBase, entry: dict[str, Any]) -> None:
