@@ -17,8 +17,11 @@ from opencc import OpenCC
 
 from bench.miniconvs import BLIND, MiniConv, Score, Turn, engine_for, score_one
 from bot.app import App
+from core.message import Inbound
+from dialogues.collecting import Chat
 from dialogues.engine import Engine
 from dialogues.flow import StepType
+from dialogues.state import State
 
 PARAPHRASES: list[dict[str, Any]] = yaml.safe_load(
     (BLIND / "choice_paraphrases.yaml").read_text(encoding="utf-8")
@@ -139,3 +142,13 @@ def test_the_blind_file_is_the_one_measured() -> None:
         len(PARAPHRASES) == 40
         and sum(len(entry.get(locale, ())) for entry in PARAPHRASES for locale in LOCALES) == 628
     )
+
+
+@pytest.mark.parametrize(
+    "say", ["I don't think so", "不要，我不想给资料", "his father is in prison and mother is missing"]
+)
+def test_a_plain_reply_gets_no_crisis_reply(measured: Engine, say: str) -> None:
+    """A plain answer ("I don't think so"), even out of any flow, names no danger: no crisis reply."""
+    chat = Chat(measured, State(locale="en" if say.isascii() else "zh_Hans"))
+    chat.send(Inbound(chat.user, chat.channel, text=say, locale=None))
+    assert "OpenHandoff" not in chat.effects and "110" not in chat.text, chat.text
