@@ -18,9 +18,10 @@ from dialogues.flow import Duration, Step, StepType
 _EDGES = " \t?？。.!！,，~～…、"
 MAX_REPLY = 60  # a longer message is a question or a story, not an answer read by its words
 _CLAUSE = re.compile(r"[,，。.!！?？;；、\s]")
-# a negation just before a word ("不", "没有", "not") or just after it in the same clause ("孩子不用")
+# a negation just before a word ("不", "没有", "不太", "not") or just after it in the same clause ("孩子不用")
 _NEG_BEFORE = re.compile(
-    r"((不|没|沒|没有|沒有|不是|别|非|无|未)|\b(not|no|don'?t|never|without)\s+(the\s+|my\s+|a\s+|any\s+)?)$"
+    r"((不|没|沒|没有|沒有|不是|别|非|无|未)(太|怎么|怎麼|是很|那么|那麼|算|大)?"
+    r"|\b(not|no|don'?t|never|without)\s+(the\s+|my\s+|a\s+|any\s+)?)$"
 )
 _NEG_AFTER = re.compile(r"^.{0,2}(不用|不要|不弄|不办|不交|没有|沒有|不是|以后再说|先不|还小)")
 _NEG_AFTER_EN = re.compile(r"^\s*(not|no)\b")
@@ -62,6 +63,8 @@ def by_words(step: Step, *texts: str) -> str | None:
                 for start, end in _found(word, text):
                     if not _negated(text, start, end, word):
                         hits.append((index, start, end, value))
+                    elif step.type == StepType.yes_no and value == "yes":
+                        hits.append((index, start, end, "no"))  # "不太困难", "没有低保": a no
     kept = [
         hit
         for hit in hits

@@ -11,11 +11,15 @@ from core.message import Button
 from dialogues.crisis_followup import MAX_ASKS, note_answer
 from dialogues.crisis_kind import crisis_kinds
 from dialogues.effect import CancelChildPlans
+from dialogues.flow import Step, StepType
 from dialogues.handoff import open_ticket
 from dialogues.payload import AskHuman, render
 from dialogues.safety import crisis_replies
+from dialogues.slot import read_answer
 from dialogues.state import Pending
+from dialogues.steps import active
 from dialogues.turn import Turn
+from nlu.crisis import content_length
 from nlu.result import Parse
 
 
@@ -29,6 +33,8 @@ def assess(turn: Turn, text: str, normalized: str, parse: Parse) -> str | None:
     named = kinds.named(normalized)
     danger = named is not None or services.safety_net.matches(normalized)
     bereaved = not danger and not text.startswith("/") and services.bereavement.matches(normalized)
+    if not danger and parse.crisis and _answers_the_step(turn, text, parse):
+        return None
     if danger or (parse.crisis and not bereaved):
         if named is not None:
             return named
@@ -39,6 +45,44 @@ def assess(turn: Turn, text: str, normalized: str, parse: Parse) -> str | None:
         )
         return kinds.kind_of(normalized, categories)
     return "bereavement" if bereaved else None
+
+
+# an answer, not a story: up to eight English words or sixteen Chinese characters (nlu.crisis.content_length)
+MAX_ANSWER_LENGTH = 16
+_YES_NO_QUESTIONS = frozenset({"consent", "handoff", "forget"})
+_YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
+
+
+def _answers_the_step(turn: Turn, text: str, parse: Parse) -> bool:
+    """Whether a message flagged by the classifier's crisis score alone (no pattern of danger, no
+    word of the safety net: "yes, my husband has one", "me and my child", "不要，我不想给资料")
+    reads as the answer to what was just asked (the flow's step, or a yes/no question such as the
+    consent), and is short enough to be an answer: then it is that answer. A pattern or a keyword
+    always makes a crisis."""
+    if not parse.crisis_reasons or not all(reason.startswith("scorer:") for reason in parse.crisis_reasons):
+        return False
+    if content_length(turn.services.tokenizer.normalize(text)) > MAX_ANSWER_LENGTH:
+        return False  # a story, not an answer: the crisis reply errs on the side of the child
+    pending = turn.state.pending
+    current = active(turn)
+    if pending is not None and pending.kind in _YES_NO_QUESTIONS:
+        step = _YES_NO
+    elif pending is None and current is not None:
+        step = current[1]
+    else:
+        return False
+    services = turn.services
+    reading = read_answer(
+        step,
+        text,
+        parse,
+        services.lexicon,
+        services.tokenizer,
+        turn.today,
+        threshold=services.threshold,
+        translate=turn.t.gettext,
+    )
+    return reading.ok
 
 
 def crisis(turn: Turn, text: str, kind: str) -> None:

@@ -32,7 +32,7 @@ from dialogues.heard import forget_unconsented, hear
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
-from dialogues.pending import answers_consent, on_pending
+from dialogues.pending import on_pending, starts_with_answer
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.script import locale_of_first_message
@@ -182,7 +182,7 @@ class Engine:
                 return
         if (
             state.flow is None
-            and not answers_consent(turn, text, parse)
+            and not starts_with_answer(state.pending, normalized)
             and follow_up(turn, text, normalized, parse)
         ):
             return  # "要带什么", "那要钱吗", "那高中呢" after an answer (or a flow offered): read against it

@@ -29,27 +29,47 @@ HOLD_TURNS = 2  # without consent: the message that said it, the flow request, t
 _NEWBORN_DAYS = 90
 
 # "刚生的", "刚出生", "刚生了个宝宝": days old; "上个月出生", "上个月刚生的": about a month ago
-_JUST_BORN = re.compile(r"刚(刚)?(出生|生(的|了|下|完)?)|才(出生|生(的|了|下))|新生儿|刚满月")
+_JUST_BORN = re.compile(
+    r"刚(刚)?(出生|生(的|了|下|完)?)|才(出生|生(的|了|下))|新生儿|刚满月"
+    r"|newborn|new-born|just (had|gave birth)|born (this|last) week"
+    r"|born (\d{1,2}|a few|two|three) (days|weeks) ago"
+    r"|(had|have) a (baby|son|daughter)( boy| girl)? (this|last) week"
+)
 _MONTHS_AGO = re.compile(
     r"(上个?月|上上个?月|前两个月|(?P<n>[一二两三四五六七八九十\d]{1,2})个(多)?月前)(刚|才)?(出生|生)"
 )
 # the same in English: "born last month", "born 2 months ago"; "he is 8", "8 years old", "aged 8"
 _EN_MONTHS_AGO = re.compile(r"\bborn (?:last month|(?P<n>\d{1,2}|a|one|two|three) months? ago)")
 _EN_AGE = re.compile(
-    r"\b(?:(?:he|she|they|it)(?:'s| is| are)|aged?)\s+(?P<a>\d{1,2})\b(?!\s*(?:months?|weeks?|days?)\b)"
+    r"\b(?:(?:he|she|they|it)(?:'s| is| are)|aged?|(?:son|daughter|boy|girl|kid|child)(?:'s| is)?)"
+    r"\s+(?P<a>\d{1,2})\b(?!\s*(?:months?|weeks?|days?)\b)"
     r"|\b(?P<b>\d{1,2})\s*(?:years?|yrs?)[ -]?old\b|\b(?P<c>\d{1,2})\s*(?:yo|y/o)\b"
 )
 _EN_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3}
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _DISABILITY = re.compile(
     r"残疾|脑瘫|自闭症|孤独症|唐氏|智力障碍|智障|听力障碍|视力障碍|聋|盲童|特殊教育|特教"
+    r"|助听器|人工耳蜗|听力(不好|很差|差|有问题)|坐轮椅"
+    r"|cerebral palsy|autis[mt]|down'?s? syndrome|disabilit|disabled|deaf|hearing aid|wheelchair"
+    r"|special needs"
 )
 # "没有残疾" is a no; "没办残疾证" is not (the step's help: no certificate yet still counts)
-_NO_DISABILITY = re.compile(r"(没有|没|不是|无|并非)(什么)?(残疾(?!证)|脑瘫|自闭症|孤独症|智力障碍|智障)")
+_NO_DISABILITY = re.compile(
+    r"(没有|没|不是|无|并非)(什么)?(残疾(?!证)|脑瘫|自闭症|孤独症|智力障碍|智障)"
+    r"|\b(no|not|without|isn'?t|is not|doesn'?t have|does not have)( a| any| an)?"
+    r" (disabilit|disabled|special needs|autis)"
+)
 _LOW_INCOME = re.compile(
     r"低保|低收入|收入(很|特别|比较)?低|没(有)?收入|(家里|经济|生活)(是)?(有点|很|比较|特别)?困难|特困|贫困户"
+    r"|(家里|家|我们)(很|太|比较|特别|挺)?穷"
+    r"|minimum living|dibao|low[- ]income|poor family|we are poor|can'?t afford"
+    r"|financial (difficult|hardship)"
 )
-_NOT_LOW_INCOME = re.compile(r"(不|没|没有|不算)(困难|吃低保|是低保|低保)")
+_NOT_LOW_INCOME = re.compile(
+    r"(不|没|没有|不算)(困难|吃低保|是低保|低保)"
+    r"|\b(no|not|never|don'?t get|do not get|aren'?t|are not|isn'?t)( a| any| on| the)?"
+    r" (dibao|low[- ]income|minimum living|poor)"
+)
 _PERMIT_BOTH = re.compile(
     r"(我|家长|大人|自己)(和|跟|与)(孩子|儿子|女儿|娃|宝宝).{0,3}(都|一起)|都要办|两个都"
 )

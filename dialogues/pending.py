@@ -26,6 +26,9 @@ from nlu.result import Parse
 PendingHandler = Callable[[Turn, Pending, str, Parse | None], bool]
 PENDING: Registry[str, PendingHandler] = Registry("pending question")
 MAX_REASKS = 2  # unclear replies re-asked in a row before a person is offered
+# a reply this long that starts with no yes or no is a sentence of its own (words; Chinese characters)
+_REQUEST_WORDS = 8
+_REQUEST_CHARS = 14
 _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
 PENDING.register("crisis_followup")(on_followup)  # is the child safe, where are you (after a crisis)
 
@@ -46,13 +49,6 @@ def _yes_no(turn: Turn, text: str, parse: Parse | None) -> Reading:
     return read_answer(
         _YES_NO, text, parse, services.lexicon, services.tokenizer, turn.today, threshold=services.threshold
     )
-
-
-def answers_consent(turn: Turn, text: str, parse: Parse | None) -> bool:
-    """The message is a plain yes or no to the consent question asked ("不要，我不想給資料"): it
-    answers that question before anything reads it as a follow-up about the offered flow."""
-    pending = turn.state.pending
-    return pending is not None and pending.kind == "consent" and _yes_no(turn, text, parse).ok
 
 
 def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:
@@ -92,6 +88,30 @@ def asks_for_person(text: str) -> bool:
     words = yes_no_words()
     clean = fold(text)
     return any(word in clean for word in words.asks_for_person) and _yes_no_start(clean) != "no"
+
+
+def starts_with_answer(pending: Pending | None, normalized: str) -> bool:
+    """Whether a yes/no question is waiting (consent, a person, /forget) and the reply starts with a
+    yes or a no ("不要，我不想给资料"): it answers that question before anything else it says."""
+    return (
+        pending is not None
+        and pending.kind in {"consent", "handoff", "forget"}
+        and _yes_no_start(fold(normalized)) is not None
+    )
+
+
+def is_new_request(normalized: str, parse: Parse | None) -> bool:
+    """Whether a reply to a yes/no question is a new request of its own ("医保断了三个月没交 现在娃
+    住院报不了 咋办", "the clinic says my baby cant get vaccine here what do i do"): a sentence that
+    does not start with a yes or no, long enough to say something, and not an affirm or deny. Its
+    negations ("报不了", "can't") say nothing about the question asked."""
+    clean = fold(normalized)
+    if _yes_no_start(clean) is not None:
+        return False
+    words = len(clean.split()) if clean.isascii() else len(re.sub(r"[\s\W]", "", clean))
+    if words < (_REQUEST_WORDS if clean.isascii() else _REQUEST_CHARS):
+        return False
+    return parse is None or parse.intent not in {"affirm", "deny"}
 
 
 def _yes_no_start(clean: str) -> str | None:
@@ -152,8 +172,12 @@ def _forget(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> boo
 @PENDING.register("handoff")
 def _handoff(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool:
     summary = ""
-    if asks_for_person(turn.services.tokenizer.normalize(text)):
+    normalized = turn.services.tokenizer.normalize(text)
+    if asks_for_person(normalized):
         answer, summary = Reading("yes"), text.strip()[:MAX_TEXT]  # the reason goes with the ticket
+    elif is_new_request(normalized, parse):
+        turn.state.pending = None  # answered as the request it is; a person stays one /human away
+        return False
     else:
         answer = _yes_no(turn, text, parse)
     if not answer.ok:

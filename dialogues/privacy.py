@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.i18n import Translator
 from core.message import Button
 from dialogues.effect import DescribeStoredData
@@ -54,6 +56,36 @@ def _consent_lines(t: Translator, consent: dict[str, bool]) -> list[str]:
     ]
 
 
+def _heard_lines(turn: Turn) -> list[str]:
+    """What recent messages said and is held for a flow still in use (`State.heard`, never on a
+    profile: dialogues/heard.py), one line per fact."""
+    t = turn.t
+    heard = turn.state.heard or {}
+    facts = []
+    if isinstance(heard.get("age"), (int, float)):
+        age = float(heard["age"])
+        facts.append(t.gettext("{age}岁", age=f"{age:.0f}" if abs(age - round(age)) < 0.05 else f"{age:.1f}"))
+    if heard.get("birth_date"):
+        facts.append(
+            t.gettext("生日 {date}", date=t.format_date(date.fromisoformat(str(heard["birth_date"]))))
+        )
+    newborn = {"under_90_days": t.gettext("宝宝出生不到90天"), "older": t.gettext("宝宝出生超过90天")}
+    if heard.get("newborn") in newborn:
+        facts.append(newborn[heard["newborn"]])
+    if heard.get("disability") in ("yes", "no"):
+        facts.append(t.gettext("孩子有残疾") if heard["disability"] == "yes" else t.gettext("孩子没有残疾"))
+    if heard.get("low_income") in ("yes", "no"):
+        facts.append(
+            t.gettext("家里经济困难") if heard["low_income"] == "yes" else t.gettext("家里经济不困难")
+        )
+    who = {"child": t.gettext("孩子"), "parent": t.gettext("家长"), "both": t.gettext("家长和孩子")}
+    if heard.get("who") in who:
+        facts.append(t.gettext("给{who}办居住证", who=who[heard["who"]]))
+    if not facts:
+        return []
+    return [t.gettext("• 你刚才说的、只为这次办理暂存的：{facts}", facts=t.gettext("；").join(facts))]
+
+
 def my_data(turn: Turn) -> None:
     t = turn.t
     state = turn.state
@@ -82,6 +114,7 @@ def my_data(turn: Turn) -> None:
                 date=t.format_date(checklist.created_at.date()),
             )
         )
+    lines += _heard_lines(turn)
     if state.handoff_open:
         lines.append(t.gettext("• 有一个转给社工的请求"))
     lines.append(t.gettext("• 聊天记录：保存{days}天后自动删除", days=turn.services.retention_days))

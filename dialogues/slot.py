@@ -5,6 +5,7 @@ Each reader returns the value, or a problem that becomes a clear re-ask.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from core.tokenizer import Tokenizer
 from dialogues.answer_words import by_duration, by_words
 from dialogues.flow import Step, StepType
 from dialogues.yes_no_words import yes_no_words
+from nlu.numeral import NUMERAL_CHARS, to_number
 from nlu.result import Parse
 
 YES = re.compile(
@@ -49,6 +51,8 @@ _EN_NUMBER = re.compile(rf"\b({'|'.join(_EN_NUMBERS)}|\d+)\b(\s+and\s+a\s+half)?
 # "I don't know" is not a "no" (不知道 starts with 不): it gets the question again, with its help.
 UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|说不准|不好说|搞不清|not sure|don'?t know|no idea")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+# a number in Chinese numerals said alone ("十二", "十二歲了"), the answer to "几岁"
+_BARE_NUMERAL = re.compile(rf"^\s*(?P<n>[{NUMERAL_CHARS}]+)\s*(岁|歲)?\s*(了|啦|吧)?[\s。.!！]*$")
 _ISO_LIKE = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 MAX_TEXT = 500
@@ -172,6 +176,9 @@ def read_number(step: Step, text: str, parse: Parse | None, *, age: bool = False
         value = None if months is None else float(int(months // 12))  # full years, as the step asks
     elif value is None and age:
         value = _english_number(text)
+    if value is None and (bare := _BARE_NUMERAL.match(text)):  # "十二" said alone
+        number = to_number(bare.group("n"))
+        value = float(number) if number is not None else None
     if value is None:
         return Reading(problem="not_understood")
     low = step.min if step.min is not None else (0 if age else None)
@@ -228,7 +235,7 @@ def _age_or_birth_date(step: Step, text: str, parse: Parse | None, today: date) 
     if _entity(parse, "birth_date") is not None or _ISO_LIKE.search(text):
         born = read_date(step, text, parse, today)
         if born.ok and isinstance(born.value, date) and born.value <= today:
-            age = round((today - born.value).days / 365.25, 1)
+            age = math.floor((today - born.value).days / 365.25 * 10) / 10  # not yet 6 is 5.9
             low = step.min if step.min is not None else 0
             high = step.max if step.max is not None else 17
             if not low <= age <= high + 0.99:

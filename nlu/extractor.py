@@ -30,20 +30,64 @@ _AGE_YEARS = re.compile(
 _AGE_MONTHS = re.compile(
     rf"(?P<prefix>刚满|满|快|才|已经|都|刚)?(?P<num>{N}|半)个?月(?:大|了|的宝宝|的孩子|的娃|宝宝|左右)?"
 )
-_AGE_WORDS = re.compile(r"(?P<word>满月|百天|刚出生|新生儿|刚生)")
+_AGE_WORDS = re.compile(r"(?P<word>满月|百天|刚出生|新生儿|刚生|快半岁|半岁)")
 _ENTRY = re.compile(
     r"(?P<when>明年|今年|马上|快要|快|九月|9月|下学期|下半年|秋季)(?:就|要|就要|该|准备)?(?:上|读|进|入)(?P<what>一年级|小学|幼儿园|小班|初一|初中|七年级|高一|高中)"
 )
 _DATE_FULL = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[./\-年]\s*(?P<m>\d{1,2})\s*[./\-月]\s*(?P<d>\d{1,2})\s*(?:日|号)?"
 )
+# a part of a month said instead of a day: "十二月底" is late December, not its first day
+_PART = r"(?P<part>初|上旬|中旬|下旬|底|末)?"
+_PART_DAY = {"初": 5, "上旬": 5, "中旬": 15, "下旬": 25, "底": 25, "末": 25}
 _DATE_SHORT = re.compile(
-    rf"(?<!\d)(?P<y>\d{{2}}|[零〇一二三四五六七八九]{{2}})年(?P<m>{N})月(?:(?P<d>{N})(?:日|号))?"
+    rf"(?<!\d)(?P<y>\d{{2}}|[零〇一二三四五六七八九]{{2}})年(?P<m>{N})月{_PART}(?:(?P<d>{N})(?:日|号))?"
 )
 _DATE_MONTH = re.compile(
-    rf"(?P<y>(?:19|20)\d{{2}}|[零〇一二三四五六七八九]{{4}})年(?P<m>{N})月(?:份)?(?:(?P<d>{N})(?:日|号))?"
+    rf"(?P<y>(?:19|20)\d{{2}}|[零〇一二三四五六七八九]{{4}})年(?P<m>{N})月(?:份)?{_PART}(?:(?P<d>{N})(?:日|号))?"
 )
-_DATE_RELATIVE = re.compile(rf"(?P<rel>去年|前年|今年|大前年)(?P<m>{N})月(?:份)?(?:(?P<d>{N})(?:日|号))?")
+_DATE_RELATIVE = re.compile(
+    rf"(?P<rel>去年|前年|今年|大前年)(?P<m>{N})月(?:份)?{_PART}(?:(?P<d>{N})(?:日|号))?"
+)
+# a year of the Minguo calendar (民国108年 is 2019), as written in Taiwan
+_DATE_MINGUO = re.compile(rf"民国(?P<y>{N})年(?:(?P<m>{N})月(?:份)?{_PART}(?:(?P<d>{N})(?:日|号))?)?")
+# "两个月前", "大概半年前", "一年多以前": a date that long ago
+_DATE_AGO = re.compile(rf"(?P<n>{N}|半)(?:个)?(?P<more>多)?(?P<unit>月|年)(?:多)?(?:以)?前")
+# English: "2 June 2013", "June 2, 2013", "Jan 2021", "March last year", "15/12/2016"
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan",
+            "february feb",
+            "march mar",
+            "april apr",
+            "may",
+            "june jun",
+            "july jul",
+            "august aug",
+            "september sept sep",
+            "october oct",
+            "november nov",
+            "december dec",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MON = "(?P<mon>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_EN_YEAR = r"(?P<y>(?:19|20)\d{2})"
+_EN_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_EN_DATES = (
+    re.compile(rf"\b{_EN_DAY} (?:of )?{_MON},? {_EN_YEAR}\b"),
+    re.compile(rf"\b{_MON} {_EN_DAY},? {_EN_YEAR}\b"),
+    re.compile(rf"\b{_MON},? (?:of )?{_EN_YEAR}\b"),
+    re.compile(rf"\b{_MON},? (?P<rel>this year|last year|the year before last)\b"),
+    re.compile(rf"\b(?P<rel>this year|last year|the year before last),? (?:in )?{_MON}\b"),
+)
+_EN_BACK = {"this year": 0, "last year": 1, "the year before last": 2}
+# day and month in numbers: the order is read only when one of them cannot be a month
+_NUMERIC_DATE = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>(?:19|20)\d{2})(?![\d/.])")
 _BIRTH_CUE = re.compile(r"生|出生|生日|出世|诞生|born|birth")
 _NOT_BIRTH_AFTER = re.compile(r"^(?:份)?(?:的时候)?(?:来|到|搬|办|交|缴|住|去|回|开始|报|打|上|过期|入|签)")
 _STAGES = (
@@ -176,6 +220,7 @@ class EntityExtractor:
         found += self._ages(norm)
         if today is not None:
             found += self._birth_dates(norm, today)
+            found += self._dates_ago(norm, today)
         found += self._place_entities(norm)
         found += self._stage_and_grade(norm)
         found += self._child_count(norm)
@@ -196,6 +241,8 @@ class EntityExtractor:
             if number is None or number > 17 or _NOT_CHILD.search(before):
                 continue
             value = float(number) + (0.5 if match.group("half") else 0.0)
+            if match.group("prefix") == "快" and number >= 1 and not match.group("half"):
+                value = float(number) - 0.5  # "快6岁了": five and more, not yet six
             months = to_number(match.group("months") or "")
             if months is not None and months < 12:
                 value += months / 12
@@ -221,7 +268,9 @@ class EntityExtractor:
                 continue
             results.append(("age", round(float(number) / 12, 2), match.start(), match.end(), None, None))
         for match in _AGE_WORDS.finditer(norm):
-            value = {"满月": 1 / 12, "百天": 100 / 365}.get(match.group("word"), 0.0)
+            value = {"满月": 1 / 12, "百天": 100 / 365, "快半岁": 0.45, "半岁": 0.5}.get(
+                match.group("word"), 0.0
+            )
             results.append(("age", round(value, 2), match.start(), match.end(), None, None))
         for match in _ENTRY.finditer(norm):
             entry = {
@@ -261,6 +310,8 @@ class EntityExtractor:
             after = norm[end : end + 6]
             around = norm[max(0, start - 4) : end + 6]
             if _NOT_BIRTH_AFTER.search(after) and not _BIRTH_CUE.search(around):
+                taken.append((start, end))  # "前年8月份办的": a date, not a birth date
+                results.append(("date", value.isoformat(), start, end, None, None))
                 return
             if (
                 not explicit_year
@@ -272,6 +323,18 @@ class EntityExtractor:
             taken.append((start, end))
             note = None if day else "month only: first day of the month"
             results.append(("birth_date", value.isoformat(), start, end, None, note))
+
+        def day_of(match: re.Match[str]) -> int | None:
+            said = to_number(match.group("d")) if match.group("d") else None
+            if isinstance(said, int):
+                return said
+            return _PART_DAY.get(match.group("part") or "")
+
+        for match in _DATE_MINGUO.finditer(norm):
+            year = to_number(match.group("y"))
+            month = to_number(match.group("m")) if match.group("m") else 1
+            if isinstance(year, int) and isinstance(month, int):
+                add(match.start(), match.end(), 1911 + year, month, day_of(match), True)
 
         for match in _DATE_FULL.finditer(norm):
             add(
@@ -285,29 +348,50 @@ class EntityExtractor:
         for match in _DATE_MONTH.finditer(norm):
             year = to_number(match.group("y"))
             month = to_number(match.group("m"))
-            day = to_number(match.group("d")) if match.group("d") else None
             if isinstance(year, int) and isinstance(month, int):
-                add(match.start(), match.end(), year, month, int(day) if day is not None else None, True)
+                add(match.start(), match.end(), year, month, day_of(match), True)
         for match in _DATE_SHORT.finditer(norm):
             short = to_number(match.group("y"))
             month = to_number(match.group("m"))
-            day = to_number(match.group("d")) if match.group("d") else None
             if isinstance(short, int) and isinstance(month, int):
                 year = 2000 + short if 2000 + short <= today.year else 1900 + short
-                add(match.start(), match.end(), year, month, int(day) if day is not None else None, True)
+                add(match.start(), match.end(), year, month, day_of(match), True)
         for match in _DATE_RELATIVE.finditer(norm):
             month = to_number(match.group("m"))
-            day = to_number(match.group("d")) if match.group("d") else None
             back = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}[match.group("rel")]
             if isinstance(month, int):
-                add(
-                    match.start(),
-                    match.end(),
-                    today.year - back,
-                    month,
-                    int(day) if day is not None else None,
-                    False,
-                )
+                add(match.start(), match.end(), today.year - back, month, day_of(match), False)
+        for pattern in _EN_DATES:
+            for match in pattern.finditer(norm):
+                groups = match.groupdict()
+                year = today.year - _EN_BACK[groups["rel"]] if groups.get("rel") else int(groups["y"])
+                day = int(groups["d"]) if groups.get("d") else None
+                add(match.start(), match.end(), year, _MONTH_NAMES[groups["mon"]], day, True)
+        for match in _NUMERIC_DATE.finditer(norm):
+            first, second = int(match.group("a")), int(match.group("b"))
+            if first > 12 >= second:
+                add(match.start(), match.end(), int(match.group("y")), second, first, True)
+            elif second > 12 >= first:
+                add(match.start(), match.end(), int(match.group("y")), first, second, True)
+        return results
+
+    @staticmethod
+    def _dates_ago(
+        norm: str, today: date
+    ) -> list[tuple[str, str | int | float, int, int, str | None, str | None]]:
+        """ "两个月前", "半年前": the date that long before `today` (a `date`, not a birth date)."""
+        results: list[tuple[str, str | int | float, int, int, str | None, str | None]] = []
+        for match in _DATE_AGO.finditer(norm):
+            raw = match.group("n")
+            number = 0.5 if raw == "半" else to_number(raw)
+            if number is None or number <= 0:
+                continue
+            months = round(float(number) * (12 if match.group("unit") == "年" else 1))
+            if months > 18 * 12:
+                continue
+            year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+            value = date(year, month + 1, min(today.day, 28))
+            results.append(("date", value.isoformat(), match.start(), match.end(), None, "relative"))
         return results
 
     # -- places ---------------------------------------------------------------------------------

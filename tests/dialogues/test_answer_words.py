@@ -17,8 +17,11 @@ from opencc import OpenCC
 
 from bench.miniconvs import BLIND, MiniConv, Score, Turn, engine_for, score_one
 from bot.app import App
+from core.message import Inbound
+from dialogues.collecting import Chat
 from dialogues.engine import Engine
 from dialogues.flow import StepType
+from dialogues.state import State
 
 PARAPHRASES: list[dict[str, Any]] = yaml.safe_load(
     (BLIND / "choice_paraphrases.yaml").read_text(encoding="utf-8")
@@ -104,15 +107,6 @@ def test_a_label_typed_with_a_typo_is_accepted(
     assert verdict.startswith("understood"), (flow, step, label, typed, verdict)
 
 
-# Crisis first, always: these harmless English replies meet the keyword safety net before the step
-# reads them (it is tuned to over-report; dialogues/data/safety_net.yaml is not part of this work).
-TAKEN_AS_CRISIS = {
-    "his father is in prison and mother is missing",
-    "yes, my husband has one",
-    "me and my child",
-}
-
-
 def _misses(engine: Engine, entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [
         (locale, str(say), verdict)
@@ -128,14 +122,16 @@ def _misses(engine: Engine, entry: dict[str, Any]) -> list[tuple[str, str, str]]
     "entry", PARAPHRASES, ids=[f"{entry['flow']}-{entry['step']}-{entry['value']}" for entry in PARAPHRASES]
 )
 def test_every_blind_paraphrase_is_accepted_in_its_step(measured: Engine, entry: dict[str, Any]) -> None:
-    assert not [miss for miss in _misses(measured, entry) if miss[1] not in TAKEN_AS_CRISIS]
+    assert not _misses(measured, entry)
 
 
-def test_only_the_known_blind_paraphrases_meet_the_safety_net_first(measured: Engine) -> None:
+def test_no_blind_paraphrase_meets_the_crisis_reply(measured: Engine) -> None:
+    """Answers to a flow's step ("yes, my husband has one", "me and my child") are answers, not a
+    crisis: the crisis reply is kept for messages that name a danger."""
     crisis = {
         say for entry in PARAPHRASES for _, say, verdict in _misses(measured, entry) if "110" in verdict
     }
-    assert crisis <= TAKEN_AS_CRISIS
+    assert not crisis
 
 
 def test_the_blind_file_is_the_one_measured() -> None:
@@ -146,3 +142,13 @@ def test_the_blind_file_is_the_one_measured() -> None:
         len(PARAPHRASES) == 40
         and sum(len(entry.get(locale, ())) for entry in PARAPHRASES for locale in LOCALES) == 628
     )
+
+
+@pytest.mark.parametrize(
+    "say", ["I don't think so", "不要，我不想给资料", "his father is in prison and mother is missing"]
+)
+def test_a_plain_reply_gets_no_crisis_reply(measured: Engine, say: str) -> None:
+    """A plain answer ("I don't think so"), even out of any flow, names no danger: no crisis reply."""
+    chat = Chat(measured, State(locale="en" if say.isascii() else "zh_Hans"))
+    chat.send(Inbound(chat.user, chat.channel, text=say, locale=None))
+    assert "OpenHandoff" not in chat.effects and "110" not in chat.text, chat.text

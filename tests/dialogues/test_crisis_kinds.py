@@ -31,6 +31,9 @@ NUMBER = re.compile(r"(?<!\d)(110|120|12338|12355)(?!\d)")
         ("被前夫打得起不来", "carer_violence"),
         ("my husband hits me", "carer_violence"),
         ("孩子说不想活了", "self_harm"),
+        ("孩子吃了花生酱 喉咙肿起来 讲不出话", "medical"),
+        ("he drank cleaning fluid", "medical"),
+        ("他拿着刀说要跟我们同归于尽", "carer_violence"),
     ],
 )
 def test_the_words_of_a_situation_name_its_kind(tokenizer: Tokenizer, text: str, kind: str) -> None:
@@ -48,12 +51,25 @@ def test_the_words_of_a_situation_name_its_kind(tokenizer: Tokenizer, text: str,
         "暑假怎么防溺水",
         "烫伤膏小孩能用吗",
         "孩子小时候溺水过 现在怕水",
+        "上个月烫伤住了几天院 能报多少",
+        "之前误吃药洗过胃 现在好了",
+        "小时候有过高热惊厥",
+        "孩子的预防接种证丢了",
+        "女儿的医保卡找不到了",
+        "孩子丢了手机",
     ],
 )
 def test_near_misses_are_no_crisis(tokenizer: Tokenizer, text: str) -> None:
     normalized = tokenizer.normalize(text)
     assert crisis_kinds().named(normalized) is None
     assert not load_safety_net().matches(normalized)
+
+
+@pytest.mark.parametrize(
+    "text", ["孩子丢了", "娃在商场走丢了", "孩子放学没回家", "孩子不见了 证件也在他身上"]
+)
+def test_a_lost_child_still_meets_the_safety_net(tokenizer: Tokenizer, text: str) -> None:
+    assert load_safety_net().matches(tokenizer.normalize(text))
 
 
 def test_a_crisis_the_detector_flags_without_words_of_a_kind_takes_its_category_or_the_default() -> None:

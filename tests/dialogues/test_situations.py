@@ -1,11 +1,10 @@
 """Issue 11's situations written blind (tests/dialogues/data/blind/situations.yaml, by an author who
 never saw the code), each entry run through the real engine on the day the set was written and
-checked against its structured `expect`. Situations 1 (safety follow-through), 3 (medical
-emergencies) and 9 (related topics) are built by other pieces of work: they run here once those
-land, and are skipped until then."""
+checked against its structured `expect`."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,46 +15,26 @@ from bench.pending_answers import Reply, read
 from bot.app import App
 from core.message import Inbound
 from dialogues.collecting import Chat
+from dialogues.effect import NoteCrisisFollowUp
 from dialogues.engine import Engine
 from dialogues.flow import StepType
 from dialogues.payload import PendingReply, StartFlow, StepAnswer, render
 from dialogues.slot import find_places
-from dialogues.state import State
+from dialogues.state import Place, State
+from knowledge.catalog import KnowledgeBase
+from tests.dialogues.test_followup_blind import answered_right
 
 SITUATIONS: list[dict[str, Any]] = yaml.safe_load((BLIND / "situations.yaml").read_text(encoding="utf-8"))
-ELSEWHERE = {
-    1: "the safety follow-through after a crisis reply is another piece of work (issue 11, deliver 1)",
-    3: "medical emergencies (120 first) are another piece of work (issue 11, deliver 1)",
-    9: "the related topics offered after an answer are another piece of work (issue 11, deliver 6)",
-}
+SAFETY = {"yes": "safe", "no": "unsafe", "unknown": "unknown"}
+_NUMBER = re.compile(r"(?<!\d)(110|120|12338|12355|119)(?!\d)")
 # Hainan's enrolment dates are in none of our sources: the checklist names no deadline there rather
 # than invent one (never invent policy), so this entry cannot be met by saying how far it is.
 NO_SOURCE = {"新生兒醫保有期限嗎 我們在海口"}
 # Measured and not met yet (entry numbers in the file, counted from 1): listed so that the suite
 # stays green and shows what is left; an entry that starts passing fails here (strict) and comes off.
 NOT_YET = {
-    18: "a new request after 要转人工吗 that is a story (医保断了…咋办) is taken as a no",
-    25: "an English new request asking someone to help is taken as a no",
-    26: "an English new request after the handoff question is taken as a no",
-    90: "都没有吧 还在找活干 (none, looking for work) is not read as none",
-    94: "快半岁了 (almost half a year) is read as under 90 days",
-    100: "不太困難 (not very difficult) is read as difficult",
-    103: "我跟小孩都要 is not read as both",
-    116: "家里穷 in a long message is not heard as low income",
-    117: "听力不好 / 助听器 in a message is not heard as a disability",
-    121: "English facts (cerebral palsy) are not heard",
-    122: "English facts (a baby last week) are not heard",
-    123: "English facts (minimum living allowance) are not heard",
-    131: "a 民國 year is not read",
-    132: "去年十二月底出生 (a month without a day) is not read as a birth date",
-    134: "an English birth date (born on 2 June 2013) is not read",
-    135: "an English month and year of birth (born Jan 2021) is not read",
-    136: "a day-first date (15/12/2016) is not read",
-    137: "a relative month (March last year) is not read as a birth date",
-    170: "a place outside both provinces in pinyin is not recognised",
-    172: "a place outside both provinces in pinyin is not recognised",
+    174: "a follow-up that names a place (社区医院能打不) is taken as the family-doctor topic",
     201: "an English newborn-insurance question does not reach the checklist's deadline",
-    202: "an English newborn-insurance question does not reach the checklist's deadline",
 }
 
 
@@ -63,9 +42,7 @@ def _cases() -> list[Any]:
     cases = []
     for number, entry in enumerate(SITUATIONS, start=1):
         marks = []
-        if entry["situation"] in ELSEWHERE:
-            marks.append(pytest.mark.skip(reason=ELSEWHERE[entry["situation"]]))
-        elif number in NOT_YET:
+        if number in NOT_YET:
             marks.append(pytest.mark.xfail(reason=NOT_YET[number], strict=True))
         elif any(turn in NO_SOURCE for turn in entry["turns"]):
             marks.append(pytest.mark.xfail(reason="no source gives Hainan's deadline", strict=True))
@@ -128,10 +105,84 @@ def _finish_flow(chat: Chat) -> str:
     return "\n".join(said)
 
 
+def _crisis_said(chat: Chat, turn: int) -> tuple[bool, list[str]]:
+    """Whether turn `turn` raised an urgent handoff, and the emergency numbers it named in order."""
+    outcome = chat.outcomes[turn]
+    urgent = any(getattr(effect, "urgency", None) == "urgent" for effect in outcome.effects)
+    return urgent, _NUMBER.findall("\n".join(reply.text for reply in outcome.replies))
+
+
+def _check_safety_follow_through(engine: Engine, entry: dict[str, Any]) -> None:
+    """A crisis message, then the answer to "孩子现在安全吗？你们在哪？": the answer's safety, place and
+    whether a with-whom was said go on the urgent ticket (NoteCrisisFollowUp); violence against the
+    parent names 12338 (and 110)."""
+    expect = entry["expect"]
+    chat = _conversation(engine, entry, locale=entry["locale"])
+    urgent, numbers = _crisis_said(chat, 0)
+    assert urgent, chat.outcomes[0].replies
+    if expect.get("carer_violence"):
+        assert "12338" in numbers and "110" in numbers, numbers
+    told = [effect for effect in chat.last.effects if isinstance(effect, NoteCrisisFollowUp)]
+    assert len(told) == 1, chat.last.effects
+    note = told[0]
+    assert note.safety == SAFETY[str(expect["safe"])], note
+    province, city = _city(engine, expect["place"])
+    assert (note.province, note.city) == (province, city), note
+    assert bool(note.with_whom) == bool(expect["with_whom"]), note
+
+
+def _check_medical_emergency(engine: Engine, entry: dict[str, Any]) -> None:
+    """A medical emergency gets the crisis reply with 120 named first; a health question does not."""
+    chat = _conversation(engine, entry, locale=entry["locale"])
+    urgent, numbers = _crisis_said(chat, -1)
+    if entry["expect"]["medical_emergency"]:
+        assert urgent and numbers[:1] == ["120"], (numbers, chat.text)
+    else:
+        assert not urgent and not numbers, chat.text
+
+
+_ALARMING_WORDS = (
+    "侵害",
+    "强制报告",
+    "強制報告",
+    "精神障碍",
+    "精神障礙",
+    "孤儿",
+    "孤兒",
+    "艾滋",
+    "abuse",
+    "mental disorder",
+    "mental illness",
+)
+
+
+def _check_follow_up(engine: Engine, kb: KnowledgeBase, entry: dict[str, Any]) -> None:
+    """A follow-up is answered with the first answer's service and the part it asks for (or the
+    stage it names); a message that is about nothing alarming offers no alarming topic."""
+    expect = entry["expect"]
+    if "followup_aspect" in expect:
+        first, followup = entry["turns"]
+        case = {"locale": entry["locale"], "first": first, "followup": followup, **expect}
+        chat = Chat(engine, State(locale=entry["locale"]))
+        assert answered_right(chat, kb, case), (chat.state.last_service, chat.state.last_shown, chat.text)
+        return
+    chat = _conversation(engine, entry, locale=entry["locale"], residence=Place())
+    alarming = set(engine.services.rules.related.only_when_asked)
+    for button in chat.buttons:
+        assert not any(topic in button.payload for topic in alarming), button
+        assert not any(word in button.label.lower() for word in _ALARMING_WORDS), button
+
+
 @pytest.mark.parametrize("entry", _cases())
-def test_situation(measured: Engine, entry: dict[str, Any]) -> None:
+def test_situation(measured: Engine, kb: KnowledgeBase, entry: dict[str, Any]) -> None:
     expect, situation = entry["expect"], entry["situation"]
-    if situation == 2:  # a reply to "要转人工吗" after /human
+    if situation == 1:
+        _check_safety_follow_through(measured, entry)
+    elif situation == 3:
+        _check_medical_emergency(measured, entry)
+    elif situation == 9:
+        _check_follow_up(measured, kb, entry)
+    elif situation == 2:  # a reply to "要转人工吗" after /human
         reply = Reply("handoff", entry["locale"], entry["turns"][1], str(expect["answer"]))
         chat = Chat(measured, State(locale=entry["locale"]))
         chat.say(entry["turns"][0])

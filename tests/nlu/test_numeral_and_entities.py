@@ -79,6 +79,13 @@ def test_a_parents_age_and_a_length_of_stay_are_not_the_childs_age(extractor: En
         ("23年5月6号生的", "2023-05-06"),
         ("去年十月份生的", "2025-10-01"),
         ("2022年10月出生", "2022-10-01"),
+        ("民國108年4月3日生", "2019-04-03"),
+        ("去年十二月底出生的", "2025-12-25"),
+        ("born on 2 June 2013", "2013-06-02"),
+        ("he was born Jan 2021", "2021-01-01"),
+        ("her birthday is 15/12/2016", "2016-12-15"),
+        ("born 4/28/2019", "2019-04-28"),
+        ("March last year", "2025-03-01"),
     ],
 )
 def test_birth_dates_become_iso_dates_relative_to_today(
@@ -89,6 +96,22 @@ def test_birth_dates_become_iso_dates_relative_to_today(
 
 def test_an_arrival_month_is_not_a_birth_date(extractor: EntityExtractor) -> None:
     assert values(extractor, "去年十月份来的厦门", "birth_date") == []
+    assert values(extractor, "去年十月份来的厦门", "date") == ["2025-10-01"]
+
+
+def test_a_day_and_month_that_could_be_either_are_not_guessed(extractor: EntityExtractor) -> None:
+    assert values(extractor, "born 5/6/2016", "birth_date") == []
+
+
+@pytest.mark.parametrize(("text", "iso"), [("两个月前", "2026-09-22"), ("大概半年前", "2026-05-22")])
+def test_a_time_ago_is_the_date_that_long_before_today(
+    extractor: EntityExtractor, text: str, iso: str
+) -> None:
+    assert values(extractor, text, "date") == [iso]
+
+
+def test_about_to_turn_six_is_five_and_more(extractor: EntityExtractor) -> None:
+    assert values(extractor, "快6岁了", "age") == [5.5]
 
 
 def test_places_carry_hukou_and_residence_roles(extractor: EntityExtractor) -> None:
