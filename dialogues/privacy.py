@@ -64,7 +64,8 @@ def _heard_lines(turn: Turn) -> list[str]:
     facts = []
     if isinstance(heard.get("age"), (int, float)):
         age = float(heard["age"])
-        facts.append(t.gettext("{age}岁", age=f"{age:.0f}" if abs(age - round(age)) < 0.05 else f"{age:.1f}"))
+        shown = f"{age:.0f}" if abs(age - round(age)) < 0.05 else f"{age:.1f}"
+        facts.append(t.gettext("{age}岁", age=shown))
     if heard.get("birth_date"):
         facts.append(
             t.gettext("生日 {date}", date=t.format_date(date.fromisoformat(str(heard["birth_date"]))))
