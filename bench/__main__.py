@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, crisis, miniconvs, nlu, pending_answers, retrieval, turn
+from bench import api, chatload, crisis, miniconvs, nlu, pending_answers, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -15,7 +15,9 @@ OUT = Path(__file__).resolve().parent / "out"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api"], default=None
+        "--only",
+        choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api", "chatload"],
+        default=None,
     )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     parser.add_argument("--verbose", action="store_true", help="list every answer in words not understood")
@@ -46,6 +48,8 @@ def main() -> None:
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
     if arguments.only in (None, "api"):  # the hotline API over HTTP, one process and two
         print(api.report(api.evaluate(settings.ensure_data_dir().resolve())))
+    if arguments.only in (None, "chatload"):  # web-chat turns over HTTP, SQLite and PostgreSQL
+        print(chatload.report(chatload.evaluate(settings.ensure_data_dir().resolve())))
 
 
 if __name__ == "__main__":

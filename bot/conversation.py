@@ -128,8 +128,9 @@ class ConversationService:
     def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
         """The turn's messages (direction, text), written at once in one statement (executemany)."""
         if lines:
+            encrypt = self.cipher.encrypt
             rows = [
-                {"user_key": key, "direction": direction, "body": self.cipher.encrypt(text), "created_at": now}
+                {"user_key": key, "direction": direction, "body": encrypt(text), "created_at": now}
                 for direction, text in lines
             ]
             session.execute(insert(MessageLog), rows)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 _HOLDS_WRITER = "tongxing_holds_writer_lock"  # in Connection.info while a transaction is open
@@ -59,14 +60,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 raise
             connection.info[_HOLDS_WRITER] = writer
 
-        def _end(connection, finish):  # type: ignore[no-untyped-def]
+        def _end(connection: Connection, finish: Callable[[Any], None]) -> None:
             held = connection.info.pop(_HOLDS_WRITER, None)
             if held is None:
                 return
             try:  # end the transaction before the next thread may begin one (else it would poll)
                 finish(connection.connection.dbapi_connection)
-            except Exception:  # noqa: S110 - SQLAlchemy's own commit or rollback, right after this
-                pass  # event, tries again and reports the error its usual way
+            except Exception:  # SQLAlchemy's own commit or rollback, right after this event,
+                pass  # tries again and reports the error its usual way
             finally:
                 held.release()
 
