@@ -46,8 +46,8 @@ def requests(key: str) -> list[load.Request]:
 
 def _measure(data_dir: Path, url: str, label: str, port: int, workers: int) -> Measured:
     key = _key(data_dir, url, f"bench-{port}")
-    with serving(data_dir, url, port, workers) as base:
-        return measure(label, base, lambda: requests(key), TARGET_RATE)
+    with serving(data_dir, url, port, workers) as server:
+        return measure(label, server, lambda: requests(key), TARGET_RATE)
 
 
 def evaluate(data_dir: Path) -> list[Measured]:

@@ -44,8 +44,8 @@ def _cookies(data_dir: Path, url: str) -> list[str]:
 
 def _measure(data_dir: Path, url: str, label: str, port: int, workers: int) -> Measured:
     cookies = _cookies(data_dir, url)
-    with serving(data_dir, url, port, workers) as base:
-        return measure(label, base, lambda: requests(cookies), TARGET_RATE)
+    with serving(data_dir, url, port, workers) as server:
+        return measure(label, server, lambda: requests(cookies), TARGET_RATE)
 
 
 def evaluate(data_dir: Path) -> list[Measured]:

@@ -36,6 +36,7 @@ class Measured:
 
     label: str
     capacity: load.Result
+    cpu_ms: float | None  # the server's CPU time (all its processes) per request at capacity
     paced: load.Result
     target_rate: float
     reference_ms: float
@@ -53,6 +54,8 @@ class Measured:
             f"{1000 / max(self.capacity.rate, 1e-9) / ref:.2f}x the reference workload), "
             f"p50 {self.capacity.p50_ms:.1f} ms, p99 {self.capacity.p99_ms:.1f} ms, "
             f"{self.capacity.failures} failed of {self.capacity.requests}",
+            f"  server CPU per request: {self._cpu()} (counts only the server's own work, so it is "
+            "the figure that a busy machine disturbs least)",
             f"  at the target rate ({CLIENTS} clients, {self.paced.rate:.0f}/s achieved): "
             f"p50 {self.paced.p50_ms:.1f} ms, p99 {self.paced.p99_ms:.1f} ms "
             f"(= {self.paced.p99_ms / ref:.1f}x the reference workload of {ref:.2f} ms), "
@@ -60,6 +63,35 @@ class Measured:
             f"{target_p99_ms:.0f} ms at >= {self.target_rate:.0f}/s {'MET' if met else 'NOT MET'}",
             f"  load average {self.load_before} before, {self.load_after} after",
         ]
+
+    def _cpu(self) -> str:
+        if self.cpu_ms is None:
+            return "not measured (no /proc)"
+        return f"{self.cpu_ms:.2f} ms = {self.cpu_ms / self.reference_ms:.2f}x the reference workload"
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User + system time of the server and its direct children (the workers), from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        try:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                if int(entry.name) == self.pid or int(fields[1]) == self.pid:
+                    total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            return None
+        return total
 
 
 def fresh_postgres() -> str | None:
@@ -87,8 +119,8 @@ def migrate(url: str) -> None:
 
 
 @contextmanager
-def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[str]:
-    """`tongxing serve` on the port; yields its base URL once every worker has loaded its model.
+def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[Server]:
+    """`tongxing serve` on the port; yields it once every worker has loaded its model.
     The server's own logs go to /dev/null (the access log is part of what it costs, not shown)."""
     environment = {**os.environ, "TONGXING_DATA_DIR": str(data_dir), "TONGXING_DATABASE_URL": url}
     server = subprocess.Popen(
@@ -101,7 +133,7 @@ def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[str]:
     try:
         load.wait_ready(base)
         time.sleep(2.0 * workers)  # every worker has loaded its model and answers
-        yield base
+        yield Server(base, server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)
@@ -109,16 +141,22 @@ def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[str]:
 
 def measure(
     label: str,
-    base: str,
+    server: Server,
     requests: Callable[[], list[load.Request]],
     target_rate: float,
     seconds: float = SECONDS,
 ) -> Measured:
     """Warm up, then the closed-loop load, then the load paced a little above the target rate."""
+    base = server.base
     load.run(base, requests(), CLIENTS, 1.0)  # warm: every connection and code path once
     before = load.load_average()
     reference = reference_ms()
+    cpu_before = server.cpu_seconds()
     capacity = load.run(base, requests(), CLIENTS, seconds)
+    cpu_after = server.cpu_seconds()
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and capacity.requests:
+        cpu_ms = (cpu_after - cpu_before) * 1000 / capacity.requests
     paced = load.run(base, requests(), CLIENTS, seconds, rate=target_rate * 1.08)
     reference = min(reference, reference_ms())  # the less disturbed of the two
-    return Measured(label, capacity, paced, target_rate, reference, before, load.load_average())
+    return Measured(label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average())
