@@ -135,13 +135,6 @@ class HotlineApi:
         except UnknownPlaceError as error:
             raise ApiError(422, "invalid_request", f"{error.field}: {error}", field=error.field) from error
 
-    def ask(self, question: AskRequest) -> AskResponse:
-        """The answer to one question; a question without an answer is recorded as a gap."""
-        response, gap = self.respond(question)
-        if gap is not None:
-            record_gap(self.application.storage, *gap)
-        return response
-
     def respond(self, question: AskRequest) -> tuple[AskResponse, Gap | None]:
         """The answer, and the gap to record when the knowledge base had none (the only database
         write of a question, left to the caller so that the answer itself does no I/O)."""
