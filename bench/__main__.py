@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, console, crisis, miniconvs, nlu, pending_answers, reminders, retrieval, turn
+from bench import api, chatload, console, crisis, miniconvs, nlu, pending_answers, reminders, retrieval, turn
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -16,7 +16,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["retrieval", "ask", "nlu", "turn", "crisis", "words", "api", "reminders", "console"],
+        choices=[
+            "retrieval",
+            "ask",
+            "nlu",
+            "turn",
+            "crisis",
+            "words",
+            "api",
+            "chatload",
+            "reminders",
+            "console",
+        ],
         default=None,
     )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
@@ -49,6 +60,8 @@ def main() -> None:
         print(turn.report(turn.evaluate(settings.ensure_data_dir())))
     if arguments.only in (None, "api"):  # the hotline API over HTTP, one process and two
         print(api.report(api.evaluate(settings.ensure_data_dir().resolve())))
+    if arguments.only in (None, "chatload"):  # web-chat turns over HTTP, SQLite and PostgreSQL
+        print(chatload.report(chatload.evaluate(settings.ensure_data_dir().resolve())))
     if arguments.only in (None, "reminders"):  # durable delivery: store, claim-and-mark, rate limit, memory
         reminders.run(arguments.full)
     if arguments.only in (None, "console"):  # the worker console: 50 workers over 10,000 tickets

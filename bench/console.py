@@ -18,7 +18,7 @@ import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import insert
 
-from bench.api import _fresh_postgres, _serve
+from bench.server import fresh_postgres, serving
 from bench.timing import Latency, latency
 from bot import database
 from bot.app import open_storage
@@ -116,19 +116,8 @@ async def _load(base: str) -> tuple[dict[str, list[float]], int]:
 
 def _run(data_dir: Path, url: str) -> dict[str, Any]:
     _prepare(data_dir, url)
-    server = _serve(data_dir, url, PORT, 1)
-    base = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        samples, failures = asyncio.run(_load(base))
-    finally:
-        server.terminate()
-        server.wait(60)
+    with serving(data_dir, url, PORT, 1) as server:
+        samples, failures = asyncio.run(_load(server.base))
     return {
         "queue": latency(samples["queue"]),
         "claim": latency(samples["claim"]),
@@ -138,7 +127,7 @@ def _run(data_dir: Path, url: str) -> dict[str, Any]:
 
 
 def evaluate(data_dir: Path) -> dict[str, Any]:
-    postgres = _fresh_postgres("tongxing_bench_console")
+    postgres = fresh_postgres()
     if postgres is not None:
         return {"database": "PostgreSQL", **_run(data_dir, postgres)}
     with tempfile.TemporaryDirectory() as scratch:

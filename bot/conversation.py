@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,11 +84,9 @@ class ConversationService:
             if outcome.duplicate:
                 return outcome
             said = _logged_input(event)
-            if said is not None:
-                self._log(session, key, "in", said, now)
             direction = "worker" if isinstance(event, WorkerMessage) else "out"
-            for reply in outcome.replies:
-                self._log(session, key, direction, reply.text, now)
+            lines = [("in", said)] if said is not None else []
+            self._log(session, key, lines + [(direction, reply.text) for reply in outcome.replies], now)
             translator = self.translator(outcome.state.locale)
             context = ApplyContext(session, key, now, self.cipher, translator)
             extra: list[Reply] = []
@@ -96,8 +94,7 @@ class ConversationService:
                 extra += self.appliers.apply(effect, context)
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
                 return replace(outcome, replies=outcome.replies + tuple(extra))
-            for reply in extra:
-                self._log(session, key, "out", reply.text, now)
+            self._log(session, key, [("out", reply.text) for reply in extra], now)
             if loaded.kept_aside:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about
                 # storage, not part of the conversation.
@@ -108,6 +105,12 @@ class ConversationService:
         return replace(outcome, replies=outcome.replies + tuple(extra))
 
     def _lock(self, session: Session, key: str) -> Conversation:
+        """The conversation's row, locked until the transaction ends; created when it is missing.
+        A known user (nearly every turn) costs one statement, a new one three."""
+        locked = select(Conversation).where(Conversation.user_key == key).with_for_update()
+        row = session.scalars(locked).one_or_none()
+        if row is not None:
+            return row
         dialect = session.get_bind().dialect.name
         values = {"user_key": key, "version": 0, "state": None}
         if dialect == "postgresql":
@@ -120,15 +123,17 @@ class ConversationService:
                 .values(**values)
                 .on_conflict_do_nothing(index_elements=["user_key"])
             )
-        row = session.scalars(
-            select(Conversation).where(Conversation.user_key == key).with_for_update()
-        ).one()
-        return row
+        return session.scalars(locked).one()
 
-    def _log(self, session: Session, key: str, direction: str, text: str, now: datetime) -> None:
-        session.add(
-            MessageLog(user_key=key, direction=direction, body=self.cipher.encrypt(text), created_at=now)
-        )
+    def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
+        """The turn's messages (direction, text), written at once in one statement (executemany)."""
+        if lines:
+            encrypt = self.cipher.encrypt
+            rows = [
+                {"user_key": key, "direction": direction, "body": encrypt(text), "created_at": now}
+                for direction, text in lines
+            ]
+            session.execute(insert(MessageLog), rows)
 
 
 def purge_messages(sessions: sessionmaker[Session], clock: Clock, retention_days: int) -> int:

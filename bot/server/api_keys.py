@@ -114,14 +114,24 @@ class KeyStore:
             self._cache.clear()
         return True
 
-    def check(self, key: str) -> Caller | None:
-        """The key's owner, or None for an unknown or revoked key (remembered briefly either way)."""
+    def remembered(self, key: str) -> tuple[bool, Caller | None]:
+        """(True, the key's owner or None) when the key was looked up less than `cache_seconds` ago;
+        (False, None) when only the database can tell (`check`). Touches no database, so the API's
+        event loop can call it and go to a thread only on a miss."""
         digest = hash_key(key)
-        now = self.monotonic()
         with self._lock:
             cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[1]
+        if cached is not None and self.monotonic() - cached[0] < self.cache_seconds:
+            return True, cached[1]
+        return False, None
+
+    def check(self, key: str) -> Caller | None:
+        """The key's owner, or None for an unknown or revoked key (remembered briefly either way)."""
+        known, caller = self.remembered(key)
+        if known:
+            return caller
+        digest = hash_key(key)
+        now = self.monotonic()
         with self.sessions() as session:
             row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
             caller = None

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from bot.app import App
 from bot.gap import record_gap
@@ -45,6 +46,7 @@ from knowledge.index import Hit
 Locale = Literal["zh_Hans", "zh_Hant", "en"]
 _NUMBER_LINE = re.compile(r"^\s*•\s*(\d{3,6})\s*(.+?)\s*$")
 _NUMBER_IN_TEXT = re.compile(r"(?<!\d)(1\d{2,5})(?!\d)")  # 110, 120, 12338 in a sentence
+Gap = tuple[str, str | None, str | None, str]  # record_gap's text, province, city, channel
 BEARER = HTTPBearer(auto_error=False, description="an API key from `tongxing apikey create`")
 _ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut} for status in (401, 404, 413, 422, 429)
@@ -97,12 +99,21 @@ class HotlineApi:
         self.application = application
         self.keys = keys or KeyStore(application.storage.sessions, application.clock)
         self.limiter = limiter or RateLimiter()
+        # The embedded parser is pure CPU; the Rasa backend asks a server over HTTP (blocking I/O),
+        # so with it a question is understood in a worker thread, off the event loop.
+        self.understands_on_loop = application.settings.nlu_backend != "rasa"
 
-    def caller(self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
-        """The key's owner, within its rate limit; else 401 or 429."""
+    async def caller(
+        self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+    ) -> Caller:
+        """The key's owner, within its rate limit; else 401 or 429. On the event loop: a key checked
+        in the last seconds is remembered, and only a key not seen lately is looked up in the
+        database, in a worker thread."""
         if credentials is None:
             raise ApiError(401, "unauthorized", "an API key is needed: Authorization: Bearer KEY")
-        found = self.keys.check(credentials.credentials)
+        known, found = self.keys.remembered(credentials.credentials)
+        if not known:
+            found = await run_in_threadpool(self.keys.check, credentials.credentials)
         if found is None:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         wait = self.limiter.take(found)
@@ -124,7 +135,9 @@ class HotlineApi:
         except UnknownPlaceError as error:
             raise ApiError(422, "invalid_request", f"{error.field}: {error}", field=error.field) from error
 
-    def ask(self, question: AskRequest) -> AskResponse:
+    def respond(self, question: AskRequest) -> tuple[AskResponse, Gap | None]:
+        """The answer, and the gap to record when the knowledge base had none (the only database
+        write of a question, left to the caller so that the answer itself does no I/O)."""
         application = self.application
         province, city = self.place(question.province, question.city)
         t = self.translator(question.locale)
@@ -148,12 +161,13 @@ class HotlineApi:
         ]
         if crisis:
             CRISES.labels("api").inc()
+        gap: Gap | None = None
         if not answers:
             FALLBACKS.labels("api").inc()
             if not crisis:  # a crisis is not a gap in the knowledge base, and its words stay out of it
-                record_gap(application.storage, text, province, city, "api")
+                gap = (text, province, city, "api")
         asked = understanding.question
-        return AskResponse(
+        response = AskResponse(
             answers=answers,
             crisis=crisis,
             crisis_kind=kind,
@@ -166,6 +180,7 @@ class HotlineApi:
                 confident=understanding.confident,
             ),
         )
+        return response, gap
 
     def router(self) -> APIRouter:
         router = APIRouter(
@@ -175,9 +190,16 @@ class HotlineApi:
         kb = application.data.knowledge
 
         @router.post("/ask", summary="Ranked answers to a caller's question, with their sources")
-        def ask(question: AskRequest) -> AskResponse:
+        async def ask(question: AskRequest) -> AskResponse:
+            # On the event loop: understanding a question is a millisecond of CPU and no I/O, and a
+            # thread would only add hand-overs (and GIL waits) to it. A gap is written in a thread.
             start = time.perf_counter()
-            response = self.ask(question)
+            if self.understands_on_loop:
+                response, gap = self.respond(question)
+            else:
+                response, gap = await run_in_threadpool(self.respond, question)
+            if gap is not None:
+                await run_in_threadpool(record_gap, application.storage, *gap)
             API_SECONDS.labels("ask").observe(time.perf_counter() - start)
             API_REQUESTS.labels("ask", "200").inc()
             return response

@@ -238,3 +238,15 @@ def test_violence_against_the_mother_names_110_and_12338(app: App, client: TestC
     numbers = [entry["number"] for entry in body["emergency"]["numbers"]]
     assert numbers[0] == "110"
     assert "12338" in numbers
+
+
+def test_a_key_checked_lately_is_known_from_memory_until_the_cache_time_passes(app: App, key: str) -> None:
+    now = [100.0]
+    keys = KeyStore(app.storage.sessions, app.clock, cache_seconds=10.0, monotonic=lambda: now[0])
+    assert keys.remembered(key) == (False, None)  # never looked up: only the database can tell
+    caller = keys.check(key)
+    assert caller is not None and caller.name == "hotline-test"
+    assert keys.remembered(key) == (True, caller)
+    assert keys.remembered("tx_unknown")[0] is False
+    now[0] += 11.0
+    assert keys.remembered(key) == (False, None)

@@ -1,0 +1,162 @@
+"""`tongxing serve` as the server benchmarks run it (bench/api.py, bench/chatload.py): a database
+(a fresh SQLite file, or a fresh database on the local PostgreSQL), the real server in its own
+processes, and one load measured twice: as fast as it answers (capacity), then paced to the target
+rate (latency at the target). The reference workload (bench/timing.py) and the load average are
+taken around every measurement, so that a loaded machine shows in the figures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from bench import load
+from bench.timing import reference_ms
+from bot import database
+from core.database import make_engine
+
+CLIENTS = 50
+SECONDS = 5.0
+BENCH_DATABASE = "tongxing_bench"
+TONGXING = str(Path(sys.executable).parent / "tongxing")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One load on one server set-up: its capacity, its latency at the target rate, the reference
+    workload's time and the load averages before and after."""
+
+    label: str
+    capacity: load.Result
+    cpu_ms: float | None  # the server's CPU time (all its processes) per request at capacity
+    paced: load.Result
+    target_rate: float
+    reference_ms: float
+    load_before: str
+    load_after: str
+
+    def lines(self, target_p99_ms: float) -> list[str]:
+        ref = self.reference_ms
+        met = self.paced.p99_ms <= target_p99_ms and self.paced.rate >= self.target_rate
+        met &= self.paced.failures == 0
+        return [
+            f"{self.label}:",
+            f"  capacity ({CLIENTS} clients, no pause): {self.capacity.rate:.0f}/s "
+            f"(one every {1000 / max(self.capacity.rate, 1e-9):.2f} ms = "
+            f"{1000 / max(self.capacity.rate, 1e-9) / ref:.2f}x the reference workload), "
+            f"p50 {self.capacity.p50_ms:.1f} ms, p99 {self.capacity.p99_ms:.1f} ms, "
+            f"{self.capacity.failures} failed of {self.capacity.requests}",
+            f"  server CPU per request: {self._cpu()} (counts only the server's own work, so it is "
+            "the figure that a busy machine disturbs least)",
+            f"  at the target rate ({CLIENTS} clients, {self.paced.rate:.0f}/s achieved): "
+            f"p50 {self.paced.p50_ms:.1f} ms, p99 {self.paced.p99_ms:.1f} ms "
+            f"(= {self.paced.p99_ms / ref:.1f}x the reference workload of {ref:.2f} ms), "
+            f"{self.paced.failures} failed of {self.paced.requests}: target p99 <= "
+            f"{target_p99_ms:.0f} ms at >= {self.target_rate:.0f}/s {'MET' if met else 'NOT MET'}",
+            f"  load average {self.load_before} before, {self.load_after} after",
+        ]
+
+    def _cpu(self) -> str:
+        if self.cpu_ms is None:
+            return "not measured (no /proc)"
+        return f"{self.cpu_ms:.2f} ms = {self.cpu_ms / self.reference_ms:.2f}x the reference workload"
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User + system time of the server and its direct children (the workers), from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        try:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                if int(entry.name) == self.pid or int(fields[1]) == self.pid:
+                    total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            return None
+        return total
+
+
+def fresh_postgres() -> str | None:
+    """A new, empty, migrated bench database on the local PostgreSQL, or None when none answers."""
+    admin = os.environ.get(
+        "TONGXING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+        engine.dispose()
+    except Exception:
+        return None
+    url = make_url(admin).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    migrate(url)
+    return url
+
+
+def migrate(url: str) -> None:
+    engine = make_engine(url)
+    database.upgrade(engine)
+    engine.dispose()
+
+
+@contextmanager
+def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[Server]:
+    """`tongxing serve` on the port; yields it once every worker has loaded its model.
+    The server's own logs go to /dev/null (the access log is part of what it costs, not shown)."""
+    environment = {**os.environ, "TONGXING_DATA_DIR": str(data_dir), "TONGXING_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [TONGXING, "serve", "--port", str(port), "--workers", str(workers)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        load.wait_ready(base)
+        time.sleep(2.0 * workers)  # every worker has loaded its model and answers
+        yield Server(base, server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+
+
+def measure(
+    label: str,
+    server: Server,
+    requests: Callable[[], list[load.Request]],
+    target_rate: float,
+    seconds: float = SECONDS,
+) -> Measured:
+    """Warm up, then the closed-loop load, then the load paced a little above the target rate."""
+    base = server.base
+    load.run(base, requests(), CLIENTS, 1.0)  # warm: every connection and code path once
+    before = load.load_average()
+    reference = reference_ms()
+    cpu_before = server.cpu_seconds()
+    capacity = load.run(base, requests(), CLIENTS, seconds)
+    cpu_after = server.cpu_seconds()
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and capacity.requests:
+        cpu_ms = (cpu_after - cpu_before) * 1000 / capacity.requests
+    paced = load.run(base, requests(), CLIENTS, seconds, rate=target_rate * 1.08)
+    reference = min(reference, reference_ms())  # the less disturbed of the two
+    return Measured(label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average())
