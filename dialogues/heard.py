@@ -149,8 +149,13 @@ def hear(turn: Turn, text: str, parse: Parse | None, step: Step | None) -> None:
     message answers, if any (the place is remembered by `answers.places_from`)."""
     state = turn.state
     facts = facts_in(turn.services.tokenizer.normalize(text), parse, turn.today)
-    if step is not None and step.type in {StepType.date, StepType.number} and step.slot is None:
-        facts.pop("age", None)  # "2月30日" at "上次办证是哪天？" is that date, not the child's age
+    if step is not None and (
+        (step.type in {StepType.date, StepType.number} and step.slot is None)
+        or (step.durations and not (step.slot or "").startswith("child."))
+    ):
+        # "2月30日" at "上次办证是哪天？" is that date, and "没有，四个月" at "住满半年了吗？" is how
+        # long the family has lived here: neither is the child's age
+        facts.pop("age", None)
         facts.pop("birth_date", None)
         facts.pop("newborn", None)
     if not facts:

@@ -318,3 +318,19 @@ def test_the_step_counter_moves_by_one_and_its_total_never_grows_whatever_facts_
             value = "2025-01-01" if step.type == StepType.date else 3
         active.answers[step.id] = value
         active.history.append(step.id)
+
+
+
+def test_how_long_the_family_has_lived_here_is_not_heard_as_the_childs_age(
+    chat: Callable[..., Chat],
+) -> None:
+    talk = chat()
+    talk.say("帮我办居住证")
+    talk.say("同意")
+    talk.say("厦门")
+    talk.say("我和孩子都办")
+    talk.say("没有，四个月")  # at "住满半年了吗？": the family's time here, not a four-month-old
+    assert talk.state.flow is not None and talk.state.flow.answers["lived_6_months"] == "no"
+    assert "age" not in (talk.state.heard or {})
+    talk.say("在这边上学")
+    assert AGE_QUESTION in talk.text
