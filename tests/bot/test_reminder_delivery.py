@@ -15,6 +15,7 @@ from bot.app import App
 from bot.metrics import exposition, unwatch_reminders, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
 from bot.server.channels import DailyJobsChannel
+from bot.server.push import PushTargets
 from core.database import make_engine, make_sessions, transaction
 from core.event import ConsentWithdrawn, WorkerTakeOver
 from core.message import Reply
@@ -139,8 +140,9 @@ def test_the_servers_jobs_tick_the_dispatcher_which_pushes_on_the_servers_loop(
     app = make_app()
     planned(app)
     push = RecordingPush()
-    channel = DailyJobsChannel(app)
-    channel.pushes["test"] = Push(push)
+    targets = PushTargets()  # the registry the console's replies use too (bot/server/push.py)
+    targets.register("test", lambda user, replies: push(user, replies, ""))
+    channel = DailyJobsChannel(app, targets)
 
     async def serve() -> list[str]:
         await channel.start()
@@ -155,3 +157,15 @@ def test_the_servers_jobs_tick_the_dispatcher_which_pushes_on_the_servers_loop(
 
     assert "dispatch_reminders" in asyncio.run(serve())
     assert len(push.sent) == 1 and statuses(app) == ["sent"]
+
+
+def test_a_reminder_stored_for_the_web_chats_page_counts_as_sent_and_a_missing_channel_does_not() -> None:
+    from bot.server.channels import reminder_push
+
+    async def stored(_user: str, _replies: Sequence[Reply]) -> str:
+        return "stored"  # the web chat's outbox: the page shows it at its next poll
+
+    targets = PushTargets()
+    targets.register("web", stored)
+    assert asyncio.run(reminder_push(targets, "web").send("u1", [Reply("提醒")], "k")) == "sent"
+    assert asyncio.run(reminder_push(targets, "wechat").send("u1", [Reply("提醒")], "k")) == "no_channel"
