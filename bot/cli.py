@@ -331,6 +331,7 @@ def serve(
 
 SERVER_PAGES = (
     ("web chat", "/"),
+    ("worker console", "/console"),
     ("health", "/healthz"),
     ("API docs", "/docs"),
     ("hotline API", "/v1/ask"),
