@@ -416,7 +416,7 @@ class Console:
             staffed = await self.staffed(request)
             if not staffed.member.supervises:
                 raise NotFoundError
-            entries = await anyio.to_thread.run_sync(self.audit.entries)
+            entries = await anyio.to_thread.run_sync(self.audit.entries, staffed.member)
             await self.record(staffed, "view_audit")
             return self.page(request, staffed, "console_audit.html", entries=entries)
 
@@ -424,7 +424,7 @@ class Console:
             staffed = await self.staffed(request)
             if not staffed.member.supervises:
                 raise NotFoundError
-            entries = await anyio.to_thread.run_sync(lambda: self.audit.entries(None))
+            entries = await anyio.to_thread.run_sync(lambda: self.audit.entries(staffed.member, None))
             await self.record(staffed, "export", detail=f"audit csv, {len(entries)} rows")
             out = io.StringIO()
             writer = csv.writer(out)

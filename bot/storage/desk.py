@@ -243,8 +243,20 @@ class AuditLog:
                 )
             )
 
-    def entries(self, limit: int | None = 500) -> list[AuditEntry]:
+    def entries(self, member: StaffMember, limit: int | None = 500) -> list[AuditEntry]:
+        """What `member` may read of the log, newest first: an admin everything; a supervisor what
+        was done in their city (by a worker of that city, or on a ticket of that city); nobody else
+        anything."""
         query = select(AuditEntry).order_by(AuditEntry.id.desc())
+        if member.role != "admin":
+            city = member.city if member.role == "supervisor" else None
+            if city is None:
+                return []
+            query = (
+                query.outerjoin(Worker, Worker.login == AuditEntry.worker_login)
+                .outerjoin(HandoffTicket, HandoffTicket.id == AuditEntry.ticket_id)
+                .where((Worker.city == city) | (HandoffTicket.city == city))
+            )
         if limit is not None:
             query = query.limit(limit)
         with self.sessions() as session:

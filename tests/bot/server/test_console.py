@@ -356,9 +356,22 @@ def test_supervisors_read_and_export_the_audit_and_workers_cannot(desk: Scene) -
     assert ("zhao", "export", None) in audit_actions(desk.application)
 
 
+def test_a_supervisor_reads_only_their_citys_audit_and_an_admin_reads_all(desk: Scene) -> None:
+    ticket = desk.ticket()  # in Xiamen
+    login(desk.client, "wang").get(f"/console/tickets/{ticket}")
+    attempt(new_client(desk), "li", "wrong password")  # a Xiamen worker's failed login
+    xiamen = login(new_client(desk), "zhao").get("/console/audit.csv").text
+    assert f"view_transcript,{ticket}" in xiamen and "login_failed" in xiamen
+    fuzhou = login(new_client(desk), "chen").get("/console/audit.csv").text
+    assert f"view_transcript,{ticket}" not in fuzhou and "login_failed" not in fuzhou
+    assert "wang" not in fuzhou
+    everything = login(new_client(desk), "root").get("/console/audit.csv").text
+    assert f"view_transcript,{ticket}" in everything and "login_failed" in everything
+
+
 def test_a_guard_against_formula_cells_in_the_export(desk: Scene) -> None:
     login(new_client(desk), "=cmd|' /C calc'!A0")  # a failed login names the login tried
-    exported = login(new_client(desk), "zhao").get("/console/audit.csv").text
+    exported = login(new_client(desk), "root").get("/console/audit.csv").text
     assert "'=cmd" in exported and "\n=cmd" not in exported
 
 
