@@ -15,7 +15,6 @@ from dialogues.flow import Step, StepType
 from dialogues.handoff import open_ticket
 from dialogues.payload import AskHuman, render
 from dialogues.safety import crisis_replies
-from dialogues.slot import read_answer
 from dialogues.state import Pending
 from dialogues.steps import active
 from dialogues.turn import Turn
@@ -71,18 +70,7 @@ def _answers_the_step(turn: Turn, text: str, parse: Parse) -> bool:
         step = current[1]
     else:
         return False
-    services = turn.services
-    reading = read_answer(
-        step,
-        text,
-        parse,
-        services.lexicon,
-        services.tokenizer,
-        turn.today,
-        threshold=services.threshold,
-        translate=turn.t.gettext,
-    )
-    return reading.ok
+    return turn.read(step, text, parse).ok
 
 
 def crisis(turn: Turn, text: str, kind: str) -> None:

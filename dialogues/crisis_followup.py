@@ -20,7 +20,7 @@ from core.yamlfile import DataFileError, Problem, read_schema
 from dialogues.effect import NoteCrisisFollowUp
 from dialogues.payload import Nav, render
 from dialogues.safety import Regex
-from dialogues.slot import MAX_TEXT, find_places, read_answer
+from dialogues.slot import MAX_TEXT, find_places
 from dialogues.state import Pending
 from dialogues.steps import active
 from dialogues.turn import Turn
@@ -111,18 +111,8 @@ def _for_someone_else(turn: Turn, text: str, normalized: str, parse: Parse | Non
     if any(navigation.says(action, text, normalized) for action in ("resume", "back", "cancel", "change")):
         return True
     current = active(turn)
-    if current is not None:
-        reading = read_answer(
-            current[1],
-            text,
-            parse,
-            services.lexicon,
-            services.tokenizer,
-            turn.today,
-            threshold=services.threshold,
-        )
-        if reading.ok:
-            return True
+    if current is not None and turn.read(current[1], text, parse, labels=False).ok:
+        return True
     return parse is not None and parse.intent not in _NO_REQUEST and turn.confident(parse.confidence)
 
 

@@ -11,7 +11,7 @@ from dialogues.heard import said_now, store_on_child
 from dialogues.intents import handle_intent
 from dialogues.payload import Nav, StartFlow, render
 from dialogues.runner import known_value
-from dialogues.slot import Reading, read_answer
+from dialogues.slot import Reading
 from dialogues.steps import accept, active, ask_change, ask_step, back, cancel
 from dialogues.turn import Turn
 from nlu.result import Parse
@@ -41,16 +41,7 @@ def in_flow(turn: Turn, text: str, normalized: str, parse: Parse) -> None:
     if said is not None:
         accept(turn, flow, step, Reading(said))
         return
-    reading = read_answer(
-        step,
-        text,
-        parse,
-        services.lexicon,
-        services.tokenizer,
-        turn.today,
-        threshold=services.threshold,
-        translate=turn.t.gettext,
-    )
+    reading = turn.read(step, text, parse)
     if reading.ok:
         accept(turn, flow, step, reading)
         return

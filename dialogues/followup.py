@@ -30,6 +30,7 @@ from dialogues.answers import (
 )
 from dialogues.effect import RecordGap
 from dialogues.menu import human_button
+from dialogues.navigation import LocaleWords
 from dialogues.turn import Turn
 from knowledge.answer import PARTS, Answer, make_answer
 from knowledge.catalog import Item
@@ -45,22 +46,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class _Words(_Strict):
-    zh_Hans: tuple[str, ...] = Field(min_length=1)  # noqa: N815 - the locale ids of the catalogs
-    zh_Hant: tuple[str, ...] = Field(min_length=1)  # noqa: N815
-    en: tuple[str, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _no_empty_word(self) -> _Words:
-        if any(not word for word in (*self.zh_Hans, *self.zh_Hant, *self.en)):
-            raise ValueError("an empty word")
-        return self
-
-
 class _Aspect(_Strict):
-    asks: _Words
+    asks: LocaleWords
     part: str | None = None  # an answer part that answers it (knowledge/answer.py PARTS)
-    evidence: _Words | None = None  # else: the words of the answer's lines that speak of it
+    evidence: LocaleWords | None = None  # else: the words of the answer's lines that speak of it
     who: bool = False  # the answer's "who can" line comes first
 
     @model_validator(mode="after")
@@ -75,11 +64,11 @@ class _Aspect(_Strict):
 class _FollowUpsFile(_Strict):
     max_chars: int = Field(ge=2, le=40)
     max_words: int = Field(ge=1, le=20)
-    anaphora: _Words
+    anaphora: LocaleWords
     aspects: dict[str, _Aspect] = Field(min_length=1)
     stage_topics: tuple[str, ...] = Field(min_length=1)
-    stages: dict[Stage, _Words] = Field(min_length=1)
-    fillers: _Words
+    stages: dict[Stage, LocaleWords] = Field(min_length=1)
+    fillers: LocaleWords
 
 
 def fold(text: str) -> str:
@@ -95,7 +84,7 @@ class Words:
     english: re.Pattern[str] | None
 
     @classmethod
-    def of(cls, words: _Words, *, prefix: bool = False) -> Words:
+    def of(cls, words: LocaleWords, *, prefix: bool = False) -> Words:
         folded = {fold(word) for word in (*words.zh_Hans, *words.zh_Hant, *words.en)}
         english = sorted(word for word in folded if word.isascii())
         ending = "" if prefix else r"(?:s|es)?\b"
@@ -160,7 +149,7 @@ class FollowUps:
         )
 
 
-def _all(words: _Words) -> set[str]:
+def _all(words: LocaleWords) -> set[str]:
     return {fold(word) for word in (*words.zh_Hans, *words.zh_Hant, *words.en)}
 
 

@@ -23,13 +23,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class _Words(_Strict):
+class LocaleWords(_Strict):
+    """Words in each of the three languages, none empty (navigation.yaml, followups.yaml)."""
+
     zh_Hans: tuple[str, ...] = Field(min_length=1)  # noqa: N815 - the locale ids of the catalogs
     zh_Hant: tuple[str, ...] = Field(min_length=1)  # noqa: N815
     en: tuple[str, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _no_empty_word(self) -> _Words:
+    def _no_empty_word(self) -> LocaleWords:
         for word in (*self.zh_Hans, *self.zh_Hant, *self.en):
             if not word:
                 raise ValueError("an empty word")
@@ -38,7 +40,7 @@ class _Words(_Strict):
 
 class _ActionWords(_Strict):
     match: Literal["exact", "prefix", "contains"]
-    words: _Words
+    words: LocaleWords
 
 
 class _NavigationFile(_Strict):

@@ -16,7 +16,7 @@ from dialogues.handoff import ask_handoff, open_handoff
 from dialogues.language import language_from, set_language
 from dialogues.payload import PendingReply, render
 from dialogues.registry import Registry
-from dialogues.slot import MAX_TEXT, Reading, find_places, read_answer, read_yes_no
+from dialogues.slot import MAX_TEXT, Reading, find_places, read_yes_no
 from dialogues.state import Pending, State
 from dialogues.steps import begin
 from dialogues.turn import Turn
@@ -45,10 +45,7 @@ def on_pending(turn: Turn, text: str, parse: Parse | None) -> bool:
 
 
 def _yes_no(turn: Turn, text: str, parse: Parse | None) -> Reading:
-    services = turn.services
-    return read_answer(
-        _YES_NO, text, parse, services.lexicon, services.tokenizer, turn.today, threshold=services.threshold
-    )
+    return turn.read(_YES_NO, text, parse, labels=False)
 
 
 def _not_answered(turn: Turn, pending: Pending, parse: Parse | None) -> bool:

@@ -13,14 +13,15 @@ from core.lexicon import Lexicon
 from core.message import Button, Reply
 from core.tokenizer import Tokenizer
 from dialogues.effect import Effect
-from dialogues.flow import FlowSet
+from dialogues.flow import FlowSet, Step
 from dialogues.navigation import Navigation
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
+from dialogues.slot import Reading, read_answer
 from dialogues.state import State
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
-from nlu.result import Parser
+from nlu.result import Parse, Parser
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,21 @@ class Turn:
 
     def confident(self, confidence: float) -> bool:
         return confidence >= self.services.threshold
+
+    def read(self, step: Step, text: str, parse: Parse | None, *, labels: bool = True) -> Reading:
+        """The answer to `step` in the parent's words, read with this turn's services and day; with
+        `labels`, a choice's label is also read in the parent's language."""
+        services = self.services
+        return read_answer(
+            step,
+            text,
+            parse,
+            services.lexicon,
+            services.tokenizer,
+            self.today,
+            threshold=services.threshold,
+            translate=self.t.gettext if labels else None,
+        )
 
     def outcome(self) -> Outcome:
         return Outcome(tuple(self.replies), tuple(self.effects), self.state)
