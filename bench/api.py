@@ -6,11 +6,10 @@ requests/s with one process. How the load is made: bench/load.py and bench/serve
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from bench import load
-from bench.server import Measured, fresh_postgres, measure, migrate, serving
+from bench.server import Measured, measure, on_each_database, serving
 from bot.app import open_storage
 from bot.server.api_keys import KeyStore
 from core.clock import SystemClock
@@ -52,16 +51,9 @@ def _measure(data_dir: Path, url: str, label: str, port: int, workers: int) -> M
 
 def evaluate(data_dir: Path) -> list[Measured]:
     """One process on SQLite; one and two processes on PostgreSQL when it answers."""
-    found = []
-    with tempfile.TemporaryDirectory() as scratch:
-        sqlite = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        migrate(sqlite)
-        found.append(_measure(data_dir, sqlite, "/v1/ask, 1 process on SQLite", 8931, 1))
-    postgres = fresh_postgres()
-    if postgres is not None:
-        found.append(_measure(data_dir, postgres, "/v1/ask, 1 process on PostgreSQL", 8932, 1))
-        found.append(_measure(data_dir, postgres, "/v1/ask, 2 processes on PostgreSQL", 8933, 2))
-    return found
+    return on_each_database(
+        lambda url, label, port, workers: _measure(data_dir, url, label, port, workers), "/v1/ask", 8931
+    )
 
 
 def report(results: list[Measured]) -> str:

@@ -7,11 +7,10 @@ conversation as in production. Target on 2 cores: p99 <= 30 ms at >= 150 turns/s
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from bench import load
-from bench.server import Measured, fresh_postgres, measure, migrate, serving
+from bench.server import Measured, measure, on_each_database, serving
 from bench.turn import MESSAGES
 from bot.app import open_storage
 from bot.server.session import COOKIE_NAME, SessionSigner
@@ -49,16 +48,10 @@ def _measure(data_dir: Path, url: str, label: str, port: int, workers: int) -> M
 
 
 def evaluate(data_dir: Path) -> list[Measured]:
-    found = []
-    with tempfile.TemporaryDirectory() as scratch:
-        sqlite = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        migrate(sqlite)
-        found.append(_measure(data_dir, sqlite, "web-chat turn, 1 process on SQLite", 8941, 1))
-    postgres = fresh_postgres()
-    if postgres is not None:
-        found.append(_measure(data_dir, postgres, "web-chat turn, 1 process on PostgreSQL", 8942, 1))
-        found.append(_measure(data_dir, postgres, "web-chat turn, 2 processes on PostgreSQL", 8943, 2))
-    return found
+    """One process on SQLite; one and two processes on PostgreSQL when it answers."""
+    return on_each_database(
+        lambda url, label, port, workers: _measure(data_dir, url, label, port, workers), "web-chat turn", 8941
+    )
 
 
 def report(results: list[Measured]) -> str:

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -160,3 +161,21 @@ def measure(
     paced = load.run(base, requests(), CLIENTS, seconds, rate=target_rate * 1.08)
     reference = min(reference, reference_ms())  # the less disturbed of the two
     return Measured(label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average())
+
+
+def on_each_database(
+    measure_one: Callable[[str, str, int, int], Measured], what: str, first_port: int
+) -> list[Measured]:
+    """`what` measured the three ways every server bench is: 1 process on a fresh SQLite file, then
+    1 and 2 processes on a fresh PostgreSQL database when one answers. `measure_one(url, label,
+    port, workers)` measures one set-up."""
+    found = []
+    with tempfile.TemporaryDirectory() as scratch:
+        sqlite = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        migrate(sqlite)
+        found.append(measure_one(sqlite, f"{what}, 1 process on SQLite", first_port, 1))
+    postgres = fresh_postgres()
+    if postgres is not None:
+        found.append(measure_one(postgres, f"{what}, 1 process on PostgreSQL", first_port + 1, 1))
+        found.append(measure_one(postgres, f"{what}, 2 processes on PostgreSQL", first_port + 2, 2))
+    return found
