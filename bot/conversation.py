@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,21 @@ from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
+
+# The statements of every turn, built once (a turn is a few milliseconds: building and caching these
+# each time was a tenth of it). Core statements on the tables, so no unit of work runs at the commit.
+_LOCKED = select(Conversation).where(Conversation.user_key == bindparam("key")).with_for_update()
+_CONVERSATION = cast(Table, Conversation.__table__)
+_STORE_STATE = (
+    _CONVERSATION.update()
+    .where(_CONVERSATION.c.id == bindparam("row_id"))
+    .values(
+        state=bindparam("state"),
+        version=_CONVERSATION.c.version + 1,
+        updated_at=bindparam("updated_at"),
+    )
+)
+_LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
 
 
 def user_key(event: Event) -> str:
@@ -99,16 +115,14 @@ class ConversationService:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about
                 # storage, not part of the conversation.
                 extra.append(state_kept_aside_notice(translator))
-            row.state = self.cipher.encrypt(outcome.state.model_dump_json())
-            row.version += 1
-            row.updated_at = now
+            stored = self.cipher.encrypt(outcome.state.model_dump_json())
+            session.execute(_STORE_STATE, {"row_id": row.id, "state": stored, "updated_at": now})
         return replace(outcome, replies=outcome.replies + tuple(extra))
 
     def _lock(self, session: Session, key: str) -> Conversation:
         """The conversation's row, locked until the transaction ends; created when it is missing.
         A known user (nearly every turn) costs one statement, a new one three."""
-        locked = select(Conversation).where(Conversation.user_key == key).with_for_update()
-        row = session.scalars(locked).one_or_none()
+        row = session.scalars(_LOCKED, {"key": key}).one_or_none()
         if row is not None:
             return row
         dialect = session.get_bind().dialect.name
@@ -123,7 +137,7 @@ class ConversationService:
                 .values(**values)
                 .on_conflict_do_nothing(index_elements=["user_key"])
             )
-        return session.scalars(locked).one()
+        return session.scalars(_LOCKED, {"key": key}).one()
 
     def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
         """The turn's messages (direction, text), written at once in one statement (executemany)."""
@@ -133,7 +147,7 @@ class ConversationService:
                 {"user_key": key, "direction": direction, "body": encrypt(text), "created_at": now}
                 for direction, text in lines
             ]
-            session.execute(insert(MessageLog), rows)
+            session.execute(_LOG_MESSAGES, rows)
 
 
 def purge_messages(sessions: sessionmaker[Session], clock: Clock, retention_days: int) -> int:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     timezone: str = DEFAULT_TIMEZONE  # an IANA zone: the families' day (reminders, "today", ages)
     quiet_hours: str = "21:00-08:00"  # no reminder in these hours of the family's day (deferred, not dropped)
     reminder_tick_seconds: float = 5.0  # how often the reminder dispatcher looks for due reminders
+    # Turns run at once in one server process (threads); unset: 1 on SQLite (it lets one writer in
+    # at a time anyway), 4 on PostgreSQL (a turn also waits on the network and the commit). See
+    # bot/server/channel.py: more threads than this only compete for the interpreter.
+    turn_threads: int | None = Field(default=None, ge=1, le=64)
     # The worker console (/console)
     urgent_sla_minutes: int = 30  # an urgent ticket waiting longer is overdue (flagged, shown first)
     console_session_hours: float = 8.0  # a console login lasts at most this long
@@ -80,6 +84,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tongxing.db').resolve()}"
+
+    def resolved_turn_threads(self) -> int:
+        if self.turn_threads is not None:
+            return self.turn_threads
+        return 1 if self.resolved_database_url().startswith("sqlite") else 4
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -4,12 +4,15 @@ the server (Telegram's long polling, say). A channel turns its platform's update
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import anyio
 import anyio.to_thread
 from fastapi import APIRouter
 
@@ -53,13 +56,34 @@ class RoutesOnly:
         return None
 
 
+# One gate per event loop (a test may run several loops on one App): anyio's limiters belong to a loop.
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def turn_gate(application: App) -> anyio.CapacityLimiter:
+    """How many turns run at once in this process (`Settings.turn_threads`): the others wait their
+    turn in the order they came (the limiter is first come, first served). Without it every request
+    takes one of anyio's 40 threads, and 40 threads competing for one interpreter (and, on SQLite, for
+    its one writer lock) doubled the CPU a turn costs and let a turn overtake others for tens of ms."""
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = anyio.CapacityLimiter(application.settings.resolved_turn_threads())
+    return gate
+
+
 async def take_turn(application: App, event: Event) -> Outcome:
     """One event through the conversation core, off the event loop (storage is synchronous
-    SQLAlchemy; the turn holds the conversation's row lock while it runs). Every channel's turns come
-    through here, so here they are counted (/metrics) and logged, without their words or the user."""
+    SQLAlchemy; the turn holds the conversation's row lock while it runs), through the process's turn
+    gate. Every channel's turns come through here, so here they are counted (/metrics) and logged,
+    without their words or the user."""
     start = time.perf_counter()
     try:
-        outcome = await anyio.to_thread.run_sync(application.conversations.handle_outcome, event)
+        outcome = await anyio.to_thread.run_sync(
+            application.conversations.handle_outcome, event, limiter=turn_gate(application)
+        )
     except Exception as error:
         count_error(event.channel, "turn_failed")
         LOG.error("turn failed", extra={"channel": event.channel, "error": error.__class__.__name__})
