@@ -54,12 +54,15 @@ _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
 
 def _answers_the_step(turn: Turn, text: str, parse: Parse) -> bool:
     """Whether a message flagged by the classifier's crisis score alone (no pattern of danger, no
-    word of the safety net: "yes, my husband has one", "me and my child", "不要，我不想给资料")
+    word of the safety net; at most a weak cue such as 联系不上 or 跑了, which is no danger by itself:
+    "yes, my husband has one", "me and my child", "不要，我不想给资料", "他妈早跑了联系不上")
     reads as the answer to what was just asked (the flow's step, or a yes/no question such as the
     consent), and is short enough to be an answer: then it is that answer. A pattern or a keyword
     always makes a crisis."""
-    if not parse.crisis_reasons or not all(reason.startswith("scorer:") for reason in parse.crisis_reasons):
-        return False
+    if not parse.crisis_reasons or not all(
+        reason.startswith("scorer:") or reason == "weak-cue" for reason in parse.crisis_reasons
+    ):
+        return False  # a pattern of danger (or a damped one) decided it, not the score alone
     if content_length(turn.services.tokenizer.normalize(text)) > MAX_ANSWER_LENGTH:
         return False  # a story, not an answer: the crisis reply errs on the side of the child
     pending = turn.state.pending
