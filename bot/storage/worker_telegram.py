@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,7 +87,7 @@ class WorkerTelegramLinks:
             row.code_hash = None
             row.code_expires_at = None
             row.linked_at = now
-            wake_waiting(session, worker_key(row.worker_id), now)  # what waited for a link goes out now
+            wake_waiting(session, worker_key(row.worker_id), now.astimezone(UTC))  # what waited for a link goes out now
             return row.worker_id
 
     def unlink(self, worker_id: int) -> None:
