@@ -150,9 +150,7 @@ def check_visits(path: Path = VISITS_FILE) -> tuple[CareSchedule | None, list[Pr
         for other in visit.counts_as:
             if other not in ids or other == visit.id:
                 line = source.line_of(("visits", position, "counts_as"))
-                problems.append(
-                    Problem(source.display, line, f"counts_as: '{other}' is no other visit")
-                )
+                problems.append(Problem(source.display, line, f"counts_as: '{other}' is no other visit"))
     if problems:
         return None, problems
     visits = tuple(

@@ -87,7 +87,8 @@ class WorkerTelegramLinks:
             row.code_hash = None
             row.code_expires_at = None
             row.linked_at = now
-            wake_waiting(session, worker_key(row.worker_id), now.astimezone(UTC))  # what waited for a link goes out now
+            # what waited for a link goes out now
+            wake_waiting(session, worker_key(row.worker_id), now.astimezone(UTC))
             return row.worker_id
 
     def unlink(self, worker_id: int) -> None:

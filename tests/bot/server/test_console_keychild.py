@@ -66,7 +66,9 @@ def consent_in_chat(desk: Scene, ticket: int, granted: bool) -> None:
         )
 
 
-def mark(client: TestClient, ticket: int, method: str = "phone", *, consent: bool = True, name: str = "") -> str:
+def mark(
+    client: TestClient, ticket: int, method: str = "phone", *, consent: bool = True, name: str = ""
+) -> str:
     """Mark the ticket's child as key; the notice the page ends on (?said=...)."""
     fields = {"consent_method": method, "name": name}
     if consent:
@@ -98,7 +100,9 @@ def reminders_of(desk: Scene, worker: int, status: str = "planned") -> list[tupl
 
 
 def done(client: TestClient, key_id: int, kind: str, on: date, note: str = "") -> str:
-    response: Any = post(client, f"/console/visits/{key_id}/done", kind=kind, done_on=on.isoformat(), note=note)
+    response: Any = post(
+        client, f"/console/visits/{key_id}/done", kind=kind, done_on=on.isoformat(), note=note
+    )
     if response.status_code == 404:
         return "not_found"
     assert response.status_code == 303
@@ -239,7 +243,7 @@ def test_the_visits_page_lists_what_is_overdue_first_with_its_dates(desk: Scene)
     client = login(new_client(desk), "wang")
     page = client.get("/console/visits").text
     first, second = (child.id for child in key_children(desk))
-    assert page.index(f"/console/visits/{first}\"") < page.index(f"/console/visits/{second}\"")
+    assert page.index(f'/console/visits/{first}"') < page.index(f'/console/visits/{second}"')
     assert "已过期" in page and "2026年12月22日" in page and "2027年1月20日" in page
     assert "小红" in page  # decrypted for the worker
     assert ("wang", "view_visits", None) in audit_actions(desk.application)
@@ -257,7 +261,7 @@ def test_a_key_child_is_seen_only_within_the_scope_even_by_guessing_its_id(
     [child] = key_children(desk)
     client = login(new_client(desk), who)
     expected = 200 if visible else 404
-    assert (f"/console/visits/{child.id}\"" in client.get("/console/visits").text) is visible
+    assert (f'/console/visits/{child.id}"' in client.get("/console/visits").text) is visible
     assert client.get(f"/console/visits/{child.id}").status_code == expected
     assert client.get(f"/console/tickets/{ticket}/key").status_code == expected
     assert (done(client, child.id, "contact", date(2026, 11, 22)) == "done") is visible
@@ -270,7 +274,12 @@ def test_a_key_child_is_seen_only_within_the_scope_even_by_guessing_its_id(
 def test_a_post_without_the_csrf_token_records_nothing(desk: Scene) -> None:
     ticket = desk.ticket()
     client = login(desk.client, "wang")
-    assert client.post(f"/console/tickets/{ticket}/key", data={"consent": "yes", "consent_method": "phone"}).status_code == 403
+    assert (
+        client.post(
+            f"/console/tickets/{ticket}/key", data={"consent": "yes", "consent_method": "phone"}
+        ).status_code
+        == 403
+    )
     assert key_children(desk) == []
     mark(client, ticket, "phone")
     [child] = key_children(desk)
@@ -286,7 +295,7 @@ def test_ending_a_key_child_stops_its_reminders(desk: Scene) -> None:
     assert post(client, f"/console/visits/{child.id}/end").status_code == 303  # type: ignore[attr-defined]
     wang = worker_id(desk, "wang")
     assert [label for label, ref, _ in reminders_of(desk, wang) if ref] == []
-    assert f"/console/visits/{child.id}\"" not in client.get("/console/visits").text
+    assert f'/console/visits/{child.id}"' not in client.get("/console/visits").text
     assert client.get(f"/console/visits/{child.id}").status_code == 404
 
 
@@ -306,7 +315,7 @@ def test_the_link_code_is_shown_once_works_once_and_expires(desk: Scene) -> None
         assert row is not None and row.chat_id == "777" and row.code_hash is None
 
     stale = links.new_code(worker_id(desk, "li"), desk.clock.now())
-    desk.clock.move_to(at(date(2026, 11, 22), 17) .replace(minute=30))  # well past 15 minutes
+    desk.clock.move_to(at(date(2026, 11, 22), 17).replace(minute=30))  # well past 15 minutes
     assert links.link(stale, 779, desk.clock.now()) is None
     assert post(client, "/console/telegram/unlink").status_code == 303  # type: ignore[attr-defined]
     assert links.chat_of(worker_id(desk, "wang")) is None
@@ -344,7 +353,9 @@ def test_a_due_visit_reaches_the_workers_linked_telegram_and_waits_without_a_lin
     desk.clock.move_to(at(date(2026, 12, 22)))  # the contact is due, 10:00
     dispatcher.tick()
     assert recorder.sent == []  # no linked chat: it waits, the console shows it
-    assert ("visit_contact", f"key{child.id}", date(2026, 12, 22)) in reminders_of(desk, wang, "waiting_window")
+    assert ("visit_contact", f"key{child.id}", date(2026, 12, 22)) in reminders_of(
+        desk, wang, "waiting_window"
+    )
 
     links = WorkerTelegramLinks(application.storage.sessions)
     assert links.link(links.new_code(wang, desk.clock.now()), 555, desk.clock.now()) == wang

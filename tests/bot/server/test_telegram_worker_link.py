@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.storage.models import Conversation, Worker
 from bot.storage.worker_telegram import WorkerTelegramLinks
 from core.database import transaction
-from tests.bot.server.test_telegram import CHAT, logged, telegram
 from tests.bot.server.telegram_fake import message, update
+from tests.bot.server.test_telegram import CHAT, logged, telegram
 
 __all__ = ["telegram"]  # the fixture
 
