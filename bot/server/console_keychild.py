@@ -190,6 +190,7 @@ class KeyChildPages:
         staffed = await console.staffed(request)
         child = await self.child(staffed, key_id)
         visits = await anyio.to_thread.run_sync(self.children.visits, child.id)
+        consent = await anyio.to_thread.run_sync(self.children.chat_consent, child.user_key)
         await console.record(staffed, "view_key_child", detail=f"key child {child.id}")
         t = self.translator()
         return console.page(
@@ -199,6 +200,7 @@ class KeyChildPages:
             t=t,
             child=child,
             visits=visits,
+            chat_refused=consent is False,
             today=self.today(),
             key_notice=said(t, request.query_params.get("said", "")),
             **self.names(t),

@@ -144,6 +144,9 @@ def test_consent_said_to_be_in_the_chat_needs_the_parents_yes_in_the_conversatio
     assert desk.application.storage.cipher.decrypt(child.name) == "小明"
     page = client.get(f"/console/tickets/{ticket}/key?said=marked")
     assert "已标记为重点关爱儿童" in page.text and f"/console/visits/{child.id}" in page.text
+    assert "chat-refused" not in client.get(f"/console/visits/{child.id}").text
+    consent_in_chat(desk, ticket, granted=False)  # the parent said no later: the worker is told
+    assert "后来在对话里选择了不同意" in client.get(f"/console/visits/{child.id}").text
     assert ("wang", "key_mark", ticket) in audit_actions(desk.application)
 
 
