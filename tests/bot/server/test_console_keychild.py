@@ -7,7 +7,9 @@ one), the one-time link code, and /mydata and /forget covering what is stored.""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,17 +19,32 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.app import App
 from bot.reminder_notifier import Push
 from bot.storage.key_child_models import KeyChild, KeyChildVisit, WorkerTelegram
+from bot.storage.key_children import KeyChildren
 from bot.storage.models import ConsentRecord, HandoffTicket, Worker
 from bot.storage.user_data import count_user_data, declared_models, forget_user
 from bot.storage.worker_telegram import WorkerTelegramLinks, link_command
+from bot.storage.workers import StaffMember, Workers
 from bot.worker_reminders import worker_notifier
+from core.clock import FixedClock
 from core.database import Base, transaction
 from core.message import Reply
 from reminders.dispatcher import Dispatcher
 from reminders.store import ReminderRow
-from tests.bot.server.test_console import Scene, audit_actions, csrf_of, desk, login, new_client, post
+from reminders.visit import load_visits
+from tests.bot.server.test_console import (
+    CHEAP,
+    PASSWORD,
+    Scene,
+    audit_actions,
+    csrf_of,
+    desk,
+    login,
+    new_client,
+    post,
+)
 
 __all__ = ["desk"]  # the fixture, shared with the console's own tests
 
@@ -412,3 +429,71 @@ def test_mydata_counts_and_forget_deletes_the_key_child_and_its_visits(desk: Sce
     desk.clock.move_to(at(date(2027, 4, 1)))
     Dispatcher(desk.application.storage.sessions, notifier, desk.clock.now).tick()
     assert recorder.sent == [] and reminders_of(desk, wang) == []
+
+
+@pytest.mark.postgres
+def test_two_visits_recorded_at_once_on_postgresql_lose_neither(
+    make_app: Callable[..., App], postgres_url: str
+) -> None:
+    """A contact and a home visit of one child recorded at the same moment by two people: the row is
+    locked while its dates change, so both are kept and one contact reminder is left planned."""
+    clock = FixedClock(at(date(2026, 11, 1)))
+    application = make_app(postgres_url, clock)
+    workers = Workers(application.storage.sessions, CHEAP)
+    wang = workers.create(
+        "wang", "王社工", PASSWORD, "worker", clock.now(), city="xiamen", districts=["siming"]
+    )
+    zhao = workers.create("zhao", "赵督导", PASSWORD, "supervisor", clock.now(), city="xiamen")
+    children = KeyChildren(
+        application.storage.sessions, application.storage.cipher, load_visits(), clock.zone
+    )
+    for _ in range(10):
+        clock.move_to(at(date(2026, 11, 1)))
+        with transaction(application.storage.sessions) as session:
+            ticket = HandoffTicket(
+                user_key=f"telegram:{uuid.uuid4().hex[:8]}",
+                reason="requested",
+                urgency="normal",
+                status="open",
+                city="xiamen",
+                district="siming",
+                summary=b"x",
+                created_at=clock.now(),
+            )
+            session.add(ticket)
+            session.flush()
+            ticket_id = ticket.id
+        key_id = children.mark(wang, ticket_id, "phone", "", clock.now())
+        clock.move_to(at(date(2026, 11, 22)))
+        barrier = threading.Barrier(2)
+
+        def record(
+            member: StaffMember, kind: str, on: date, barrier: threading.Barrier = barrier, key: int = key_id
+        ) -> None:
+            barrier.wait()
+            children.record_visit(member, key, kind, on, "", clock.now())
+
+        threads = [
+            threading.Thread(target=record, args=(wang, "contact", date(2026, 11, 20))),
+            threading.Thread(target=record, args=(zhao, "home_visit", date(2026, 11, 22))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with transaction(application.storage.sessions) as session:
+            child = session.get(KeyChild, key_id)
+            assert child is not None
+            assert (child.due["contact"], child.due["home_visit"]) == ("2026-12-22", "2027-02-22")
+            planned = session.scalars(
+                select(ReminderRow.due_date).where(
+                    ReminderRow.child_ref == f"key{key_id}",
+                    ReminderRow.label_id == "visit_contact",
+                    ReminderRow.status == "planned",
+                )
+            ).all()
+            assert planned == [date(2026, 12, 22)]
+            assert (
+                len(session.scalars(select(KeyChildVisit).where(KeyChildVisit.key_child_id == key_id)).all())
+                == 2
+            )
