@@ -28,6 +28,7 @@ from knowledge.validator import check_knowledge
 from nlu.dataset import DATA_DIR as NLU_DATA_DIR
 from nlu.validator import check_nlu_data
 from reminders.schedule import SCHEDULE_FILE, check_schedule
+from reminders.visit import VISITS_FILE, check_visits
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 
@@ -100,6 +101,15 @@ def _schedule_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_schedule(path, _taxonomy(basis).vaccines)
 
 
+def _visits_problems(path: Path, basis: Basis) -> list[Problem]:
+    """The key children's care schedule, and that its document is one of the knowledge base's."""
+    schedule, problems = check_visits(path)
+    if schedule is not None and basis.documents and schedule.document not in basis.documents:
+        missing = f"document '{schedule.document}' is not in documents.yaml"
+        problems.append(Problem(display_path(path), 1, missing))
+    return problems
+
+
 def _nlu_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_nlu_data(path, taxonomy=_taxonomy(basis), lexicon=_lexicon(basis))
 
@@ -133,6 +143,7 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("conversation_rules", RULES_FILE, _rules_problems),
     DataCheck("immunization_schedule", SCHEDULE_FILE, _schedule_problems),
     DataCheck("canned_replies", CANNED_FILE, lambda path, _: check_canned(path)[1]),
+    DataCheck("key_child_visits", VISITS_FILE, _visits_problems),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from bot.app import App
 from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
-from bot.reminder_notifier import ChannelNotifier, Push
+from bot.reminder_notifier import Push
+from bot.worker_reminders import worker_notifier
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
 from reminders.quiet import QuietHours
@@ -39,7 +40,7 @@ def start_reminder_dispatch(
     settings = application.settings
     dispatcher = Dispatcher(
         application.storage.sessions,
-        ChannelNotifier(application, pushes, loop),
+        worker_notifier(application, pushes, loop),  # workers' visit reminders, then the parents'
         application.clock.now,
         quiet=QuietHours.parse(settings.quiet_hours),
         limits=RateLimits(DEFAULT_RATES),

@@ -27,6 +27,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.app import App
 from bot.canned import CannedReply, load_canned
 from bot.server.channel import RoutesOnly, take_turn
+from bot.server.console_errors import ForbiddenError, NotFoundError, UnauthorisedError
+from bot.server.console_keychild import KeyChildPages
 from bot.server.console_session import (
     LOGIN_COOKIE,
     LOGIN_COOKIE_AGE,
@@ -89,10 +91,6 @@ def waited(span: timedelta) -> str:
 def _safe_cell(value: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class UnauthorisedError(Exception):
-    pass
 
 
 class Staffed:
@@ -459,6 +457,7 @@ class Console:
             ("/audit", "GET", audit_page),
             ("/audit.csv", "GET", audit_csv),
             ("/static/{name}", "GET", asset),
+            *KeyChildPages(self).pages(),  # key children, their visits, the worker's Telegram link
         ]
         for path, method, handler in pages:
             routes.add_api_route(path, _typed(guarded(handler), path), methods=[method])
@@ -483,14 +482,6 @@ class Console:
         return response
 
 
-class NotFoundError(Exception):
-    pass
-
-
-class ForbiddenError(Exception):
-    pass
-
-
 def _typed(run: Callable[..., Awaitable[Response]], path: str) -> Callable[..., Awaitable[Response]]:
     """The endpoint with the path parameters FastAPI should read (an int ticket id: a word is a 404
     from the router's validation, never a lookup)."""
@@ -500,6 +491,12 @@ def _typed(run: Callable[..., Awaitable[Response]], path: str) -> Callable[..., 
             return await run(request, ticket_id=ticket_id)
 
         return with_ticket
+    if "{key_id}" in path:
+
+        async def with_key(request: Request, key_id: int) -> Response:
+            return await run(request, key_id=key_id)
+
+        return with_key
     if "{name}" in path:
 
         async def with_name(request: Request, name: str) -> Response:

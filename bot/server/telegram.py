@@ -33,6 +33,7 @@ from bot.server.telegram_inbound import Incoming, read_update, user_key
 from bot.server.telegram_notice import attachment_notice, edited_notice
 from bot.server.telegram_render import MAX_TEXT, units
 from bot.server.telegram_send import Sender
+from bot.server.worker_link import link_command, link_reply
 from bot.storage.blocked import BlockedChats
 from core.settings import Settings
 
@@ -197,6 +198,11 @@ class TelegramChannel:
                 await query.answer()
         incoming = read_update(update)
         if incoming is None:
+            return
+        code = link_command(incoming.inbound.text) if incoming.kind == "text" else None
+        if code is not None:  # a worker linking their chat (bot/server/worker_link.py), not a parent
+            answer = await link_reply(self.application, incoming.chat_id, code)
+            await self.sender.send(incoming.chat_id, [answer])
             return
         await anyio.to_thread.run_sync(self.blocked.unblock, user_key(incoming.chat_id))  # they wrote
         outcome = await take_turn(self.application, incoming.inbound)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.key_child_models import KeyChild, KeyChildVisit, WorkerTelegram  # noqa: F401  (registered)
 from bot.storage.user_data import OnForget, UserData, UserDataDeclaration
 from core.database import Base
 from core.i18n import N_

@@ -31,6 +31,7 @@ BROKEN_FILE = {
     "immunization_schedule": ".",
     "followups": ".",
     "canned_replies": ".",
+    "key_child_visits": ".",
 }
 
 

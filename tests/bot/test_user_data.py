@@ -13,6 +13,7 @@ import bot.storage.models  # noqa: F401  (registers every table of the project)
 from bot import database
 from bot.cipher import Cipher
 from bot.storage.blocked import BlockedChats
+from bot.storage.key_child_models import KeyChild, KeyChildVisit
 from bot.storage.models import (
     AuditEntry,
     Conversation,
@@ -83,6 +84,32 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
                 worker_id=1,
                 body=Cipher(KEY).encrypt("备注"),
                 created_at=NOW,
+            )
+        )
+        session.add(
+            KeyChild(
+                user_key=f"test:{user}",
+                ticket_id=1,
+                city="xiamen",
+                district="siming",
+                worker_id=1,
+                name=Cipher(KEY).encrypt("小明"),
+                consent_method="phone",
+                consent_by=1,
+                consent_at=NOW,
+                marked_on=NOW.date(),
+                due={"contact": NOW.date().isoformat()},
+            )
+        )
+        session.add(
+            KeyChildVisit(
+                key_child_id=1,
+                user_key=f"test:{user}",
+                worker_id=1,
+                kind="contact",
+                done_on=NOW.date(),
+                note=Cipher(KEY).encrypt("见到孩子"),
+                recorded_at=NOW,
             )
         )
         session.add(

@@ -117,3 +117,13 @@ def test_a_worker_takes_a_web_chat_parent_over_and_hands_back(
     worker.select_option("select[name=outcome]", "resolved")
     worker.get_by_role("button", name="结案").click()
     expect(worker.locator("#status")).to_have_text(re.compile("已结案"))
+
+    # the family's child marked as key with the parent's consent (by phone); its contact done
+    worker.locator("#key-child").click()
+    worker.check("input[name=consent]")
+    worker.select_option("select[name=consent_method]", "phone")
+    worker.get_by_role("button", name="标记为重点关爱", exact=True).click()
+    expect(worker.locator(".notice")).to_contain_text("已标记为重点关爱儿童")
+    worker.get_by_role("link", name="走访提醒").click()
+    worker.locator("form.due").first.get_by_role("button", name="已完成").click()
+    expect(worker.locator(".notice")).to_contain_text("已记录，下一次的日期已排好")
