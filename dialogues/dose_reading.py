@@ -16,7 +16,6 @@ from datetime import date
 
 from dialogues.reminder_words import DosesAnswer, ReminderWords
 from nlu.numeral import NUMERAL_CHARS, to_number
-from reminders.plan import PlanError, plan_immunizations
 from reminders.schedule import Schedule
 
 _COUNT = re.compile(rf"(?P<n>\d{{1,2}}|[{NUMERAL_CHARS}]{{1,3}})\s*(?:针|剂|次|回|針|劑|shots?|doses?)")
@@ -81,12 +80,12 @@ def read_doses(
     words: ReminderWords, vaccine_names: Mapping[str, tuple[str, ...]], text: str, normalized: str
 ) -> DosesSaid:
     """The reading of a reply (`normalized`: lower case, Simplified) about the doses given."""
-    start = words.doses_answer(text, normalized)
     pattern, by_name = _vaccine_pattern(vaccine_names)
     clean = normalized.lower()
     mentions = list(pattern.finditer(clean))
     counts: dict[str, int | None] = {}
     waiting: list[str] = []  # "乙肝和卡介苗都打了": vaccines joined to the words that follow
+    used: list[tuple[int, int]] = []  # what was read as about a vaccine (not a starting point)
     for position, mention in enumerate(mentions):
         vaccine = by_name[mention.group()]
         end = mentions[position + 1].start() if position + 1 < len(mentions) else len(clean)
@@ -94,19 +93,39 @@ def read_doses(
         said = _about(segment)
         if said == "" and _JOINER.match(segment) and position + 1 < len(mentions):
             waiting.append(vaccine)
+            used.append((mention.start(), mention.end() + len(segment)))
             continue
         if said == "":
-            before = clean[max(0, mention.start() - 8) : mention.start()]
-            said = _about(before)  # "打了两针乙肝"
+            start_at = max(0, mention.start() - 8)
+            said = _about(clean[start_at : mention.start()])  # "打了两针乙肝"
+            if said != "":
+                used.append((start_at, mention.start()))
         if said == "":
             waiting = []
             continue
+        used.append((mention.start(), mention.end() + len(segment)))
         for each in (*waiting, vaccine):
             counts[each] = said  # type: ignore[assignment]
         waiting = []
+    rest = "".join(char for at, char in enumerate(clean) if not any(a <= at < b for a, b in used))
+    start = words.doses_answer(rest, rest) if used else words.doses_answer(text, normalized)
     if start == "unknown" and counts:
         start = None  # "乙肝打了两针，别的不记得了": what was named is what is known
     return DosesSaid(start, counts)
+
+
+def due_so_far(schedule: Schedule, birth: date, today: date) -> dict[str, int]:
+    """Each vaccine of the default track -> its highest dose whose recommended date has come."""
+    left_out = {vaccine for _, others in schedule.alternatives.values() for vaccine in others}
+    highest: dict[str, int] = {}
+    for rule in schedule.rules:
+        if rule.vaccine in left_out:
+            continue
+        scheduled = max(rule.age.at.after(birth), rule.effective_from or date.min)
+        if scheduled <= today and scheduled <= (rule.effective_until or date.max):
+            vaccine, dose = rule.slot.split(":")
+            highest[vaccine] = max(highest.get(vaccine, 0), int(dose))
+    return highest
 
 
 def given_doses(
@@ -114,15 +133,10 @@ def given_doses(
 ) -> dict[str, None]:
     """The doses given ("vaccine:dose" -> None: the booklet's dates are not asked) that the reading
     means for a child born on `birth`, as of `today`."""
-    try:
-        due_so_far = [
-            dose for dose in plan_immunizations(schedule, birth, today).doses if dose.due <= today
-        ]
-    except PlanError:
-        due_so_far = []
+    so_far = due_so_far(schedule, birth, today)
     given: dict[str, None] = {}
     if said.start in ("all_on_time", "unknown"):
-        given = {f"{dose.vaccine}:{dose.dose}": None for dose in due_so_far}
+        given = {f"{vaccine}:{dose}": None for vaccine, last in so_far.items() for dose in range(1, last + 1)}
     elif said.start == "birth_only":
         given = dict.fromkeys(words.birth_doses)
     for vaccine, count in said.counts.items():
@@ -130,8 +144,7 @@ def given_doses(
             continue
         given = {key: None for key in given if not key.startswith(f"{vaccine}:")}
         if count is None:
-            numbers = [dose.dose for dose in due_so_far if dose.vaccine == vaccine] or [1]
-            count = max(numbers)
+            count = so_far.get(vaccine, 1)
         for number in range(1, min(count, schedule.max_dose(vaccine)) + 1):
             given[f"{vaccine}:{number}"] = None
     return given
