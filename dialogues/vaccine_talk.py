@@ -124,7 +124,7 @@ def _consent(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
     return True
 
 
-def _born(turn: Turn, text: str, parse: Parse | None) -> tuple[date | None, float | None]:
+def birth_or_age(turn: Turn, text: str, parse: Parse | None) -> tuple[date | None, float | None]:
     """The birth date the reply gives, or the age it tells (years)."""
     reading = turn.read(_BIRTH, text, parse, labels=False)
     if reading.ok and isinstance(reading.value, date):
@@ -144,7 +144,7 @@ def _birth(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool
         turn.state.pending = None
         return False
     told = pending.data.get("age")
-    born, age = _born(turn, text, parse)
+    born, age = birth_or_age(turn, text, parse)
     if text == "by_age" and isinstance(told, (int, float)):
         born, age = None, float(told)
     elif born is None and age is None:
