@@ -21,9 +21,9 @@ from dialogues.flow import FLOWS_DIR
 from dialogues.flow_validator import check_flows
 from dialogues.followup import FOLLOWUPS_FILE, check_followups
 from dialogues.navigation import NAVIGATION_FILE, check_navigation
+from dialogues.reminder_words import REMINDER_WORDS_FILE, check_reminder_words
 from dialogues.rules import RULES_FILE, check_rules
 from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net
-from dialogues.reminder_words import REMINDER_WORDS_FILE, check_reminder_words
 from dialogues.yes_no_words import YES_NO_FILE, check_yes_no
 from knowledge.validator import check_knowledge
 from nlu.dataset import DATA_DIR as NLU_DATA_DIR

@@ -12,8 +12,8 @@ from dialogues.handoff import ask_handoff
 from dialogues.language import ask_language
 from dialogues.menu import greet
 from dialogues.privacy import ask_forget, my_data
-from dialogues.reminder_list import show as show_reminders
 from dialogues.registry import Registry
+from dialogues.reminder_list import show as show_reminders
 from dialogues.steps import back, cancel, reprompt, show_checklists, start_flow
 from dialogues.turn import Turn
 from dialogues.vaccine_talk import correct_birth, correct_doses, show_details

@@ -19,9 +19,16 @@ from nlu.numeral import NUMERAL_CHARS, to_number
 from reminders.schedule import Schedule
 
 _COUNT = re.compile(rf"(?P<n>\d{{1,2}}|[{NUMERAL_CHARS}]{{1,3}})\s*(?:针|剂|次|回|針|劑|shots?|doses?)")
-_NTH = re.compile(rf"第\s*(?P<n>\d{{1,2}}|[{NUMERAL_CHARS}]{{1,3}})\s*(?:针|剂|次|針|劑)?|(?P<en>\d)(?:st|nd|rd|th)")
-_NOT_GIVEN = re.compile(r"没打|沒打|还没|還沒|没有打|沒有打|未打|没接种|沒接種|没种|not yet|haven'?t|hasn'?t|not given|missed|没去打")
-_GIVEN = re.compile(r"打了|打过|打過|打完|打齐|打齊|都打|接种了|接種了|已接种|已接種|had|got|given|done|打咗|种了|種了")
+_NTH = re.compile(
+    rf"第\s*(?P<n>\d{{1,2}}|[{NUMERAL_CHARS}]{{1,3}})\s*(?:针|剂|次|針|劑)?|(?P<en>\d)(?:st|nd|rd|th)"
+)
+_NOT_GIVEN = re.compile(
+    r"没打|沒打|还没|還沒|没有打|沒有打|未打|没接种|沒接種|没种|没去打"
+    r"|not yet|haven'?t|hasn'?t|not given|missed"
+)
+_GIVEN = re.compile(
+    r"打了|打过|打過|打完|打齐|打齊|都打|接种了|接種了|已接种|已接種|had|got|given|done|打咗|种了|種了"
+)
 _JOINER = re.compile(r"^[\s和跟与與、,，及还有還有也都and&+]*$")
 _EN_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _EN_COUNT_RE = re.compile(r"\b(?P<n>one|two|three|four|five)\s+(?:shots?|doses?)\b")
@@ -54,7 +61,7 @@ def _vaccine_pattern(names: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[s
     return re.compile(alternatives), by_name
 
 
-def _about(segment: str) -> int | None | str:
+def _about(segment: str) -> int | str | None:
     """What one vaccine's words say: a number of doses, None (all so far), or "" (nothing said)."""
     nth = _NTH.search(segment)
     negated = _NOT_GIVEN.search(segment) is not None

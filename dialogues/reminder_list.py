@@ -63,7 +63,11 @@ def _reason(t: Translator, schedule: Schedule, item: Listed) -> str:
     rule = next((rule for rule in schedule.rules if rule.vaccine == vaccine and rule.dose == dose), None)
     if rule is None:
         return ""
-    text = t.gettext("{age}起可接种", age=age_text(t, rule.age.at)) if rule.age.at.months else t.gettext("出生时接种")
+    text = (
+        t.gettext("{age}起可接种", age=age_text(t, rule.age.at))
+        if rule.age.at.months
+        else t.gettext("出生时接种")
+    )
     return text if rule.verified else text + t.gettext("，{confirm}", confirm=t.gettext(CONFIRM))
 
 
@@ -93,7 +97,9 @@ def listing(
         lines.append(line)
         if len(lines) >= MAX_LISTED:
             break
-    kinds = [kind for kind in KINDS if any(row.kind == kind for row in rows) or kind in paused or kind in stopped]
+    kinds = [
+        kind for kind in KINDS if any(row.kind == kind for row in rows) or kind in paused or kind in stopped
+    ]
     head = t.gettext("接下来的提醒：") if lines else t.gettext("现在没有排好的提醒。")
     text = "\n".join([head, *lines])
     for kind in kinds:
@@ -105,9 +111,13 @@ def listing(
     for kind in kinds:
         name = t.gettext(KIND_NAMES[kind])
         if kind in stopped or kind in paused:
-            buttons.append(Button(t.gettext("恢复{kind}提醒", kind=name), render(ReminderKind("resume", kind))))
+            buttons.append(
+                Button(t.gettext("恢复{kind}提醒", kind=name), render(ReminderKind("resume", kind)))
+            )
         else:
-            buttons.append(Button(t.gettext("暂停{kind}提醒", kind=name), render(ReminderKind("pause", kind))))
+            buttons.append(
+                Button(t.gettext("暂停{kind}提醒", kind=name), render(ReminderKind("pause", kind)))
+            )
             buttons.append(Button(t.gettext("停止{kind}提醒", kind=name), render(ReminderKind("stop", kind))))
     if "vaccine" not in kinds:
         buttons.append(Button(t.gettext("设疫苗提醒"), render(RunCommand("vaccines"))))
@@ -135,8 +145,12 @@ def change(turn: Turn, action: str, kinds: Sequence[str]) -> None:
                         replan(turn, child)
     names = t.gettext("、").join(t.gettext(KIND_NAMES[kind]) for kind in kinds)
     said = {
-        "pause": t.gettext("好的，{kinds}提醒先暂停了。排好的都留着，不会发；想恢复时发 /reminders。", kinds=names),
-        "stop": t.gettext("好的，{kinds}提醒停止了，排好的都取消了。想重新开启，发 /reminders。", kinds=names),
+        "pause": t.gettext(
+            "好的，{kinds}提醒先暂停了。排好的都留着，不会发；想恢复时发 /reminders。", kinds=names
+        ),
+        "stop": t.gettext(
+            "好的，{kinds}提醒停止了，排好的都取消了。想重新开启，发 /reminders。", kinds=names
+        ),
         "resume": t.gettext("好的，{kinds}提醒恢复了。", kinds=names),
     }
     turn.say(said[action], (Button(t.gettext("我的提醒"), render(RunCommand("reminders"))),))

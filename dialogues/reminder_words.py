@@ -123,7 +123,8 @@ class ReminderWords:
     kinds: dict[str, tuple[str, ...]]  # kind -> folded words
 
     def doses_answer(self, text: str, normalized: str) -> DosesAnswer | None:
-        """都按时打了 -> all_on_time, 只打了出生那两针 -> birth_only, 一针都没打 -> none, 不记得 -> unknown."""
+        """都按时打了 -> all_on_time, 只打了出生那两针 -> birth_only, 一针都没打 -> none,
+        不记得 -> unknown."""
         return by_words(self.doses, text, normalized)  # type: ignore[return-value]
 
     def reminder_answer(self, text: str, normalized: str) -> ReminderAnswer | None:
@@ -136,7 +137,9 @@ class ReminderWords:
     def kinds_named(self, text: str, normalized: str) -> tuple[str, ...]:
         """The kinds of reminder a message names ("疫苗提醒" -> vaccine), in KINDS order."""
         folded = {_fold(text), _fold(normalized)}
-        return tuple(kind for kind in KINDS if any(word in each for word in self.kinds[kind] for each in folded))
+        return tuple(
+            kind for kind in KINDS if any(word in each for word in self.kinds[kind] for each in folded)
+        )
 
 
 def check_reminder_words(path: Path = REMINDER_WORDS_FILE) -> tuple[ReminderWords | None, list[Problem]]:

@@ -67,15 +67,19 @@ def items(turn: Turn, child: Child, plan: Plan) -> tuple[ReminderItem, ...]:
         for lead in words.lead_days:
             send_on = dose.due - timedelta(days=lead)
             if send_on > today:
-                planned.append(ReminderItem("vaccine_dose", {**params, "lead": lead}, dose.due, _send_at(turn, send_on)))
-        planned.append(ReminderItem("vaccine_dose", {**params, "lead": 0}, dose.due, _send_at(turn, dose.due)))
+                planned.append(
+                    ReminderItem("vaccine_dose", {**params, "lead": lead}, dose.due, _send_at(turn, send_on))
+                )
+        planned.append(
+            ReminderItem("vaccine_dose", {**params, "lead": 0}, dose.due, _send_at(turn, dose.due))
+        )
     for key, day in sorted(child.snoozed.items()):
         moved = date.fromisoformat(day)
-        dose = open_doses.get(key)
-        if dose is None or moved < today:
+        later = open_doses.get(key)
+        if later is None or moved < today:
             continue
-        params = {"vaccine": dose.vaccine, "dose": dose.dose, "later": day}
-        planned.append(ReminderItem("vaccine_dose", params, max(dose.due, moved), _send_at(turn, moved)))
+        params = {"vaccine": later.vaccine, "dose": later.dose, "later": day}
+        planned.append(ReminderItem("vaccine_dose", params, max(later.due, moved), _send_at(turn, moved)))
     return tuple(planned)
 
 

@@ -149,7 +149,9 @@ def _birth(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool
         born, age = None, float(told)
     elif born is None and age is None:
         unclear = int(pending.data.get("unclear", 0)) + 1
-        if unclear > 2 or (parse is not None and len(parse.text.strip()) > 12 and turn.confident(parse.confidence)):
+        if unclear > 2 or (
+            parse is not None and len(parse.text.strip()) > 12 and turn.confident(parse.confidence)
+        ):
             turn.state.pending = None  # something else: answered as such; /reminders sets it up later
             return False
         pending.data["unclear"] = unclear
@@ -169,7 +171,9 @@ def _birth(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool
     corrected = child.vaccine_reminders
     child.birth_date, child.age, child.age_told_on, child.birth_estimated = born, None, None, estimated
     if estimated:
-        turn.say(t.gettext("好的，我先按年龄估算出生日期，下面的日期可能差几天。知道准确日期后告诉我，我再改。"))
+        turn.say(
+            t.gettext("好的，我先按年龄估算出生日期，下面的日期可能差几天。知道准确日期后告诉我，我再改。")
+        )
     if corrected:
         turn.say(t.gettext("出生日期改好了：{date}。提醒按新的日期重新排了。", date=t.format_date(born)))
         show_plan(turn, child)
@@ -191,16 +195,16 @@ def _doses(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bool
     if text in DOSE_CHOICES:
         said = type(said)(text)  # type: ignore[arg-type]
     if not said.understood:
-        if _not_answered(turn, pending, parse):
-            return True
-        return False
+        return _not_answered(turn, pending, parse)  # the choices again, or something else
     turn.state.pending = None
     doses = given_doses(said, words, turn.services.schedule, child.birth_date, turn.today)
     child.doses = {key: None for key in doses}
     child.snoozed = {}
     if said.start == "unknown":
         turn.say(
-            t.gettext("没关系。我先按“该打的都按时打了”来排以后的提醒；找到接种证后，说“改打过的疫苗”告诉我。")
+            t.gettext(
+                "没关系。我先按“该打的都按时打了”来排以后的提醒；找到接种证后，说“改打过的疫苗”告诉我。"
+            )
         )
     first = not child.vaccine_reminders
     child.vaccine_reminders = True
@@ -218,7 +222,11 @@ def show_plan(turn: Turn, child: Child) -> None:
     schedule = turn.services.schedule
     plan = replan(turn, child)
     if plan is None:
-        turn.say(t.gettext("打过的疫苗里有两种互相替代的疫苗（比如乙脑减毒和灭活），请问一下接种单位接下来打哪种。"))
+        turn.say(
+            t.gettext(
+                "打过的疫苗里有两种互相替代的疫苗（比如乙脑减毒和灭活），请问一下接种单位接下来打哪种。"
+            )
+        )
         return
     words = reminder_words()
     lines = []
@@ -297,5 +305,9 @@ def why(turn: Turn, vaccine: str, dose: int) -> str:
     rule = next((rule for rule in schedule.rules if rule.vaccine == vaccine and rule.dose == dose), None)
     if rule is None:
         return ""
-    text = t.gettext("{age}起可接种", age=age_text(t, rule.age.at)) if rule.age.at.months else t.gettext("出生时接种")
+    text = (
+        t.gettext("{age}起可接种", age=age_text(t, rule.age.at))
+        if rule.age.at.months
+        else t.gettext("出生时接种")
+    )
     return text if rule.verified else text + t.gettext("（请和接种单位确认）")

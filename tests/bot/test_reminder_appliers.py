@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.reminder_notifier import ChannelNotifier, Push
-from core.database import transaction
 from core.message import Inbound, Reply
 from reminders.dispatcher import Dispatcher
 from reminders.store import ReminderRow
@@ -21,7 +20,9 @@ USER = "u1"
 
 
 def _say(app: App, text: str = "", payload: str | None = None) -> tuple[Reply, ...]:
-    return app.conversations.handle_outcome(Inbound(user_id=USER, channel="test", text=text, payload=payload)).replies
+    return app.conversations.handle_outcome(
+        Inbound(user_id=USER, channel="test", text=text, payload=payload)
+    ).replies
 
 
 def _press(app: App, replies: Sequence[Reply], label: str) -> tuple[Reply, ...]:
@@ -121,6 +122,8 @@ def test_a_due_reminder_goes_out_with_three_buttons_and_done_replans(make_app: C
     answered = _say(app, payload=done)
     assert "记下了" in answered[0].text
     rows = _rows(app)
-    same = [row for row in rows if f'"vaccine": "{vaccine}"' in row.params and f'"dose": {dose}' in row.params]
+    same = [
+        row for row in rows if f'"vaccine": "{vaccine}"' in row.params and f'"dose": {dose}' in row.params
+    ]
     assert all(row.status in ("sent", "cancelled") for row in same)  # nothing more for the dose given
     assert any(row.status == "sent" for row in same)

@@ -21,7 +21,12 @@ from dialogues.turn import Turn
 from dialogues.vaccine_talk import birth_or_age
 
 BLIND = Path(__file__).parent / "data" / "blind"
-FLOORS = {"birth_date": 0.63, "doses": 0.66, "reminder_buttons": 0.65, "manage_reminders": 0.45}  # first run: 39/61, 39/59, 52/80, 36/80
+FLOORS = {
+    "birth_date": 0.63,
+    "doses": 0.66,
+    "reminder_buttons": 0.65,
+    "manage_reminders": 0.45,
+}  # first run: 39/61, 39/59, 52/80, 36/80
 
 
 def _cases(name: str) -> list[dict[str, Any]]:
@@ -51,7 +56,9 @@ def _doses_right(app: App, case: dict[str, Any]) -> bool:
     words = reminder_words()
     services = app.dialogue.services
     text = case["text"]
-    said = read_doses(words, services.lexicon.entity_values["vaccine"], text, services.tokenizer.normalize(text))
+    said = read_doses(
+        words, services.lexicon.entity_values["vaccine"], text, services.tokenizer.normalize(text)
+    )
     expect = case["expect"]
     if expect.get("unclear"):
         return not said.understood or (said.start == "unknown" and not said.counts)
