@@ -31,7 +31,12 @@ _GIVEN = re.compile(
 )
 _JOINER = re.compile(r"^[\s和跟与與、,，及还有還有也都and&+]*$")
 _EN_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-_EN_COUNT_RE = re.compile(r"\b(?P<n>one|two|three|four|five)\s+(?:shots?|doses?)\b")
+_EN_COUNT_RE = re.compile(
+    r"\b(?P<n>one|two|three|four|five)\s+(?:shots?|doses?)\b"
+    rf"|(?:^|\s)[x×]\s*(?P<x>\d)\b|^\s*(?P<bare>\d)(?!\d)|打了\s*(?P<said>俩|仨|[{NUMERAL_CHARS}]{{1,2}}个?)(?![针剂次])"
+)
+_INFORMAL = {"俩": 2, "仨": 3}
+_INACTIVATED = {"je_l": "je_i", "hepa_l": "hepa_i"}  # the schedule's alternatives (live -> inactivated)
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,9 @@ def _about(segment: str) -> int | str | None:
     count = _COUNT.search(segment) or _EN_COUNT_RE.search(segment)
     number = None
     if count is not None:
-        raw = count.group("n")
-        number = _EN_COUNT.get(raw) or _number(raw)
+        found = {key: value for key, value in count.groupdict().items() if value}
+        raw = found.get("n") or found.get("x") or found.get("bare") or found.get("said", "").rstrip("个")
+        number = _EN_COUNT.get(raw) or _INFORMAL.get(raw) or _number(raw)
     if number is not None and (not negated or _GIVEN.search(segment)):
         return number  # "打了两针"; "一针都没打" is none
     if negated:
@@ -87,7 +93,11 @@ def read_doses(
     words: ReminderWords, vaccine_names: Mapping[str, tuple[str, ...]], text: str, normalized: str
 ) -> DosesSaid:
     """The reading of a reply (`normalized`: lower case, Simplified) about the doses given."""
-    pattern, by_name = _vaccine_pattern(vaccine_names)
+    names = {
+        vaccine: (*vaccine_names.get(vaccine, ()), *words.vaccine_names.get(vaccine, ()))
+        for vaccine in {*vaccine_names, *words.vaccine_names}
+    }
+    pattern, by_name = _vaccine_pattern(names)
     clean = normalized.lower()
     mentions = list(pattern.finditer(clean))
     counts: dict[str, int | None] = {}
@@ -96,8 +106,13 @@ def read_doses(
     for position, mention in enumerate(mentions):
         vaccine = by_name[mention.group()]
         end = mentions[position + 1].start() if position + 1 < len(mentions) else len(clean)
-        segment = re.split(r"[,，。;；!！?？]", clean[mention.end() : end], maxsplit=1)[0]
+        segment = re.split(r"[,，。;；!！?？\s]", clean[mention.end() : end].lstrip(), maxsplit=1)[0]
+        if any(word in clean[mention.end() : end] for word in words.inactivated_words):
+            vaccine = _INACTIVATED.get(vaccine, vaccine)  # "乙脑是灭活的": JE-I
         said = _about(segment)
+        if said == "" and not _JOINER.match(segment):
+            segment = clean[mention.end() : end]  # "乙脑是灭活的，打了两针": the words after the comma
+            said = _about(segment)
         if said == "" and _JOINER.match(segment) and position + 1 < len(mentions):
             waiting.append(vaccine)
             used.append((mention.start(), mention.end() + len(segment)))

@@ -36,7 +36,7 @@ KIND_NAMES = {
     "school": N_("入学报名"),
     "visit": N_("走访"),
 }
-_REMIND = ("提醒", "remind")
+_REMIND = ("提醒", "remind", "通知", "notif", "提我")
 MAX_LISTED = 12
 
 

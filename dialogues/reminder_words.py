@@ -70,6 +70,8 @@ class _ReminderFile(_Strict):
     answers: _Answers
     manage: _Manage
     kinds: _Kinds
+    vaccine_names: dict[str, tuple[str, ...]] = {}
+    inactivated_words: tuple[str, ...] = ()
 
     @field_validator("lead_days")
     @classmethod
@@ -121,6 +123,8 @@ class ReminderWords:
     answers: Step
     manage: Step
     kinds: dict[str, tuple[str, ...]]  # kind -> folded words
+    vaccine_names: dict[str, tuple[str, ...]]  # vaccine id -> names beyond the lexicon's
+    inactivated_words: tuple[str, ...]
 
     def doses_answer(self, text: str, normalized: str) -> DosesAnswer | None:
         """都按时打了 -> all_on_time, 只打了出生那两针 -> birth_only, 一针都没打 -> none,
@@ -159,6 +163,8 @@ def check_reminder_words(path: Path = REMINDER_WORDS_FILE) -> tuple[ReminderWord
             kind: tuple(_fold(word) for word in (*group.zh_Hans, *group.zh_Hant, *group.en))
             for kind, group in data.kinds
         },
+        vaccine_names={vaccine: tuple(names) for vaccine, names in data.vaccine_names.items()},
+        inactivated_words=tuple(_fold(word) for word in data.inactivated_words),
     )
     return words, problems
 

@@ -11,6 +11,7 @@ the doses re-plans: what no longer fits is cancelled, the rest kept (idempotency
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from core.message import Button
@@ -24,12 +25,19 @@ from dialogues.reminder_words import reminder_words
 from dialogues.state import Child, Pending
 from dialogues.turn import Turn
 from dialogues.vaccine_plan import child_plan, replan
+from nlu.numeral import NUMERAL_CHARS, to_number
 from nlu.result import Parse
 from reminders.render import CONFIRM, age_text, dose_name, render_plan
 
 _BIRTH = Step(id="birth_date", type=StepType.date, ask="出生日期", dates="past")
 DOSE_CHOICES = ("all_on_time", "birth_only", "none", "unknown")
 _OLDEST = 18  # years: the schedule's catch-up ends there
+_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+_MINGUO_NUMERIC = re.compile(r"(?<!\d)(1\d{2})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})(?!\d)")
+_MONTH_DAY_BARE = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})(?![\d日号个])")
+_MONTHS_MORE = re.compile(rf"([{NUMERAL_CHARS}\d]{{1,3}})\s*个多月")
+_EN_MONTHS = re.compile(r"\b(\d{1,2})\s*months?\s*old\b")
+_DAYS_OLD = re.compile(rf"([{NUMERAL_CHARS}\d]{{1,3}})\s*天(?:了|大)?(?:$|[^前后後])")
 
 
 def start(turn: Turn) -> None:
@@ -124,12 +132,51 @@ def _consent(turn: Turn, pending: Pending, text: str, parse: Parse | None) -> bo
     return True
 
 
+def _written(text: str, today: date) -> date | None:
+    """Dates the shared readers leave: "20250211", a Minguo year in numbers ("114/06/18" is 2025),
+    a month and day without 日 ("生日是3月14": the last such day)."""
+    compact = _COMPACT.search(text)
+    minguo = _MINGUO_NUMERIC.search(text)
+    month_day = _MONTH_DAY_BARE.search(text)
+    try:
+        if compact:
+            return date(int(compact.group(1)), int(compact.group(2)), int(compact.group(3)))
+        if minguo:
+            return date(1911 + int(minguo.group(1)), int(minguo.group(2)), int(minguo.group(3)))
+        if month_day:
+            month, day = int(month_day.group(1)), int(month_day.group(2))
+            this_year = date(today.year, month, day)
+            return this_year if this_year <= today else date(today.year - 1, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _age_said(text: str) -> float | None:
+    """Ages the shared readers leave: "九个多月", "9 months old" (years)."""
+    months = _MONTHS_MORE.search(text) or _EN_MONTHS.search(text)
+    if months:
+        number = to_number(months.group(1))
+        return float(number) / 12 if number is not None and number <= 36 else None
+    return None
+
+
 def birth_or_age(turn: Turn, text: str, parse: Parse | None) -> tuple[date | None, float | None]:
     """The birth date the reply gives, or the age it tells (years)."""
     reading = turn.read(_BIRTH, text, parse, labels=False)
     if reading.ok and isinstance(reading.value, date):
         return reading.value, None
-    facts = facts_in(turn.services.tokenizer.normalize(text), parse, turn.today)
+    normalized = turn.services.tokenizer.normalize(text)
+    written = _written(normalized, turn.today)
+    if written is not None and written <= turn.today:
+        return written, None
+    days = _DAYS_OLD.search(normalized)
+    if days and (number := to_number(days.group(1))) is not None and number <= 120:
+        return turn.today - timedelta(days=int(number)), None  # "才生了20天": the day itself
+    said = _age_said(normalized)
+    if said is not None:
+        return None, said
+    facts = facts_in(normalized, parse, turn.today)
     if isinstance(facts.get("birth_date"), date):
         return facts["birth_date"], None
     age = facts.get("age")
