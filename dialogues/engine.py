@@ -185,10 +185,9 @@ class Engine:
                 back(turn)
                 return
         if (pending is None or pending.kind == "reminder") and state.flow is None:
-            if manage_reminders(turn, text, normalized):  # "有哪些提醒", "疫苗提醒先停一下"
-                state.pending = None
+            if pending is not None and on_pending(turn, text, parse):  # "打了", "别提醒了" after a reminder
                 return
-            if pending is not None and on_pending(turn, text, parse):  # "打了", "晚点" after a reminder
+            if manage_reminders(turn, text, normalized):  # "有哪些提醒", "疫苗提醒先停一下"
                 return
         if (
             state.flow is None
