@@ -44,7 +44,6 @@ def start(turn: Turn) -> None:
     """Set up vaccination reminders: the consent first, then the questions."""
     state = turn.state
     t = turn.t
-    state.flow = None
     if not (state.consent.get("reminders") and state.consent.get("child_profile")):
         state.pending = Pending(kind="reminders_consent")
         turn.say(
