@@ -21,8 +21,7 @@ from dialogues.reminder_words import reminder_words
 from dialogues.state import Child, Pending
 from dialogues.steps import stale
 from dialogues.turn import Turn
-from dialogues.vaccine_plan import KIND, child_by_id, replan
-from dialogues.vaccine_talk import why
+from dialogues.vaccine_plan import KIND, child_by_id, dose_reason, replan
 from nlu.result import Parse
 from reminders.render import dose_name
 
@@ -44,7 +43,7 @@ def say_reminder(turn: Turn, event: ReminderDue) -> None:
         )  # fmt: skip
     else:
         text = t.gettext("提醒：孩子现在可以接种{label}了。", label=event.label)
-    reason = why(turn, vaccine, dose)
+    reason = dose_reason(t, turn.services.schedule, vaccine, dose)
     if reason:
         text += t.gettext("（{why}）", why=reason)
     text += "\n" + t.gettext("记得带上预防接种证。打完了点“已接种”，我就记下来，并排好下一针。")

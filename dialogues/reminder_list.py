@@ -25,9 +25,8 @@ from dialogues.payload import ReminderKind, RunCommand, render
 from dialogues.reminder_words import KINDS, reminder_words
 from dialogues.steps import stale
 from dialogues.turn import Turn
-from dialogues.vaccine_plan import KIND, replan
+from dialogues.vaccine_plan import KIND, dose_reason, replan
 from reminders.label import render_label
-from reminders.render import CONFIRM, age_text
 from reminders.schedule import Schedule
 
 KIND_NAMES = {
@@ -56,21 +55,6 @@ def show(turn: Turn) -> None:
     turn.effects.append(ListReminders(tuple(state.reminders_paused), tuple(state.reminders_stopped)))
 
 
-def _reason(t: Translator, schedule: Schedule, item: Listed) -> str:
-    if item.label_id != "vaccine_dose":
-        return ""
-    vaccine, dose = item.params.get("vaccine"), item.params.get("dose")
-    rule = next((rule for rule in schedule.rules if rule.vaccine == vaccine and rule.dose == dose), None)
-    if rule is None:
-        return ""
-    text = (
-        t.gettext("{age}起可接种", age=age_text(t, rule.age.at))
-        if rule.age.at.months
-        else t.gettext("出生时接种")
-    )
-    return text if rule.verified else text + t.gettext("，{confirm}", confirm=t.gettext(CONFIRM))
-
-
 def listing(
     t: Translator, schedule: Schedule, rows: Sequence[Listed], paused: Sequence[str], stopped: Sequence[str]
 ) -> Reply:
@@ -89,7 +73,8 @@ def listing(
         except ValueError:
             continue
         line = t.gettext("• {label}：{date}", label=label, date=t.format_date(item.due))
-        reason = _reason(t, schedule, item)
+        reason = dose_reason(t, schedule, item.params.get("vaccine"), item.params.get("dose"))
+        reason = reason if item.label_id == "vaccine_dose" else ""
         if reason:
             line += t.gettext("（{why}）", why=reason)
         if item.kind in paused:

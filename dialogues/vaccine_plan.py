@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from core.i18n import Translator
 from dialogues.effect import PlanReminders, ReminderItem
 from dialogues.reminder_words import reminder_words
 from dialogues.state import Child
 from dialogues.turn import Turn
 from reminders.plan import Plan, PlanError, plan_immunizations
+from reminders.render import CONFIRM, age_text
+from reminders.schedule import Schedule
 
 KIND = "vaccine"
 
@@ -92,6 +95,17 @@ def replan(turn: Turn, child: Child) -> Plan | None:
     zone = str(turn.services.clock.zone)
     turn.effects.append(PlanReminders(child.id, KIND, items(turn, child, plan), zone))
     return plan
+
+
+def dose_reason(t: Translator, schedule: Schedule, vaccine: object, dose: object) -> str:
+    """Why a dose is due then: "6月龄起可接种" (the schedule's age), with 请向接种单位确认 when the value
+    is unverified; "" for a dose the schedule does not have."""
+    rule = next((rule for rule in schedule.rules if rule.vaccine == vaccine and rule.dose == dose), None)
+    if rule is None:
+        return ""
+    age = rule.age.at
+    text = t.gettext("{age}起可接种", age=age_text(t, age)) if age.months else t.gettext("出生时接种")
+    return text if rule.verified else text + t.gettext("，{confirm}", confirm=t.gettext(CONFIRM))
 
 
 def child_by_id(turn: Turn, child_id: str) -> Child | None:

@@ -27,7 +27,7 @@ from dialogues.turn import Turn
 from dialogues.vaccine_plan import child_plan, replan
 from nlu.numeral import NUMERAL_CHARS, to_number
 from nlu.result import Parse
-from reminders.render import CONFIRM, age_text, dose_name, render_plan
+from reminders.render import CONFIRM, dose_name, render_plan
 
 _BIRTH = Step(id="birth_date", type=StepType.date, ask="出生日期", dates="past")
 DOSE_CHOICES = ("all_on_time", "birth_only", "none", "unknown")
@@ -342,18 +342,3 @@ def correct_doses(turn: Turn) -> None:
         start(turn)
         return
     ask_doses(turn, child)
-
-
-def why(turn: Turn, vaccine: str, dose: int) -> str:
-    """Why a dose is due then: "6月龄起可接种" (the schedule's age), with 请和接种单位确认 if unverified."""
-    t = turn.t
-    schedule = turn.services.schedule
-    rule = next((rule for rule in schedule.rules if rule.vaccine == vaccine and rule.dose == dose), None)
-    if rule is None:
-        return ""
-    text = (
-        t.gettext("{age}起可接种", age=age_text(t, rule.age.at))
-        if rule.age.at.months
-        else t.gettext("出生时接种")
-    )
-    return text if rule.verified else text + t.gettext("（请和接种单位确认）")

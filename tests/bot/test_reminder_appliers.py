@@ -97,6 +97,13 @@ def test_withdrawn_reminders_consent_cancels_the_childs_rows(make_app: Callable[
     assert {row.status for row in _rows(app)} == {"cancelled"}
 
 
+def test_a_reported_loss_cancels_the_childs_reminders(make_app: Callable[..., App]) -> None:
+    app = make_app()
+    _set_up(app)
+    _say(app, "孩子上个月因病去世了")
+    assert {row.status for row in _rows(app)} == {"cancelled"}
+
+
 class RecordingPush:
     def __init__(self) -> None:
         self.sent: list[Sequence[Reply]] = []
