@@ -21,6 +21,7 @@ from dialogues.flow import FLOWS_DIR
 from dialogues.flow_validator import check_flows
 from dialogues.followup import FOLLOWUPS_FILE, check_followups
 from dialogues.navigation import NAVIGATION_FILE, check_navigation
+from dialogues.reminder_words import REMINDER_WORDS_FILE, check_reminder_words
 from dialogues.rules import RULES_FILE, check_rules
 from dialogues.safety import BEREAVEMENT_FILE, SAFETY_NET_FILE, check_safety_net
 from dialogues.yes_no_words import YES_NO_FILE, check_yes_no
@@ -139,6 +140,7 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("flows", FLOWS_DIR, _flow_problems, ("*.yaml",)),
     DataCheck("navigation", NAVIGATION_FILE, lambda path, _: check_navigation(path)[1]),
     DataCheck("yes_no_words", YES_NO_FILE, lambda path, _: check_yes_no(path)[1]),
+    DataCheck("vaccine_reminders", REMINDER_WORDS_FILE, lambda path, _: check_reminder_words(path)[1]),
     DataCheck("followups", FOLLOWUPS_FILE, lambda path, _: check_followups(path)[1]),
     DataCheck("conversation_rules", RULES_FILE, _rules_problems),
     DataCheck("immunization_schedule", SCHEDULE_FILE, _schedule_problems),

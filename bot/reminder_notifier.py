@@ -68,6 +68,8 @@ class ChannelNotifier:
             label=render_label(self.schedule, t, reminder.label_id, reminder.params),
             due=reminder.due,
             child_id=reminder.child_ref,
+            label_id=reminder.label_id,
+            params=dict(reminder.params),
         )
         outcome = self.application.conversations.handle_outcome(event)
         if not outcome.replies:

@@ -6,8 +6,9 @@ console, the reminder dispatcher and the privacy pages. Every event names the us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from core.message import Inbound
 
@@ -56,6 +57,8 @@ class ReminderDue:
     label: str  # what is due, already in the parent's language (e.g. 百白破第3剂)
     due: date
     child_id: str | None = None
+    label_id: str | None = None  # the row's label id ("vaccine_dose") and its parameters (ids and
+    params: dict[str, Any] = field(default_factory=dict)  # numbers): what the reminder's buttons answer
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from dialogues.payload import (
     AnswerPart,
     AskHuman,
     ChangeAnswer,
+    DoseReminder,
     HowTo,
     Nav,
     PendingReply,
+    ReminderKind,
     RunCommand,
     ShowTopic,
     StartFlow,
@@ -26,6 +28,8 @@ from dialogues.payload import (
 )
 from dialogues.pending import on_pending
 from dialogues.registry import Registry
+from dialogues.reminder_answers import on_dose_button
+from dialogues.reminder_list import on_kind_button
 from dialogues.slot import Reading
 from dialogues.steps import accept, active, ask_change, back, cancel, change, reprompt, stale, start_flow
 from dialogues.text import LANGUAGES
@@ -137,3 +141,7 @@ def _command(turn: Turn, payload: RunCommand) -> None:
 @PAYLOADS.register(AskHuman)
 def _human(turn: Turn, payload: AskHuman) -> None:
     ask_handoff(turn)
+
+
+PAYLOADS.register(DoseReminder)(on_dose_button)  # 已接种 / 晚点提醒 / 停止 under a reminder
+PAYLOADS.register(ReminderKind)(on_kind_button)  # pause, resume, stop a kind (/reminders)

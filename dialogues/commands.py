@@ -13,8 +13,11 @@ from dialogues.language import ask_language
 from dialogues.menu import greet
 from dialogues.privacy import ask_forget, my_data
 from dialogues.registry import Registry
+from dialogues.reminder_list import show as show_reminders
 from dialogues.steps import back, cancel, reprompt, show_checklists, start_flow
 from dialogues.turn import Turn
+from dialogues.vaccine_talk import correct_birth, correct_doses, show_details
+from dialogues.vaccine_talk import start as start_vaccine_reminders
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,17 @@ COMMANDS: Registry[str, Command] = Registry("command")
 COMMANDS.register("start", "help", "menu")(Command(greet, N_("帮助")))
 COMMANDS.register("checklist")(Command(show_checklists, N_("我的清单")))
 COMMANDS.register("human")(Command(ask_handoff, N_("转人工")))
+COMMANDS.register("reminders")(Command(show_reminders, N_("我的提醒")))
 COMMANDS.register("mydata")(Command(my_data, N_("我的信息")))
 COMMANDS.register("forget")(Command(ask_forget, N_("删除我的信息")))
 COMMANDS.register("lang", "language")(Command(ask_language, N_("换语言")))
 COMMANDS.register("cancel")(Command(cancel))
 COMMANDS.register("back")(Command(back))
 COMMANDS.register("resume")(Command(reprompt))
+COMMANDS.register("vaccines")(Command(start_vaccine_reminders))  # the buttons of the reminder set-up
+COMMANDS.register("vaccine_plan")(Command(show_details))
+COMMANDS.register("vaccine_birth")(Command(correct_birth))
+COMMANDS.register("vaccine_doses")(Command(correct_doses))
 
 
 def command_menu(t: Translator, flows: FlowSet) -> list[tuple[str, str]]:

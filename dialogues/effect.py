@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,47 @@ class DeleteChildData:
     the consent to keep it; the conversation and the consent records stay."""
 
 
+@dataclass(frozen=True)
+class ReminderItem:
+    """One reminder to write: what it is about (a label id and parameters that are not personal, a
+    vaccine id and a dose number), the day it is about, and when to send it (aware)."""
+
+    label_id: str
+    params: dict[str, Any]
+    due: date
+    send_at: datetime
+
+
+@dataclass(frozen=True)
+class PlanReminders:
+    """Write a child's reminders of one kind in the parent's channel. With `replace`, what is still
+    pending for that child and kind and not in `items` is cancelled (a corrected birth date, a dose
+    given): planning the same items again changes nothing (idempotency keys)."""
+
+    child_ref: str  # the conversation's opaque child id, never a name or a birth date
+    kind: str
+    items: tuple[ReminderItem, ...]
+    zone: str  # the family's time zone (quiet hours)
+    replace: bool = True
+
+
+@dataclass(frozen=True)
+class StopReminders:
+    """Cancel what is pending of one kind (for one child, or for every child)."""
+
+    kind: str
+    child_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ListReminders:
+    """List what is coming (for /reminders): bot/ reads the pending rows and renders them with
+    dialogues/reminder_list.py; paused and stopped kinds are said with their buttons."""
+
+    paused: tuple[str, ...] = ()
+    stopped: tuple[str, ...] = ()
+
+
 Effect = (
     OpenHandoff
     | NoteCrisisFollowUp
@@ -90,4 +132,7 @@ Effect = (
     | StoreChecklist
     | CancelChildPlans
     | DeleteChildData
+    | PlanReminders
+    | StopReminders
+    | ListReminders
 )

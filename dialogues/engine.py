@@ -33,6 +33,7 @@ from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
 from dialogues.pending import on_pending, starts_with_answer
+from dialogues.reminder_list import manage as manage_reminders
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.script import locale_of_first_message
@@ -42,6 +43,7 @@ from dialogues.turn import Outcome, Services, Turn
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
 from nlu.result import Parser
+from reminders.schedule import Schedule, load_schedule
 
 __all__ = ["Engine", "Outcome"]
 
@@ -80,6 +82,7 @@ class Engine:
         translator: Callable[[str], Translator],
         threshold: float,
         retention_days: int = 180,
+        schedule: Schedule | None = None,
     ) -> None:
         self.services = Services(
             parser=parser,
@@ -97,6 +100,7 @@ class Engine:
             retention_days=retention_days,
             threshold=threshold,
             topic_titles=_topic_titles(kb),
+            schedule=schedule or load_schedule(),
         )
 
     def handle(self, state: State, event: Event) -> Outcome:
@@ -179,6 +183,11 @@ class Engine:
                 return
             if navigation.says("back", text):
                 back(turn)
+                return
+        if (pending is None or pending.kind == "reminder") and state.flow is None:
+            if pending is not None and on_pending(turn, text, parse):  # "打了", "别提醒了" after a reminder
+                return
+            if manage_reminders(turn, text, normalized):  # "有哪些提醒", "疫苗提醒先停一下"
                 return
         if (
             state.flow is None

@@ -12,6 +12,7 @@ from typing import Any
 from core.event import ConsentWithdrawn, ReminderDue, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from dialogues.effect import DeleteChildData, RecordConsent
 from dialogues.registry import Registry
+from dialogues.reminder_answers import say_reminder
 from dialogues.state import WorkerOwner
 from dialogues.steps import active, ask_step
 from dialogues.turn import Turn
@@ -66,13 +67,13 @@ def _reminder(turn: Turn, event: ReminderDue) -> None:
     state = turn.state
     if state.worker is not None or state.consent.get("reminders") is False:
         return
+    if event.kind in state.reminders_paused or event.kind in state.reminders_stopped:
+        return  # paused: kept and said once resumed; stopped: cancelled (dialogues/reminder_list.py)
     if event.child_id is not None:
         child = next((child for child in state.children if child.id == event.child_id), None)
-        if child is None or not child.active:
+        if child is None or not child.active or event.kind in child.stopped:
             return
-    turn.say(
-        turn.t.gettext("提醒：{label}，日期 {date}。", label=event.label, date=turn.t.format_date(event.due))
-    )
+    say_reminder(turn, event)
 
 
 @EVENTS.register(ConsentWithdrawn)
@@ -82,6 +83,9 @@ def _consent_withdrawn(turn: Turn, event: ConsentWithdrawn) -> None:
         return
     state.consent[event.purpose] = False
     turn.effects.append(RecordConsent(event.purpose, False))
+    if event.purpose == "reminders":
+        for child in state.children:  # what was kept only for the reminders goes with them
+            child.vaccine_reminders, child.doses, child.snoozed = False, {}, {}
     if event.purpose == "child_profile":
         state.children = []
         state.checklists = {}

@@ -14,8 +14,11 @@ from dialogues.language import ask_language, language_from, set_language
 from dialogues.menu import greet, menu
 from dialogues.privacy import privacy
 from dialogues.registry import Registry
+from dialogues.reminder_list import manage
+from dialogues.reminder_list import show as show_reminders
 from dialogues.steps import start_flow
 from dialogues.turn import Turn
+from dialogues.vaccine_talk import start as start_vaccine_reminders
 from nlu.result import Parse
 
 IntentHandler = Callable[[Turn, str, Parse], None]
@@ -48,16 +51,18 @@ def _vaccination(turn: Turn, text: str, parse: Parse) -> None:
     answer_question(turn, text, parse)  # its topic: intent_topics in dialogues/data/rules.yaml
 
 
-@INTENTS.register("set_reminder", "manage_reminders")
-def _reminders(turn: Turn, text: str, parse: Parse) -> None:
-    turn.say(
-        turn.t.gettext(
-            "提醒功能还在准备中，暂时不能设置。"
-            "办完居住证、医保或上学的引导后，"
-            "重要日期会写在你的清单里（发 /checklist 查看）。"
-        ),
-        menu(turn),
-    )
+@INTENTS.register("set_reminder")
+def _set_reminder(turn: Turn, text: str, parse: Parse) -> None:
+    """Vaccination reminders are set up in the conversation; the other kinds come from the flows'
+    dates (the residence permit, school) and are listed by /reminders."""
+    if not manage(turn, text, turn.services.tokenizer.normalize(text)):
+        start_vaccine_reminders(turn)
+
+
+@INTENTS.register("manage_reminders")
+def _manage_reminders(turn: Turn, text: str, parse: Parse) -> None:
+    if not manage(turn, text, turn.services.tokenizer.normalize(text)):
+        show_reminders(turn)
 
 
 @INTENTS.register("request_human")

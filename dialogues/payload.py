@@ -14,7 +14,16 @@ from typing import Literal
 from knowledge.answer import PARTS as ANSWER_PARTS
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
-PENDING_KINDS = ("consent", "forget", "handoff", "language", "place")
+PENDING_KINDS = (
+    "consent",
+    "forget",
+    "handoff",
+    "language",
+    "place",
+    "reminders_consent",
+    "vaccine_birth",
+    "vaccine_doses",
+)
 NAV_ACTIONS = ("back", "cancel", "resume", "change")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 NavAction = Literal["back", "cancel", "resume", "change"]
@@ -86,6 +95,31 @@ class AskHuman:
     pass
 
 
+ReminderAction = Literal["done", "later", "stop"]
+KindAction = Literal["pause", "resume", "stop"]
+REMINDER_ACTIONS = ("done", "later", "stop")
+KIND_ACTIONS = ("pause", "resume", "stop")
+_DOSE = re.compile(r"^([a-z][a-z0-9_]*):([1-9][0-9]?)$")
+
+
+@dataclass(frozen=True)
+class DoseReminder:
+    """An answer pressed under a vaccination reminder: 已接种 / 晚点提醒 / 停止, for one child's dose."""
+
+    action: ReminderAction
+    child: str
+    vaccine: str
+    dose: int
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """Pause, resume or stop one kind of reminder (vaccine, renewal, school, visit), from /reminders."""
+
+    action: KindAction
+    kind: str
+
+
 Payload = (
     StepAnswer
     | Nav
@@ -97,6 +131,8 @@ Payload = (
     | PendingReply
     | RunCommand
     | AskHuman
+    | DoseReminder
+    | ReminderKind
 )
 
 
@@ -122,6 +158,10 @@ def render(payload: Payload) -> str:
             raw = f"cmd:{name}"
         case AskHuman():
             raw = "human"
+        case DoseReminder(action, child, vaccine, dose):
+            raw = f"rem:{action}:{child}:{vaccine}:{dose}"
+        case ReminderKind(action, kind):
+            raw = f"remk:{action}:{kind}"
     if len(raw.encode("utf-8")) > MAX_BYTES:
         raise PayloadTooLongError(f"payload '{raw}' is longer than {MAX_BYTES} bytes")
     return raw
@@ -146,6 +186,16 @@ def parse(raw: str | None) -> Payload | None:
         return AnswerPart(part, service) if part in ANSWER_PARTS and _ID.match(service) else None
     if kind == "nav":
         return Nav(rest) if rest in NAV_ACTIONS else None  # type: ignore[arg-type]
+    if kind == "rem":
+        action, _, rest = rest.partition(":")
+        child, _, dose = rest.partition(":")
+        found = _DOSE.match(dose)
+        if action in REMINDER_ACTIONS and _ID.match(child) and found:
+            return DoseReminder(action, child, found.group(1), int(found.group(2)))  # type: ignore[arg-type]
+        return None
+    if kind == "remk":
+        action, _, what = rest.partition(":")
+        return ReminderKind(action, what) if action in KIND_ACTIONS and _ID.match(what) else None  # type: ignore[arg-type]
     if kind in PENDING_KINDS and rest:
         return PendingReply(kind, rest)
     if not _ID.match(rest):

@@ -103,6 +103,8 @@ def my_data(turn: Turn) -> None:
             described = t.gettext("{age}岁", age=shown)
         if child.birth_date:
             described += t.gettext("，生日 {date}", date=t.format_date(child.birth_date))
+        if child.vaccine_reminders:
+            described += t.gettext("，疫苗提醒：记着已打的{n}剂", n=len(child.doses))
         if not child.active:
             described += t.gettext("（已停止一切安排）")
         lines.append(t.gettext("• 孩子：{described}", described=described))

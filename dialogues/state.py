@@ -36,6 +36,12 @@ class Child(_Model):
     age_told_on: date | None = None
     stage: str | None = None
     active: bool = True  # False after a reported loss: nothing more is planned for this child
+    # vaccination reminders (dialogues/vaccine_talk.py), kept with the `reminders` consent:
+    vaccine_reminders: bool = False  # set up: the plan is written as reminders and kept up to date
+    birth_estimated: bool = False  # the birth date was worked out from an age told, not read from a date
+    doses: dict[str, str | None] = Field(default_factory=dict)  # "hepb:1" -> the day given (ISO) or None
+    snoozed: dict[str, str] = Field(default_factory=dict)  # "dtap:3" -> the day 晚点提醒 moved it to
+    stopped: list[str] = Field(default_factory=list)  # kinds of reminder stopped for this child
 
     def age_on(self, today: date) -> float | None:
         if self.birth_date is not None:
@@ -72,7 +78,18 @@ class Pending(_Model):
     """Something the assistant asked outside a flow and is waiting for."""
 
     kind: Literal[
-        "place", "consent", "forget", "handoff", "language", "change_step", "bereavement", "crisis_followup"
+        "place",
+        "consent",
+        "forget",
+        "handoff",
+        "language",
+        "change_step",
+        "bereavement",
+        "crisis_followup",
+        "reminders_consent",
+        "vaccine_birth",
+        "vaccine_doses",
+        "reminder",
     ]
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -125,6 +142,10 @@ class State(_Model):
     offered: list[Offer] = Field(default_factory=list)  # the buttons of the last reply that had some
     # what recent messages said that a step may ask (dialogues/heard.py: what is kept, and how long)
     heard: dict[str, Any] | None = None
+    # reminders by kind (vaccine, renewal, school, visit): paused ones are kept but not said until
+    # resumed; stopped ones are cancelled and no more are planned (dialogues/reminder_list.py)
+    reminders_paused: list[str] = Field(default_factory=list)
+    reminders_stopped: list[str] = Field(default_factory=list)
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:

@@ -22,6 +22,7 @@ from dialogues.state import State
 from knowledge.catalog import KnowledgeBase
 from knowledge.index import Index
 from nlu.result import Parse, Parser
+from reminders.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Services:
     retention_days: int
     threshold: float  # the confidence the model fitted: below it the assistant does not act on a guess
     topic_titles: dict[str, str]  # topic -> the service whose title names it on a button
+    schedule: Schedule  # the immunisation schedule (vaccination reminders)
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,40 @@ def wake_waiting(session: Session, user_key: str, now: datetime) -> int:
         .values(status="deferred", next_attempt_at=now, updated_at=now, last_error="parent wrote")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def replace_planned(
+    session: Session,
+    user_key: str,
+    child_ref: str,
+    kind: str,
+    reminders: Sequence[PlannedReminder],
+    now: datetime,
+) -> int:
+    """Re-plan one child's reminders of one kind (a corrected birth date, a dose given, reminders
+    resumed): what is pending for them and not among `reminders` is cancelled; a reminder among them
+    that was cancelled before (stopped, then resumed) is planned again; the rest is written by `plan`
+    (same key: moved, never duplicated). Returns how many were given."""
+    keys = [reminder.idempotency_key for reminder in reminders]
+    stale = update(ReminderRow).where(
+        ReminderRow.user_key == user_key,
+        ReminderRow.child_ref == child_ref,
+        ReminderRow.kind == kind,
+        ReminderRow.status.in_(PENDING),
+    )
+    if keys:
+        stale = stale.where(ReminderRow.idempotency_key.not_in(keys))
+    session.execute(
+        stale.values(status="cancelled", next_attempt_at=None, last_error="re-planned", updated_at=now)
+    )
+    if keys:
+        session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.user_key == user_key,
+                ReminderRow.idempotency_key.in_(keys),
+                ReminderRow.status == "cancelled",
+            )
+            .values(status="planned", attempts=0, last_error=None, updated_at=now)
+        )
+    return plan(session, reminders, now)

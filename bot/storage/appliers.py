@@ -13,6 +13,7 @@ from bot.storage.models import (
     UnansweredQuestion,
 )
 from bot.storage.registry import ApplierRegistry, ApplyContext
+from bot.storage.reminder_appliers import list_reminders, plan_reminders, stop_reminders
 from bot.storage.user_data import count_user_data, declared_models, forget_user
 from core.database import Base
 from core.message import Reply
@@ -21,10 +22,13 @@ from dialogues.effect import (
     DeleteChildData,
     DeleteUserData,
     DescribeStoredData,
+    ListReminders,
     NoteCrisisFollowUp,
     OpenHandoff,
+    PlanReminders,
     RecordConsent,
     RecordGap,
+    StopReminders,
     StoreChecklist,
 )
 from reminders.store import cancel as cancel_reminders
@@ -171,5 +175,8 @@ def build_appliers() -> ApplierRegistry:
     registry.register(DeleteChildData, delete_child_data)
     registry.register(DeleteUserData, delete_user_data)
     registry.register(DescribeStoredData, describe_stored_data)
+    registry.register(PlanReminders, plan_reminders)
+    registry.register(StopReminders, stop_reminders)
+    registry.register(ListReminders, list_reminders)
     registry.check_complete()
     return registry

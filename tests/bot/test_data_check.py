@@ -28,6 +28,7 @@ BROKEN_FILE = {
     "navigation": ".",
     "conversation_rules": ".",
     "yes_no_words": ".",
+    "vaccine_reminders": ".",
     "immunization_schedule": ".",
     "followups": ".",
     "canned_replies": ".",

@@ -33,12 +33,23 @@ EXAMPLES = [
     PendingReply("language", "zh_Hant"),
     RunCommand("mydata"),
     AskHuman(),
+    payload.DoseReminder("done", "c1", "dtap", 3),
+    payload.ReminderKind("pause", "vaccine"),
+    PendingReply("vaccine_doses", "all_on_time"),
 ]
 
 
 @pytest.mark.parametrize("value", EXAMPLES, ids=[type(value).__name__ for value in EXAMPLES])
 def test_every_payload_reads_back_as_itself(value: payload.Payload) -> None:
     assert payload.parse(payload.render(value)) == value
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["rem:done:c1:dtap", "rem:eat:c1:dtap:3", "rem:done:C1:dtap:3", "remk:dance:vaccine", "remk:pause:"],
+)
+def test_a_forged_reminder_payload_is_no_payload(raw: str) -> None:
+    assert payload.parse(raw) is None
 
 
 def test_the_payloads_of_earlier_versions_still_read() -> None:
