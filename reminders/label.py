@@ -18,6 +18,12 @@ FIXED = {
     "information_update": N_("信息更新"),
 }
 LABEL_IDS = ("vaccine_dose", *FIXED)
+STAGES = {
+    "preschool": N_("幼儿园"),
+    "primary": N_("小学"),
+    "junior_middle": N_("初中"),
+    "senior_high": N_("高中"),
+}
 
 
 def render_label(schedule: Schedule, t: Translator, label_id: str, params: Mapping[str, Any]) -> str:
@@ -28,5 +34,20 @@ def render_label(schedule: Schedule, t: Translator, label_id: str, params: Mappi
             raise ValueError(f"vaccine_dose needs a known vaccine and a dose number, not {dict(params)}")
         return dose_name(schedule, t, vaccine, dose)
     if label_id in FIXED:
-        return t.gettext(FIXED[label_id])
+        return _sourced(t, label_id, params)
     raise ValueError(f"unknown reminder label {label_id!r}")
+
+
+def _sourced(t: Translator, label_id: str, params: Mapping[str, Any]) -> str:
+    """居住证签注（依据：《居住证暂行条例》第10条）; a school window names its stage, and an unverified
+    one asks the parent to confirm with the local education department."""
+    text = t.gettext(FIXED[label_id])
+    stage = params.get("stage")
+    if label_id == "school_registration" and isinstance(stage, str) and stage in STAGES:
+        text = t.gettext("{stage}{label}", stage=t.gettext(STAGES[stage]), label=text)
+    source = params.get("source")
+    if isinstance(source, str) and source:
+        text = t.gettext("{label}（依据：{source}）", label=text, source=t.content(source))
+    if label_id == "school_registration" and params.get("verified") is False:
+        text = t.gettext("{label}，请向当地教育部门确认", label=text)
+    return text

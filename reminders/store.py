@@ -260,3 +260,31 @@ def release_claimed(
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def replace_kind(
+    session: Session,
+    user_key: str,
+    kind: str,
+    reminders: Sequence[PlannedReminder],
+    now: datetime,
+    *,
+    child_ref: str | None = None,
+    reason: str = "planned again",
+) -> int:
+    """Plan `reminders` (all of `kind`) and cancel what is still pending of that kind for the user (and
+    child) that is not among them: a flow finished again with other dates replaces its reminders."""
+    plan(session, reminders, now)
+    keep = [reminder.idempotency_key for reminder in reminders]
+    statement = update(ReminderRow).where(
+        ReminderRow.user_key == user_key,
+        ReminderRow.kind == kind,
+        ReminderRow.status.in_(("planned", "deferred", "waiting_window")),
+        ReminderRow.idempotency_key.not_in(keep),
+    )
+    if child_ref is not None:
+        statement = statement.where(ReminderRow.child_ref == child_ref)
+    result = session.execute(
+        statement.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
