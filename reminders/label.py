@@ -18,11 +18,11 @@ FIXED = {
     "information_update": N_("信息更新"),
 }
 LABEL_IDS = ("vaccine_dose", *FIXED)
-STAGES = {
-    "preschool": N_("幼儿园"),
-    "primary": N_("小学"),
-    "junior_middle": N_("初中"),
-    "senior_high": N_("高中"),
+STAGE_REGISTRATION = {
+    "preschool": N_("幼儿园入园报名"),
+    "primary": N_("小学入学报名"),
+    "junior_middle": N_("初中入学报名"),
+    "senior_high": N_("高中入学报名"),
 }
 
 
@@ -41,10 +41,11 @@ def render_label(schedule: Schedule, t: Translator, label_id: str, params: Mappi
 def _sourced(t: Translator, label_id: str, params: Mapping[str, Any]) -> str:
     """居住证签注（依据：《居住证暂行条例》第10条）; a school window names its stage, and an unverified
     one asks the parent to confirm with the local education department."""
-    text = t.gettext(FIXED[label_id])
     stage = params.get("stage")
-    if label_id == "school_registration" and isinstance(stage, str) and stage in STAGES:
-        text = t.gettext("{stage}{label}", stage=t.gettext(STAGES[stage]), label=text)
+    if label_id == "school_registration" and isinstance(stage, str) and stage in STAGE_REGISTRATION:
+        text = t.gettext(STAGE_REGISTRATION[stage])
+    else:
+        text = t.gettext(FIXED[label_id])
     source = params.get("source")
     if isinstance(source, str) and source:
         text = t.gettext("{label}（依据：{source}）", label=text, source=t.content(source))
