@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+from typing import Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
@@ -118,7 +119,7 @@ class Subscriptions:
                     update(WeChatSubscription).where(WeChatSubscription.id == newest).values(used_at=None)
                 )
 
-    def _unused(self, user_key: str) -> Select[tuple[int]]:
+    def _unused(self, user_key: str) -> Select[Any]:
         return select(WeChatSubscription.id).where(
             WeChatSubscription.user_key == user_key,
             WeChatSubscription.template_id == self.template_id,
