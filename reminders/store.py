@@ -212,7 +212,13 @@ def claim_waiting(
     by `claimer` (unique per call) in one UPDATE, so of two processes answering the same parent only
     one takes a row (PostgreSQL re-checks the status of a row another transaction just changed; SQLite
     runs one writer). Held until now + `lease`: a process that dies before marking leaves it to the
-    dispatcher, which marks it `unknown` on a channel that cannot drop a repeat (never sent twice)."""
+    dispatcher, which marks it `unknown` on a channel that cannot drop a repeat (never sent twice).
+    A read first: most messages (and the web chat's polls) find nothing waiting and write nothing."""
+    waiting = select(ReminderRow.id).where(
+        ReminderRow.user_key == user_key, ReminderRow.status == "waiting_window"
+    )
+    if session.scalar(waiting.limit(1)) is None:
+        return []
     session.execute(
         update(ReminderRow)
         .where(ReminderRow.user_key == user_key, ReminderRow.status == "waiting_window")
