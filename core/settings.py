@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     wechat_app_secret: str | None = None  # AppSecret: the access token for customer-service messages
     wechat_aes_key: str | None = None  # EncodingAESKey (43 characters): safe mode; unset = plaintext mode
     wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat's API (another server in tests)
+    # One-time subscription messages (一次性订阅消息) for reminders due after the 48-hour window: the
+    # template id (公众平台 → 接口权限 → 一次性订阅消息) and the public address of /wechat/subscribed
+    # on the account's business domain (业务域名); both set, parents are offered the route.
+    wechat_subscribe_template_id: str | None = None
+    wechat_subscribe_redirect_url: str | None = None
     telegram_token: str | None = None  # from BotFather; set, the server runs the Telegram channel
     telegram_api_url: str | None = None  # another Bot API server's root (self-hosted, or the emulator)
     telegram_webhook_url: str | None = None  # set: webhook mode (the public URL of /telegram/webhook)

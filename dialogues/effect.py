@@ -64,7 +64,7 @@ class StoreChecklist:
     flow_id: str
     title: str
     lines: tuple[dict[str, str | None], ...]
-    dates: tuple[dict[str, str | None], ...] = field(default_factory=tuple)
+    dates: tuple[dict[str, str | bool | None], ...] = field(default_factory=tuple)
     child_id: str | None = None
 
 

@@ -172,13 +172,18 @@ class DateRule(_Strict):
     """A date that matters, computed from the answers or the calendar.
 
     yearly_window: every year from `start` to `end` (MM-DD), e.g. the medical-insurance enrolment;
-    after_answer: `step`'s date answer plus months/days (e.g. the permit's yearly endorsement).
-    first_step: what to do first when the deadline is near (said with how many days are left)."""
+    after_answer: `step`'s date answer plus months/days (e.g. the permit's yearly endorsement);
+    registration_window: the family's city's school-registration windows from the knowledge base
+    (knowledge/data/ city layer, `registration_windows`) for the stage answered at `step`; only where
+    the city has them, never invented.
+    first_step: what to do first when the deadline is near (said with how many days are left).
+    reminder: the kind of reminder planned from it when the flow finishes (reminders/checklist_dates.py)."""
 
     id: str = Field(pattern=ID)
     label: str = Field(min_length=2, max_length=80)
     first_step: str | None = Field(default=None, min_length=2, max_length=120)
-    kind: Literal["yearly_window", "after_answer"]
+    kind: Literal["yearly_window", "after_answer", "registration_window"]
+    reminder: Literal["renewal", "school"] | None = None
     start: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
     end: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
     step: str | None = Field(default=None, pattern=ID)
@@ -197,6 +202,8 @@ class DateRule(_Strict):
             raise ValueError(f"date '{self.id}': a yearly window needs start and end (MM-DD)")
         if self.kind == "after_answer" and not self.step:
             raise ValueError(f"date '{self.id}': after_answer needs the step whose date it follows")
+        if self.kind == "registration_window" and not self.step:
+            raise ValueError(f"date '{self.id}': registration_window needs the step that answers the stage")
         return self
 
 

@@ -63,7 +63,10 @@ def _semantic_problems(
         )
         problems += _source_problems(source, ("checklist", position), entry, documents)
     for position, rule in enumerate(flow.dates):
-        if rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
+        if rule.kind == "registration_window":
+            if rule.step not in seen or seen[rule.step].type != StepType.choice:
+                add(("dates", position, "step"), f"date '{rule.id}' needs the choice step of the stage")
+        elif rule.step and (rule.step not in seen or seen[rule.step].type != StepType.date):
             add(
                 ("dates", position, "step"),
                 f"date '{rule.id}' follows '{rule.step}', which is not a date step",

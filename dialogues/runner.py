@@ -119,11 +119,19 @@ def _dates(
     t: Translator,
     child_id: str | None,
     province: str | None = None,
+    city: str | None = None,
 ) -> list[KeyDate]:
     found: list[KeyDate] = []
     for rule in flow.dates:
         if _holds(rule.when, (), answers) is False or not shown_in(rule, province, kb):
             continue
+        if rule.kind == "registration_window":
+            found += _registration_dates(rule, kb, answers, today, t, child_id, province, city)
+            continue
+        source = rule.source_for(province)
+        title, item = source_parts(
+            kb, source.document if source else None, source.item if source else None, t
+        )
         start, end = _date_window(rule, answers, today)
         if start is not None:
             found.append(
@@ -134,8 +142,53 @@ def _dates(
                     end=end,
                     child_id=child_id,
                     first_step=t.gettext(rule.first_step) if rule.first_step else None,
+                    reminder=rule.reminder,
+                    source=_cited(title, item),
                 )
             )
+    return found
+
+
+def _cited(title: str | None, item: str | None) -> str | None:
+    """《居住证暂行条例》第10条."""
+    if not title:
+        return None
+    shown = title if title.startswith("《") else f"《{title}》"
+    return f"{shown}{item or ''}"
+
+
+def _registration_dates(
+    rule: DateRule,
+    kb: KnowledgeBase,
+    answers: dict[str, Any],
+    today: date,
+    t: Translator,
+    child_id: str | None,
+    province: str | None,
+    city: str | None,
+) -> list[KeyDate]:
+    """The city's registration windows for the stage the parent answered, not yet closed; none where
+    the knowledge base has none for the city (no date is ever made up)."""
+    stage = answers.get(rule.step or "")
+    found = []
+    for window in kb.registration_windows_for(province, city):
+        if window.stage != stage or window.end < today:
+            continue
+        title, item = source_parts(kb, window.source.document, window.source.item, t)
+        found.append(
+            KeyDate(
+                id=f"{rule.id}_{window.id}",
+                label=t.gettext(rule.label),
+                start=window.start,
+                end=window.end,
+                child_id=child_id,
+                first_step=t.gettext(rule.first_step) if rule.first_step else None,
+                reminder=rule.reminder,
+                source=_cited(title, item),
+                verified=window.verified,
+                stage=str(window.stage),
+            )
+        )
     return found
 
 
@@ -215,7 +268,7 @@ def build_checklist(
         title=t.gettext(flow.title),
         created_at=datetime.combine(today, datetime.min.time(), tzinfo=UTC),
         lines=lines,
-        dates=_dates(flow, kb, active.answers, today, t, active.child_id, province),
+        dates=_dates(flow, kb, active.answers, today, t, active.child_id, province, city),
         child_id=active.child_id,
     )
 

@@ -109,6 +109,10 @@ class KeyDate(_Model):
     end: date | None = None
     child_id: str | None = None
     first_step: str | None = None  # what to do first when the deadline is near (in the parent's language)
+    reminder: str | None = None  # the kind of reminder planned from it (renewal, school), if any
+    source: str | None = None  # 《document》item, in the parent's script
+    verified: bool = True  # False: the parent is asked to confirm the date locally
+    stage: str | None = None  # a school window's stage
 
 
 class Checklist(_Model):

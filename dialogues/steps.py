@@ -278,6 +278,10 @@ def finish(turn: Turn, flow: Flow) -> None:
                         "start": key_date.start.isoformat(),
                         "end": key_date.end.isoformat() if key_date.end else None,
                         "first_step": key_date.first_step,
+                        "reminder": key_date.reminder,
+                        "source": key_date.source,
+                        "verified": key_date.verified,
+                        "stage": key_date.stage,
                     }
                     for key_date in checklist.dates
                 ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from knowledge.schema import Document, MigrantChildDefinition, Service, Source
+from knowledge.schema import Document, MigrantChildDefinition, RegistrationWindow, Service, Source
 from knowledge.translation import TranslationFile
 
 NATIONAL = "national"
@@ -37,6 +37,16 @@ class KnowledgeBase:
     items: tuple[Item, ...]
     translations: dict[str, TranslationFile] = field(default_factory=dict)  # locale -> texts
     definitions: dict[str, MigrantChildDefinition] = field(default_factory=dict)  # "national" or a province
+    # (province, city) -> the city's school-registration windows (only where a source gives them)
+    registration_windows: dict[tuple[str, str], tuple[RegistrationWindow, ...]] = field(default_factory=dict)
+
+    def registration_windows_for(
+        self, province: str | None, city: str | None
+    ) -> tuple[RegistrationWindow, ...]:
+        """The city's registration windows, earliest first; () when the city has none set."""
+        if not province or not city:
+            return ()
+        return tuple(sorted(self.registration_windows.get((province, city), ()), key=lambda w: w.start))
 
     def migrant_child(self, province: str | None) -> MigrantChildDefinition | None:
         """Who counts as a migrant child where the family lives: the province's own definition, else

@@ -156,6 +156,26 @@ class MigrantChildDefinition(_Strict):
         return age < self.age_under
 
 
+class RegistrationWindow(_Strict):
+    """When a city takes school registrations for one stage (入学报名), as its source gives them.
+    Used only where set: no date is ever inferred; `verified: false` asks the parent to confirm with
+    the local education department (请向当地教育部门确认)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    stage: Stage
+    start: dt.date
+    end: dt.date
+    source: Source
+    verified: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> RegistrationWindow:
+        if self.end < self.start:
+            raise ValueError(f"registration window '{self.id}' ends before it starts")
+        return self
+
+
 class LayerFile(_Strict):
     """One YAML file of the knowledge base."""
 
@@ -165,9 +185,13 @@ class LayerFile(_Strict):
     title: str | None = None
     migrant_child: MigrantChildDefinition | None = None  # national and province files
     services: tuple[Service, ...] = Field(min_length=1)
+    # city files only: the school-registration windows its sources give (none set unless a source does)
+    registration_windows: tuple[RegistrationWindow, ...] = ()
 
     @model_validator(mode="after")
     def _place_matches_layer(self) -> LayerFile:
+        if self.registration_windows and self.layer != "city":
+            raise ValueError("registration windows are set per city (a city file)")
         if self.layer == "city" and self.migrant_child is not None:
             raise ValueError("a city file does not define who is a migrant child (the province does)")
         if self.layer == "national" and (self.province or self.city):

@@ -18,7 +18,15 @@ from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
 from core.yamlfile import Problem, YamlError, YamlFile, describe_error, read_yaml
 from knowledge.catalog import NATIONAL, Item, KnowledgeBase
-from knowledge.schema import MAX_CHILD_AGE, Document, DocumentsFile, LayerFile, MigrantChildDefinition, Source
+from knowledge.schema import (
+    MAX_CHILD_AGE,
+    Document,
+    DocumentsFile,
+    LayerFile,
+    MigrantChildDefinition,
+    RegistrationWindow,
+    Source,
+)
 from knowledge.translation import TranslationFile
 
 DOCUMENTS = "documents.yaml"
@@ -66,6 +74,7 @@ class _Checker:
         self.items: list[Item] = []
         self.translations: dict[str, TranslationFile] = {}
         self.definitions: dict[str, MigrantChildDefinition] = {}
+        self.windows: dict[tuple[str, str], tuple[RegistrationWindow, ...]] = {}
 
     def display(self, path: Path) -> str:
         try:
@@ -129,6 +138,7 @@ class _Checker:
                 "the migrant-child definition",
             )
             self.definitions[layer.province or NATIONAL] = layer.migrant_child
+        self.load_windows(source, layer)
         for position, service in enumerate(layer.services):
             where = ("services", position)
             line = source.line_of(where)
@@ -150,6 +160,23 @@ class _Checker:
                     )
                 )
             self.items.append(Item(service, layer.layer, layer.province, layer.city, source.display, line))
+
+    def load_windows(self, source: YamlFile, layer: LayerFile) -> None:
+        """A city's registration windows: each cites a registered document the city may cite, ids unique."""
+        seen: set[str] = set()
+        for position, window in enumerate(layer.registration_windows):
+            where = ("registration_windows", position)
+            if window.id in seen:
+                line = source.line_of((*where, "id"))
+                self.problems.append(
+                    Problem(source.display, line, f"duplicate registration window '{window.id}'")
+                )
+            seen.add(window.id)
+            self.check_cited(
+                source, (*where, "source"), window.source, layer.province, f"window '{window.id}'"
+            )
+        if layer.registration_windows and layer.province and layer.city:
+            self.windows[(layer.province, layer.city)] = layer.registration_windows
 
     def check_cited(
         self, source: YamlFile, key: tuple[str | int, ...], cited: Source, province: str | None, what: str
@@ -377,6 +404,7 @@ def check_knowledge(
         items=tuple(checker.items),
         translations=dict(checker.translations),
         definitions=dict(checker.definitions),
+        registration_windows=dict(checker.windows),
     )
     if not checker.problems:
         checker.check_topics_answerable(kb)

@@ -18,6 +18,12 @@ FIXED = {
     "information_update": N_("信息更新"),
 }
 LABEL_IDS = ("vaccine_dose", *FIXED)
+STAGE_REGISTRATION = {
+    "preschool": N_("幼儿园入园报名"),
+    "primary": N_("小学入学报名"),
+    "junior_middle": N_("初中入学报名"),
+    "senior_high": N_("高中入学报名"),
+}
 
 
 def render_label(schedule: Schedule, t: Translator, label_id: str, params: Mapping[str, Any]) -> str:
@@ -28,5 +34,21 @@ def render_label(schedule: Schedule, t: Translator, label_id: str, params: Mappi
             raise ValueError(f"vaccine_dose needs a known vaccine and a dose number, not {dict(params)}")
         return dose_name(schedule, t, vaccine, dose)
     if label_id in FIXED:
-        return t.gettext(FIXED[label_id])
+        return _sourced(t, label_id, params)
     raise ValueError(f"unknown reminder label {label_id!r}")
+
+
+def _sourced(t: Translator, label_id: str, params: Mapping[str, Any]) -> str:
+    """居住证签注（依据：《居住证暂行条例》第10条）; a school window names its stage, and an unverified
+    one asks the parent to confirm with the local education department."""
+    stage = params.get("stage")
+    if label_id == "school_registration" and isinstance(stage, str) and stage in STAGE_REGISTRATION:
+        text = t.gettext(STAGE_REGISTRATION[stage])
+    else:
+        text = t.gettext(FIXED[label_id])
+    source = params.get("source")
+    if isinstance(source, str) and source:
+        text = t.gettext("{label}（依据：{source}）", label=text, source=t.content(source))
+    if label_id == "school_registration" and params.get("verified") is False:
+        text = t.gettext("{label}，请向当地教育部门确认", label=text)
+    return text

@@ -20,8 +20,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, DateTime, Index, Integer, String, Text, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -239,3 +240,94 @@ def replace_planned(
             .values(status="planned", attempts=0, last_error=None, updated_at=now)
         )
     return plan(session, reminders, now)
+
+
+def claim_waiting(
+    session: Session, user_key: str, now: datetime, claimer: str, lease: timedelta
+) -> list[ReminderRow]:
+    """The parent wrote: what waited for them (a closed window, a channel without push) is claimed
+    by `claimer` (unique per call) in one UPDATE, so of two processes answering the same parent only
+    one takes a row (PostgreSQL re-checks the status of a row another transaction just changed; SQLite
+    runs one writer). Held until now + `lease`: a process that dies before marking leaves it to the
+    dispatcher, which marks it `unknown` on a channel that cannot drop a repeat (never sent twice).
+    A read first: most messages (and the web chat's polls) find nothing waiting and write nothing."""
+    waiting = select(ReminderRow.id).where(
+        ReminderRow.user_key == user_key, ReminderRow.status == "waiting_window"
+    )
+    if session.scalar(waiting.limit(1)) is None:
+        return []
+    session.execute(
+        update(ReminderRow)
+        .where(ReminderRow.user_key == user_key, ReminderRow.status == "waiting_window")
+        .values(
+            status="claimed", claimed_by=claimer, claimed_at=now, next_attempt_at=now + lease, updated_at=now
+        )
+    )
+    query = (
+        select(ReminderRow)
+        .where(ReminderRow.claimed_by == claimer, ReminderRow.status == "claimed")
+        .order_by(ReminderRow.send_at, ReminderRow.id)
+    )
+    return list(session.scalars(query).all())
+
+
+def mark_delivered(session: Session, ids: Sequence[int], claimer: str, now: datetime) -> int:
+    """The rows went out with the parent's message: `late` when the family's day has passed their due
+    day, else `sent`. Only rows `claimer` still holds."""
+    count = 0
+    for row in session.scalars(
+        select(ReminderRow).where(
+            ReminderRow.id.in_(ids), ReminderRow.claimed_by == claimer, ReminderRow.status == "claimed"
+        )
+    ):
+        row.status = "late" if now.astimezone(ZoneInfo(row.zone)).date() > row.due_date else "sent"
+        row.sent_at, row.next_attempt_at, row.claimed_by, row.updated_at = now, None, None, now
+        count += 1
+    return count
+
+
+def release_claimed(
+    session: Session, ids: Sequence[int], claimer: str, next_at: datetime, now: datetime, reason: str
+) -> int:
+    """Rows claimed but not said (a worker owns the conversation, consent withdrawn): back to the
+    dispatcher at `next_at`, which keeps or cancels them by its own rules."""
+    result = session.execute(
+        update(ReminderRow)
+        .where(ReminderRow.id.in_(ids), ReminderRow.claimed_by == claimer, ReminderRow.status == "claimed")
+        .values(
+            status="deferred",
+            next_attempt_at=next_at,
+            claimed_by=None,
+            last_error=reason[:200],
+            updated_at=now,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def replace_kind(
+    session: Session,
+    user_key: str,
+    kind: str,
+    reminders: Sequence[PlannedReminder],
+    now: datetime,
+    *,
+    child_ref: str | None = None,
+    reason: str = "planned again",
+) -> int:
+    """Plan `reminders` (all of `kind`) and cancel what is still pending of that kind for the user (and
+    child) that is not among them: a flow finished again with other dates replaces its reminders."""
+    plan(session, reminders, now)
+    keep = [reminder.idempotency_key for reminder in reminders]
+    statement = update(ReminderRow).where(
+        ReminderRow.user_key == user_key,
+        ReminderRow.kind == kind,
+        ReminderRow.status.in_(("planned", "deferred", "waiting_window")),
+        ReminderRow.idempotency_key.not_in(keep),
+    )
+    if child_ref is not None:
+        statement = statement.where(ReminderRow.child_ref == child_ref)
+    result = session.execute(
+        statement.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -31,6 +31,9 @@ class DailyJobsChannel:
 
     application: App
     targets: PushTargets
+    # A channel's own reminder push instead of its push target; None: no push, reminders wait for
+    # the parent's next message (the web chat: its page collects them, bot/waiting_reminders.py).
+    pushes: dict[str, Push | None] = field(default_factory=dict)
     name: str = "jobs"
     jobs: list[DailyJobs] = field(default_factory=list)
 
@@ -39,7 +42,8 @@ class DailyJobsChannel:
 
     async def start(self) -> None:
         self.jobs.append(await anyio.to_thread.run_sync(start_daily_jobs, self.application))
-        pushes = {channel: reminder_push(self.targets, channel) for channel in self.targets.channels()}
+        built = {channel: reminder_push(self.targets, channel) for channel in self.targets.channels()}
+        pushes = {channel: push for channel, push in {**built, **self.pushes}.items() if push is not None}
         self.jobs.append(start_reminder_dispatch(self.application, pushes, asyncio.get_running_loop()))
 
     async def stop(self) -> None:
@@ -85,10 +89,12 @@ def enabled_channels(application: App) -> list[Channel]:
         webchat.CHANNEL,
         StoredReplies(storage.sessions, storage.cipher, application.clock).target(webchat.CHANNEL),
     )
-    channels: list[Channel] = [DailyJobsChannel(application, push)]
+    reminder_pushes: dict[str, Push | None] = {webchat.CHANNEL: None}
+    channels: list[Channel] = [DailyJobsChannel(application, push, reminder_pushes)]
     if application.settings.wechat_token:
         wechat = wechat_channel(application)
         push.register(wechat.name, wechat_target(wechat))
+        reminder_pushes[wechat.name] = Push(wechat.push, reachable=wechat.reachable)
         channels.append(wechat)
     channels.append(webchat.channel(application))
     channels.append(hotline_api.channel(application))

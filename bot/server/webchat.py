@@ -3,7 +3,8 @@ CSS and JavaScript served from bot/server/static/, no CDN, no inline script) and
 
 POST /chat/api/message {text | payload, message_id, locale} -> {replies: [{text, buttons, document}],
 locale}. GET /chat/api/inbox -> {replies}: what a social worker said since the page last asked (the
-outbox of bot/server/push.py; the page asks every 10 seconds). The session is a signed cookie
+outbox of bot/server/push.py; the page asks every 10 seconds) and the reminders that fell due since
+(bot/waiting_reminders.py: marked sent, or late, as they go out in the answer). The session is a signed cookie
 (bot/server/session.py); the page makes a message id for
 every message, so a retried POST takes the turn once (the core skips a seen id) and gets the same
 answer back from a small per-process memory. Bad input gets a JSON error in the page's language,
@@ -27,6 +28,7 @@ from bot.server.channel import RoutesOnly, take_turn
 from bot.server.push import StoredReplies
 from bot.server.session import COOKIE_MAX_AGE, COOKIE_NAME, ChatSession, SessionSigner
 from bot.server.webchat_text import MAX_CHARS, languages, page_text
+from bot.waiting_reminders import WaitingReminders
 from core.i18n import Translator, normalize_locale
 from core.message import Inbound, Reply
 from core.settings import SUPPORTED_LOCALES
@@ -84,6 +86,7 @@ class WebChat:
         self.answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         storage = application.storage
         self.outbox = StoredReplies(storage.sessions, storage.cipher, application.clock)
+        self.waiting = WaitingReminders(application)
 
     def translator(self, locale: str | None) -> Translator:
         return self.application.translator(locale)
@@ -182,9 +185,12 @@ class WebChat:
                 outcome = await take_turn(self.application, inbound)
             except Exception:  # the turn was rolled back; the page keeps the message for a retry
                 return self.keep_session(self.error(locale, 503, "failed"), request, session)
+            reminders: list[Reply] = []
+            if not outcome.duplicate:  # what waited for the parent's message (marked delivered)
+                reminders = await anyio.to_thread.run_sync(self.waiting.take, f"{CHANNEL}:{session.user_id}")
             # a duplicate that raced the first delivery finds its answer once that one is done
             answer = self.answers.get(key) or {
-                "replies": [render_reply(reply) for reply in outcome.replies],
+                "replies": [render_reply(reply) for reply in [*outcome.replies, *reminders]],
                 "locale": outcome.state.locale,
             }
             if not outcome.duplicate:
@@ -226,7 +232,9 @@ class WebChat:
             session = self.signer.verify(request.cookies.get(COOKIE_NAME))
             if session is None:
                 return JSONResponse({"replies": []})
-            replies = await anyio.to_thread.run_sync(self.outbox.collect, f"{CHANNEL}:{session.user_id}")
+            user_key = f"{CHANNEL}:{session.user_id}"
+            replies = await anyio.to_thread.run_sync(self.outbox.collect, user_key)
+            replies += await anyio.to_thread.run_sync(self.waiting.take, user_key)  # reminders, marked
             return JSONResponse({"replies": [render_reply(reply) for reply in replies]})
 
         @routes.post(

@@ -31,7 +31,9 @@ from bot.app import App
 from bot.server.channel import numbered_all, take_turn
 from bot.server.wechat_api import WeChatApi, WeChatApiError
 from bot.server.wechat_crypto import DecryptError, MessageCipher, signature, signature_matches
+from bot.server.wechat_reminders import WeChatReminders
 from bot.server.wechat_replay import ReplayGuard
+from bot.server.wechat_subscription import Subscriptions
 from bot.server.wechat_window import WindowStore
 from bot.server.wechat_xml import (
     MAX_BODY_BYTES,
@@ -92,6 +94,15 @@ class WeChatChannel:
         self.turn = turn
         self.replay = ReplayGuard(application.clock)
         self.window = WindowStore(application.storage.sessions, application.storage.cipher, application.clock)
+        self.subscriptions = Subscriptions(
+            application.storage.sessions,
+            application.clock,
+            token=settings.wechat_token,
+            app_id=settings.wechat_app_id,
+            template_id=settings.wechat_subscribe_template_id,
+            redirect_url=settings.wechat_subscribe_redirect_url,
+        )
+        self.reminders = WeChatReminders(application, self.window, api, self.subscriptions)
         self.answered: OrderedDict[tuple[str, str], str] = OrderedDict()
         self.pending: set[asyncio.Task[None]] = set()
 
@@ -99,6 +110,7 @@ class WeChatChannel:
         router = APIRouter(tags=["wechat"], include_in_schema=False)
         router.add_api_route("/wechat", self.verify, methods=["GET"])
         router.add_api_route("/wechat", self.receive, methods=["POST"])
+        router.include_router(self.subscriptions.router(self.application.translator(None)))
         return router
 
     async def start(self) -> None:
@@ -193,7 +205,8 @@ class WeChatChannel:
         if outcome.duplicate:
             return self.answered.get(remembered)
         queued = await anyio.to_thread.run_sync(self.window.take_queued, key)
-        texts = [*queued, *self._texts(outcome, unreadable)]
+        reminders = await anyio.to_thread.run_sync(self.reminders.at_message, key)
+        texts = [*queued, *self._texts(outcome, unreadable), *reminders]
         pieces = split_text("\n\n".join(texts))
         if not pieces:
             return None
@@ -216,7 +229,8 @@ class WeChatChannel:
             outcome = await task
             texts = self._texts(outcome, unreadable)
             queued = await anyio.to_thread.run_sync(self.window.take_queued, f"{CHANNEL}:{user}")
-            pieces = split_text("\n\n".join([*queued, *texts]))
+            reminders = await anyio.to_thread.run_sync(self.reminders.at_message, f"{CHANNEL}:{user}")
+            pieces = split_text("\n\n".join([*queued, *texts, *reminders]))
             if pieces:
                 await self.deliver(user, pieces)
 
@@ -260,9 +274,12 @@ class WeChatChannel:
         return "sent"
 
     async def push(self, user: str, replies: Sequence[Reply], idempotency_key: str) -> str:
-        """A reminder's replies (bot/reminder_notifier.py): by customer-service message inside the
-        window, else held for the parent's next message ("queued"). WeChat has no idempotency key."""
-        return await self.deliver(user, [numbered_all(replies)])
+        """A reminder's replies (bot/reminder_notifier.py), routed by the window planner
+        (bot/server/wechat_reminders.py): "sent", or "waiting" for the parent's next message."""
+        return await self.reminders.push(user, replies, idempotency_key)
+
+    async def reachable(self, user: str) -> bool:
+        return await self.reminders.reachable(user)
 
 
 def to_inbound(message: WeChatMessage) -> tuple[Inbound | None, str | None]:

@@ -73,13 +73,28 @@ class WeChatApi:
 
     async def send_text(self, openid: str, content: str) -> None:
         message = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        await self._post("/cgi-bin/message/custom/send", message)
+
+    async def send_subscription(
+        self, openid: str, template_id: str, scene: int, title: str, content: str
+    ) -> None:
+        """A one-time subscription message (一次性订阅消息): one per acceptance of the parent; the
+        title at most 15 characters, the content at most 200."""
+        message = {
+            "touser": openid,
+            "template_id": template_id,
+            "scene": str(scene),
+            "title": title[:15],
+            "data": {"content": {"value": content[:200]}},
+        }
+        await self._post("/cgi-bin/message/template/subscribe", message)
+
+    async def _post(self, path: str, message: dict[str, Any]) -> None:
         data = json.dumps(message, ensure_ascii=False).encode("utf-8")  # WeChat shows \\u escapes as is
         for attempt in range(2):
             token = await self.access_token(refresh=attempt > 0)
             try:
-                await self._call(
-                    "POST", "/cgi-bin/message/custom/send", params={"access_token": token}, data=data
-                )
+                await self._call("POST", path, params={"access_token": token}, data=data)
                 return
             except WeChatApiError as error:
                 if error.code not in TOKEN_INVALID or attempt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
@@ -15,6 +16,7 @@ from bot.storage.models import (
 from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.reminder_appliers import list_reminders, plan_reminders, stop_reminders
 from bot.storage.user_data import count_user_data, declared_models, forget_user
+from core.clock import DEFAULT_TIMEZONE
 from core.database import Base
 from core.message import Reply
 from dialogues.effect import (
@@ -31,7 +33,12 @@ from dialogues.effect import (
     StopReminders,
     StoreChecklist,
 )
+from reminders.checklist_dates import plan_key_dates
 from reminders.store import cancel as cancel_reminders
+from reminders.store import replace_kind
+
+# The reminder kind each flow plans from its dates: finishing it again replaces them (even with none).
+FLOW_KINDS = {"residence_permit": "renewal", "school_admission": "school"}
 
 
 def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
@@ -125,7 +132,22 @@ def store_checklist(effect: StoreChecklist, context: ApplyContext) -> list[Reply
             created_at=context.now,
         )
     )
+    plan_checklist_reminders(effect, context)
     return []
+
+
+def plan_checklist_reminders(effect: StoreChecklist, context: ApplyContext) -> None:
+    """The checklist's key dates that ask for reminders (the permit's endorsement, a city's school
+    registration window) become reminder rows; those the flow planned before and no longer gives are
+    cancelled. Sent in the families' time zone."""
+    today = context.now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    planned = plan_key_dates(
+        effect.dates, user_key=context.user_key, zone=DEFAULT_TIMEZONE, today=today, child_ref=effect.child_id
+    )
+    kinds = {str(key_date.get("reminder")) for key_date in effect.dates if key_date.get("reminder")}
+    for kind in sorted(kinds | {FLOW_KINDS.get(effect.flow_id, "")} - {""}):
+        rows = [reminder for reminder in planned if reminder.kind == kind]
+        replace_kind(context.session, context.user_key, kind, rows, context.now, child_ref=effect.child_id)
 
 
 def cancel_child_plans(effect: CancelChildPlans, context: ApplyContext) -> list[Reply]:

@@ -177,6 +177,24 @@ class WeChatContact(UserData, Base):
     user_key: Mapped[str] = mapped_column(String(128), unique=True)  # "wechat:<openid>"
     last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unsubscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest send time of a reminder already mentioned as falling after the window (said once).
+    told_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WeChatSubscription(UserData, Base):
+    """A parent's acceptance of one subscription message (一次性订阅消息): each allows one message
+    through /cgi-bin/message/template/subscribe, used by the first reminder due outside the window."""
+
+    __tablename__ = "wechat_subscription"
+    # Which subscription messages the parent accepted, and when one was used: deleted.
+    __user_data__ = UserDataDeclaration(N_("微信订阅消息的授权：{n}条"), OnForget.DELETE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), index=True)  # "wechat:<openid>"
+    template_id: Mapped[str] = mapped_column(String(128))
+    scene: Mapped[int] = mapped_column(Integer)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WeChatOutbox(UserData, Base):

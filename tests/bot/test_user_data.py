@@ -21,6 +21,7 @@ from bot.storage.models import (
     TicketNote,
     WeChatContact,
     WeChatOutbox,
+    WeChatSubscription,
     WorkerAccess,
 )
 from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
@@ -74,6 +75,7 @@ def _fill_every_declared_table(engine: Engine, user: str) -> None:
         )
         session.add(WeChatContact(user_key=f"test:{user}", last_inbound_at=NOW, unsubscribed=False))
         session.add(WeChatOutbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("提醒"), created_at=NOW))
+        session.add(WeChatSubscription(user_key=f"test:{user}", template_id="t1", scene=1000, granted_at=NOW))
         reminder = PlannedReminder(f"test:{user}", "test", "vaccine", "vaccine_dose", NOW.date(), NOW, "UTC")
         plan_reminders(session, [reminder], NOW)
         session.add(Outbox(user_key=f"test:{user}", body=Cipher(KEY).encrypt("社工的回复"), created_at=NOW))

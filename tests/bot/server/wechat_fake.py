@@ -1,6 +1,7 @@
 """WeChat as the tests meet it: requests built exactly as WeChat sends them (query parameters,
 XML bodies, safe-mode envelopes), and a real HTTP server on loopback in place of WeChat's API
-(/cgi-bin/token and /cgi-bin/message/custom/send) that records what it was sent."""
+(/cgi-bin/token, /cgi-bin/message/custom/send and
+/cgi-bin/message/template/subscribe) that records what it was sent."""
 
 from __future__ import annotations
 
@@ -101,6 +102,7 @@ class FakeWeChatApi:
     """What the fake WeChat API server was asked, and how it answers the next sends."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
+    subscription_sent: list[dict[str, Any]] = field(default_factory=list)  # /message/template/subscribe
     tokens_issued: int = 0
     send_errors: list[int] = field(default_factory=list)  # errcodes for the next sends, in order
     url: str = ""
@@ -148,16 +150,19 @@ def fake_wechat_api() -> Iterator[FakeWeChatApi]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
             token = parse_qs(url.query).get("access_token", [""])[0]
             with state.lock:
-                if (
-                    url.path != "/cgi-bin/message/custom/send"
-                    or token != f"ACCESS_TOKEN_{state.tokens_issued}"
-                ):
+                if url.path not in (
+                    "/cgi-bin/message/custom/send",
+                    "/cgi-bin/message/template/subscribe",
+                ) or token != f"ACCESS_TOKEN_{state.tokens_issued}":
                     self._answer({"errcode": 40001, "errmsg": "invalid credential"})
                     return
                 if state.send_errors:
                     self._answer({"errcode": state.send_errors.pop(0), "errmsg": "refused"})
                     return
-                state.sent.append(body)
+                if url.path.endswith("/subscribe"):
+                    state.subscription_sent.append(body)
+                else:
+                    state.sent.append(body)
             self._answer({"errcode": 0, "errmsg": "ok"})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
