@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dialogues.case_summary import CaseSummary
+
 
 @dataclass(frozen=True)
 class OpenHandoff:
@@ -16,6 +18,7 @@ class OpenHandoff:
     province: str | None = None
     city: str | None = None
     district: str | None = None
+    case: CaseSummary | None = None  # what a worker reads first (dialogues/case_summary.py)
 
 
 @dataclass(frozen=True)

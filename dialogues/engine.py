@@ -33,6 +33,7 @@ from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
 from dialogues.pending import on_pending, starts_with_answer
+from dialogues.office_hours import OfficeHours
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.script import locale_of_first_message
@@ -80,6 +81,7 @@ class Engine:
         translator: Callable[[str], Translator],
         threshold: float,
         retention_days: int = 180,
+        office_hours: OfficeHours | None = None,
     ) -> None:
         self.services = Services(
             parser=parser,
@@ -97,6 +99,7 @@ class Engine:
             retention_days=retention_days,
             threshold=threshold,
             topic_titles=_topic_titles(kb),
+            office_hours=office_hours,
         )
 
     def handle(self, state: State, event: Event) -> Outcome:

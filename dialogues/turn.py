@@ -15,6 +15,7 @@ from core.tokenizer import Tokenizer
 from dialogues.effect import Effect
 from dialogues.flow import FlowSet, Step
 from dialogues.navigation import Navigation
+from dialogues.office_hours import OfficeHours
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.slot import Reading, read_answer
@@ -43,6 +44,7 @@ class Services:
     retention_days: int
     threshold: float  # the confidence the model fitted: below it the assistant does not act on a guess
     topic_titles: dict[str, str]  # topic -> the service whose title names it on a button
+    office_hours: OfficeHours | None = None  # when workers reply (None: not configured)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, CipherError
 from bot.storage.models import AuditEntry, HandoffTicket, MessageLog, TicketNote, Worker
 from bot.storage.workers import StaffMember
 from core.database import transaction
+from dialogues.case_summary import CaseSummary
 
 OUTCOMES = ("resolved", "referred", "no_response", "duplicate")
-QUEUE_LIMIT = 200
+PAGE_SIZE = 50  # tickets per page of the queue (the counts per urgency say how many there are)
 VIEW_COLUMNS = (
     HandoffTicket.id,
     HandoffTicket.user_key,
@@ -56,6 +57,7 @@ class TicketView:
     owner_name: str | None
     safety: str | None
     outcome: str | None
+    case: CaseSummary | None = None  # only on a ticket's own page (None for tickets opened before it)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,16 @@ class Desk:
         except CipherError:
             return UNREADABLE
 
-    def _view(self, ticket: Any, owner: str | None, now: datetime) -> TicketView:
+    def _case(self, body: bytes | None) -> CaseSummary | None:
+        text = self._decrypt(body)
+        if not text or text == UNREADABLE:
+            return None
+        try:
+            return CaseSummary.from_json(text)
+        except (ValueError, TypeError):
+            return None
+
+    def _view(self, ticket: Any, owner: str | None, now: datetime, *, case: bool = False) -> TicketView:
         """A ticket (a HandoffTicket, or a row of its columns) as the console shows it."""
         created = _aware(ticket.created_at, now)
         waited = now - created
@@ -112,16 +123,21 @@ class Desk:
             owner_name=owner,
             safety=ticket.safety,
             outcome=ticket.outcome,
+            case=self._case(ticket.case_summary) if case else None,
         )
 
-    def queue(self, member: StaffMember, now: datetime, *, mine: bool = False) -> list[TicketView]:
-        """The tickets not closed that this person may see: urgent first, then first come first served."""
+    def queue(
+        self, member: StaffMember, now: datetime, *, mine: bool = False, page: int = 0
+    ) -> list[TicketView]:
+        """A page of the tickets not closed that this person may see: urgent first, then first come
+        first served."""
         urgent_first = case((HandoffTicket.urgency == "urgent", 0), else_=1)
         query = (
             select(*VIEW_COLUMNS)
             .where(HandoffTicket.status != "closed", member.may_see())
             .order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id)
-            .limit(QUEUE_LIMIT)
+            .limit(PAGE_SIZE)
+            .offset(max(page, 0) * PAGE_SIZE)
         )
         if mine:
             query = query.where(HandoffTicket.worker_id == member.id)
@@ -136,6 +152,16 @@ class Desk:
                 names = {worker_id: name for worker_id, name in session.execute(owners).all()}
             return [self._view(row, names.get(row.worker_id), now) for row in rows]
 
+    def counts(self, member: StaffMember) -> dict[str, int]:
+        """How many tickets not closed this person may see, per urgency."""
+        query = (
+            select(HandoffTicket.urgency, func.count())
+            .where(HandoffTicket.status != "closed", member.may_see())
+            .group_by(HandoffTicket.urgency)
+        )
+        with transaction(self.sessions) as session:
+            return {urgency: int(number) for urgency, number in session.execute(query).all()}
+
     def find(self, member: StaffMember, ticket_id: int, now: datetime) -> TicketView | None:
         """The ticket, or None when it does not exist or is not this person's to see."""
         query = (
@@ -145,7 +171,7 @@ class Desk:
         )
         with transaction(self.sessions) as session:
             found = session.execute(query).first()
-            return None if found is None else self._view(found[0], found[1], now)
+            return None if found is None else self._view(found[0], found[1], now, case=True)
 
     def claim(self, member: StaffMember, ticket_id: int, now: datetime) -> bool:
         """Take an open ticket: one UPDATE that only an open ticket matches, so of two workers

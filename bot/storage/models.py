@@ -97,6 +97,8 @@ class HandoffTicket(UserData, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))  # resolved | referred | no_response | duplicate
+    # the case summary as JSON (dialogues/case_summary.py), encrypted: it holds the child's age and stage
+    case_summary: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ConsentRecord(UserData, Base):
