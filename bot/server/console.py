@@ -37,7 +37,7 @@ from bot.server.console_session import (
     new_nonce,
 )
 from bot.server.push import PushTargets
-from bot.storage.desk import OUTCOMES, PAGE_SIZE, AuditLog, Desk, TicketView, csv_rows
+from bot.storage.desk import OUTCOMES, AuditLog, Desk, TicketView, csv_rows
 from bot.storage.workers import StaffMember, Workers
 from core.event import Event, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from core.i18n import N_, Translator, normalize_locale
@@ -307,25 +307,11 @@ class Console:
             staffed = await self.staffed(request)
             asked = request.query_params.get("page", "1")
             number = min(int(asked), 10_000) if asked.isdigit() and int(asked) > 0 else 1
-            now = self.clock.now()
-            tickets, counts = await anyio.to_thread.run_sync(
-                lambda: (
-                    self.desk.queue(staffed.member, now, page=number - 1),
-                    self.desk.counts(staffed.member),
-                )
+            shown = await anyio.to_thread.run_sync(
+                lambda: self.desk.queue(staffed.member, self.clock.now(), page=number - 1)
             )
-            await self.record(staffed, "view_queue", detail=f"page {number}, {len(tickets)} tickets")
-            total = sum(counts.values())
-            return self.page(
-                request,
-                staffed,
-                "console_queue.html",
-                tickets=tickets,
-                counts=counts,
-                total=total,
-                page_number=number,
-                pages=max(1, -(-total // PAGE_SIZE)),
-            )
+            await self.record(staffed, "view_queue", detail=f"page {number}, {len(shown.tickets)} tickets")
+            return self.page(request, staffed, "console_queue.html", queue=shown)
 
         async def login_page(request: Request) -> Response:
             if await anyio.to_thread.run_sync(self._staffed, request) is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, CipherError
@@ -21,6 +21,7 @@ from core.database import transaction
 from dialogues.case_summary import CaseSummary
 
 OUTCOMES = ("resolved", "referred", "no_response", "duplicate")
+URGENCIES = ("urgent", "normal")  # the queue's order
 PAGE_SIZE = 50  # tickets per page of the queue (the counts per urgency say how many there are)
 VIEW_COLUMNS = (
     HandoffTicket.id,
@@ -58,6 +59,21 @@ class TicketView:
     safety: str | None
     outcome: str | None
     case: CaseSummary | None = None  # only on a ticket's own page (None for tickets opened before it)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    tickets: list[TicketView]
+    counts: dict[str, int]  # tickets not closed per urgency (all pages)
+    page: int  # from 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -126,41 +142,46 @@ class Desk:
             case=self._case(ticket.case_summary) if case else None,
         )
 
-    def queue(
-        self, member: StaffMember, now: datetime, *, mine: bool = False, page: int = 0
-    ) -> list[TicketView]:
-        """A page of the tickets not closed that this person may see: urgent first, then first come
-        first served."""
-        urgent_first = case((HandoffTicket.urgency == "urgent", 0), else_=1)
-        query = (
-            select(*VIEW_COLUMNS)
-            .where(HandoffTicket.status != "closed", member.may_see())
-            .order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id)
-            .limit(PAGE_SIZE)
-            .offset(max(page, 0) * PAGE_SIZE)
+    def queue(self, member: StaffMember, now: datetime, *, page: int = 0) -> QueuePage:
+        """A page of the tickets not closed that this person may see (urgent first, then first come
+        first served) and how many there are per urgency, in one transaction.
+
+        Each urgency is read on its own, in the order of the partial index on (urgency, created_at,
+        id) of the tickets not closed (migration 0012): the first page never sorts the whole queue,
+        and the counts come from the index on (district, urgency)."""
+        offset = max(page, 0) * PAGE_SIZE
+        open_tickets = (HandoffTicket.status != "closed", member.may_see())
+        counted = (
+            select(HandoffTicket.urgency, func.count()).where(*open_tickets).group_by(HandoffTicket.urgency)
         )
-        if mine:
-            query = query.where(HandoffTicket.worker_id == member.id)
         with transaction(self.sessions) as session:
-            # plain rows, not ORM objects, and the owners' names in a second small query rather than
-            # a join (which a planner without fresh statistics runs as a nested loop per ticket)
-            rows = session.execute(query).all()
+            counts = {urgency: int(number) for urgency, number in session.execute(counted).all()}
+            rows: list[Any] = []
+            for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
+                here = counts.get(urgency, 0)
+                if offset >= here:
+                    offset -= here
+                    continue
+                query = (
+                    select(*VIEW_COLUMNS)
+                    .where(HandoffTicket.urgency == urgency, *open_tickets)
+                    .order_by(HandoffTicket.created_at, HandoffTicket.id)
+                    .offset(offset)
+                    .limit(PAGE_SIZE - len(rows))
+                )
+                rows += session.execute(query).all()
+                offset = 0
+                if len(rows) >= PAGE_SIZE:
+                    break
+            # the owners' names in a second small query rather than a join (which a planner without
+            # fresh statistics runs as a nested loop per ticket)
             owner_ids = {row.worker_id for row in rows if row.worker_id is not None}
             names: dict[int, str] = {}
             if owner_ids:
                 owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
                 names = {worker_id: name for worker_id, name in session.execute(owners).all()}
-            return [self._view(row, names.get(row.worker_id), now) for row in rows]
-
-    def counts(self, member: StaffMember) -> dict[str, int]:
-        """How many tickets not closed this person may see, per urgency."""
-        query = (
-            select(HandoffTicket.urgency, func.count())
-            .where(HandoffTicket.status != "closed", member.may_see())
-            .group_by(HandoffTicket.urgency)
-        )
-        with transaction(self.sessions) as session:
-            return {urgency: int(number) for urgency, number in session.execute(query).all()}
+        tickets = [self._view(row, names.get(row.worker_id), now) for row in rows]
+        return QueuePage(tickets, counts, page)
 
     def find(self, member: StaffMember, ticket_id: int, now: datetime) -> TicketView | None:
         """The ticket, or None when it does not exist or is not this person's to see."""
