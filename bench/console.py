@@ -168,8 +168,10 @@ def report(result: dict[str, Any]) -> str:
     queue: Latency = result["queue"]
     claim: Latency = result["claim"]
     cpu_ms = result["cpu_ms"]
-    cpu = "not measured (no /proc)" if cpu_ms is None else (
-        f"{cpu_ms:.2f} ms = {cpu_ms / queue.reference_ms:.2f}x the reference workload"
+    cpu = (
+        "not measured (no /proc)"
+        if cpu_ms is None
+        else (f"{cpu_ms:.2f} ms = {cpu_ms / queue.reference_ms:.2f}x the reference workload")
     )
     rate = result["requests"] / result["seconds"]
     paced: Latency = result["paced_queue"]

@@ -134,7 +134,9 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("conversation_rules", RULES_FILE, _rules_problems),
     DataCheck("immunization_schedule", SCHEDULE_FILE, _schedule_problems),
     DataCheck("canned_replies", CANNED_FILE, lambda path, _: check_canned(path)[1]),
-    DataCheck("office_hours", OFFICE_HOURS_FILE, lambda path, basis: check_office_hours(path, _lexicon(basis))[1]),
+    DataCheck(
+        "office_hours", OFFICE_HOURS_FILE, lambda path, basis: check_office_hours(path, _lexicon(basis))[1]
+    ),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )
 

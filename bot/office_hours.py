@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,7 +44,7 @@ def _check_week(week: Week) -> Week:
         raise ValueError(f"unknown weekday(s) {sorted(unknown)}: use {', '.join(DAYS)}")
     for day, spans in week.items():
         parsed = sorted(_span(span) for span in spans)
-        for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+        for (_, end), (start, _) in pairwise(parsed):
             if start < end:
                 raise ValueError(f"{day}: the hours overlap")
     return week
@@ -101,9 +102,7 @@ class _OfficeHoursFile(BaseModel):
 
 
 def _office(week: Week, zone: str, reply_minutes: int) -> Office:
-    windows = tuple(
-        Window(DAYS.index(day), *_span(span)) for day, spans in week.items() for span in spans
-    )
+    windows = tuple(Window(DAYS.index(day), *_span(span)) for day, spans in week.items() for span in spans)
     return Office(ZoneInfo(zone), windows, reply_minutes)
 
 

@@ -81,7 +81,9 @@ def stage_for_age(stage_ages: dict[str, tuple[float, float]], age: float) -> str
     return next((stage for stage, (low, high) in stage_ages.items() if low <= age < high), None)
 
 
-def _child(state: State, today: date, stage_ages: dict[str, tuple[float, float]]) -> tuple[int | None, str | None]:
+def _child(
+    state: State, today: date, stage_ages: dict[str, tuple[float, float]]
+) -> tuple[int | None, str | None]:
     child: Child | None = state.active_child()
     if child is None:
         return None, None
@@ -164,4 +166,3 @@ def remember_answer(state: State, service_id: str) -> None:
 
 def remember_unanswered(state: State, text: str) -> None:
     state.unanswered = text.strip()[:MAX_WORDS] or None
-

@@ -32,8 +32,8 @@ from dialogues.heard import forget_unconsented, hear
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
-from dialogues.pending import on_pending, starts_with_answer
 from dialogues.office_hours import OfficeHours
+from dialogues.pending import on_pending, starts_with_answer
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.script import locale_of_first_message

@@ -36,7 +36,8 @@ class Office:
         local = now.astimezone(self.zone)
         moment = local.time()
         return any(
-            window.weekday == local.weekday() and window.start <= moment < window.end for window in self.windows
+            window.weekday == local.weekday() and window.start <= moment < window.end
+            for window in self.windows
         )
 
     def next_opening(self, now: datetime) -> datetime | None:

@@ -19,7 +19,12 @@ DAY = date(2026, 11, 22)
 def _summary(app: App, state: State, words: str = "") -> CaseSummary:
     services = app.dialogue.services
     return summarise(
-        state, DAY, flows=services.flows.flows, kb=services.kb, stage_ages=services.rules.stage_ages, words=words
+        state,
+        DAY,
+        flows=services.flows.flows,
+        kb=services.kb,
+        stage_ages=services.rules.stage_ages,
+        words=words,
     )
 
 
@@ -33,7 +38,11 @@ def test_a_flow_half_done_gives_its_title_and_the_questions_answered_with_the_pa
         flow=ActiveFlow(
             flow_id="school_admission",
             step_id="has_permit",
-            answers={"residence": {"province": "fujian", "city": "xiamen"}, "stage": "primary", "child_age": 8},
+            answers={
+                "residence": {"province": "fujian", "city": "xiamen"},
+                "stage": "primary",
+                "child_age": 8,
+            },
             history=["residence", "stage", "child_age"],
             child_id="c1",
         ),
@@ -64,7 +73,10 @@ def test_the_stage_comes_from_the_ages_of_rules_yaml_when_the_parent_did_not_nam
         "senior_high",
     ]
     state = State(children=[Child(id="c1", age=13, age_told_on=DAY)])
-    assert (_summary(base_app, state).child_age, _summary(base_app, state).child_stage) == (13, "junior_middle")
+    assert (_summary(base_app, state).child_age, _summary(base_app, state).child_stage) == (
+        13,
+        "junior_middle",
+    )
 
 
 def test_what_was_told_is_the_last_answers_titles_and_sources_newest_first(base_app: App) -> None:
@@ -74,7 +86,9 @@ def test_what_was_told_is_the_last_answers_titles_and_sources_newest_first(base_
     for service_id in (*services, services[0]):  # the first again: it moves to the front, not twice
         remember_answer(state, service_id)
     told = _summary(base_app, state).told
-    assert [item.title for item in told] == [kb.by_id[s].service.title for s in (services[0], services[3], services[2])]
+    assert [item.title for item in told] == [
+        kb.by_id[s].service.title for s in (services[0], services[3], services[2])
+    ]
     assert all(item.source.startswith("《") for item in told)
 
 

@@ -21,7 +21,9 @@ from dialogues.state import Place
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 URUMQI = ZoneInfo("Asia/Urumqi")  # UTC+6: two hours behind Beijing time
 WEEKDAYS = tuple(
-    window for day in range(5) for window in (Window(day, time(8, 30), time(12)), Window(day, time(14, 30), time(17, 30)))
+    window
+    for day in range(5)
+    for window in (Window(day, time(8, 30), time(12)), Window(day, time(14, 30), time(17, 30)))
 )
 XIAMEN = Office(SHANGHAI, WEEKDAYS, 30)
 ZH = Translator("zh_Hans")
@@ -103,7 +105,9 @@ def test_the_text_is_translated() -> None:
     assert not any("\u4e00" <= char <= "\u9fff" for char in said)
 
 
-def test_the_parent_asking_for_a_person_on_a_sunday_hears_when_the_office_opens(chat: Callable[..., Chat]) -> None:
+def test_the_parent_asking_for_a_person_on_a_sunday_hears_when_the_office_opens(
+    chat: Callable[..., Chat],
+) -> None:
     talk = chat()
     talk.say("我在厦门湖里")
     talk.say("/human")

@@ -17,7 +17,8 @@ from bot.storage.models import HandoffTicket
 from core.database import transaction
 from core.i18n import LOCALES_DIR
 from dialogues.case_summary import CaseSummary, StepAnswer, ToldAnswer
-from tests.bot.server.test_console import Scene, desk, login, post  # noqa: F401  (desk is a fixture)
+from tests.bot.server.test_console import Scene, login, post
+from tests.bot.server.test_console import desk as _desk  # noqa: F401  (the fixture `desk`)
 from tests.conftest import TODAY
 
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -55,7 +56,9 @@ class _Chrome(HTMLParser):
         self.stack.append(marked)
         self.depth += marked
         if not marked:
-            self.text += [value or "" for name, value in attrs if name in ("title", "aria-label", "placeholder")]
+            self.text += [
+                value or "" for name, value in attrs if name in ("title", "aria-label", "placeholder")
+            ]
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("input", "meta", "link", "br", "img") or not self.stack:
@@ -74,7 +77,11 @@ def _english_with_han() -> tuple[str, ...]:
         catalog = read_po(po)
     return tuple(
         sorted(
-            {str(message.string) for message in catalog if isinstance(message.string, str) and HAN.search(message.string)},
+            {
+                str(message.string)
+                for message in catalog
+                if isinstance(message.string, str) and HAN.search(message.string)
+            },
             key=len,
             reverse=True,
         )
@@ -89,7 +96,10 @@ def _simplified_only() -> tuple[str, ...]:
     sources = {
         str(message.id)
         for message in catalog
-        if isinstance(message.id, str) and message.string and message.string != message.id and len(message.id) >= 2
+        if isinstance(message.id, str)
+        and message.string
+        and message.string != message.id
+        and len(message.id) >= 2
     }
     return tuple(sorted(sources, key=len, reverse=True))
 
@@ -113,8 +123,18 @@ def test_the_ticket_page_shows_the_case_summary_at_the_top(desk: Scene) -> None:
     ticket = _ticket_with_case(desk, CASE)
     page = login(desk.client, "wang").get(f"/console/tickets/{ticket}").text
     block = page[page.index('class="case"') : page.index('class="facts"')]
-    for shown in ("8 岁", "小学", "fujian/xiamen/siming", "sichuan", "孩子上幼儿园、上学", "家长有这里的居住证吗？",
-                  "中考", "随迁子女义务教育入学", "第2项", "我想找个真人问问"):
+    for shown in (
+        "8 岁",
+        "小学",
+        "fujian/xiamen/siming",
+        "sichuan",
+        "孩子上幼儿园、上学",
+        "家长有这里的居住证吗？",
+        "中考",
+        "随迁子女义务教育入学",
+        "第2项",
+        "我想找个真人问问",
+    ):
         assert shown in block, shown
     assert page.index('class="case"') < page.index('id="transcript"')
 
@@ -181,9 +201,11 @@ def test_every_console_page_renders_in_the_language_chosen_with_nothing_left_unt
     post(client, f"/console/tickets/{ticket}/note", text="家长晚上方便")
     client.get(f"/console?lang={locale}")  # the switch, remembered in a cookie
     pages = _pages(desk, client, ticket)
-    pages["login"] = desk.client.__class__(desk.client.app, base_url="https://testserver").get(
-        f"/console/login?lang={locale}"
-    ).text
+    pages["login"] = (
+        desk.client.__class__(desk.client.app, base_url="https://testserver")
+        .get(f"/console/login?lang={locale}")
+        .text
+    )
     for name, page in pages.items():
         text = chrome(page)
         assert f'lang="{locale.replace("_", "-")}"' in page, name
@@ -208,4 +230,6 @@ def test_dates_follow_the_language(desk: Scene) -> None:
     assert "2026/11/22 17:00" in client.get(f"/console/tickets/{ticket}?lang=zh_Hans").text
     assert "11/22/26, 5:00" in client.get(f"/console/tickets/{ticket}?lang=en").text
     polled = client.get(f"/console/tickets/{ticket}/messages.json").json()
-    assert polled["messages"] and polled["messages"][0]["who"] == "the parent"  # named in the cookie's language
+    assert (
+        polled["messages"] and polled["messages"][0]["who"] == "the parent"
+    )  # named in the cookie's language
