@@ -31,6 +31,7 @@ BROKEN_FILE = {
     "immunization_schedule": ".",
     "followups": ".",
     "canned_replies": ".",
+    "office_hours": ".",
 }
 
 
