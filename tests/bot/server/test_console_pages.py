@@ -17,8 +17,12 @@ from bot.storage.models import HandoffTicket
 from core.database import transaction
 from core.i18n import LOCALES_DIR
 from dialogues.case_summary import CaseSummary, StepAnswer, ToldAnswer
-from tests.bot.server.test_console import Scene, login, post
-from tests.bot.server.test_console import desk as _desk  # noqa: F401  (the fixture `desk`)
+from tests.bot.server.test_console import (
+    Scene,
+    desk,  # noqa: F401  (the fixture, used through `scene`)
+    login,
+    post,
+)
 from tests.conftest import TODAY
 
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -110,18 +114,25 @@ def chrome(page: str) -> str:
     return " ".join(part.strip() for part in parser.text if part.strip())
 
 
-def _ticket_with_case(desk: Scene, case: CaseSummary | None) -> int:
-    ticket = desk.ticket()
-    with transaction(desk.application.storage.sessions) as session:
+@pytest.fixture
+def scene(request: pytest.FixtureRequest) -> Scene:
+    """The console over a real App with its workers (tests/bot/server/test_console.py's `desk`)."""
+    found: Scene = request.getfixturevalue("desk")
+    return found
+
+
+def _ticket_with_case(scene: Scene, case: CaseSummary | None) -> int:
+    ticket = scene.ticket()
+    with transaction(scene.application.storage.sessions) as session:
         row = session.get(HandoffTicket, ticket)
         assert row is not None
-        row.case_summary = None if case is None else desk.application.storage.cipher.encrypt(case.to_json())
+        row.case_summary = None if case is None else scene.application.storage.cipher.encrypt(case.to_json())
     return ticket
 
 
-def test_the_ticket_page_shows_the_case_summary_at_the_top(desk: Scene) -> None:
-    ticket = _ticket_with_case(desk, CASE)
-    page = login(desk.client, "wang").get(f"/console/tickets/{ticket}").text
+def test_the_ticket_page_shows_the_case_summary_at_the_top(scene: Scene) -> None:
+    ticket = _ticket_with_case(scene, CASE)
+    page = login(scene.client, "wang").get(f"/console/tickets/{ticket}").text
     block = page[page.index('class="case"') : page.index('class="facts"')]
     for shown in (
         "8 岁",
@@ -139,37 +150,37 @@ def test_the_ticket_page_shows_the_case_summary_at_the_top(desk: Scene) -> None:
     assert page.index('class="case"') < page.index('id="transcript"')
 
 
-def test_the_case_summary_is_stored_encrypted_on_the_ticket(desk: Scene) -> None:
-    ticket = _ticket_with_case(desk, CASE)
-    with transaction(desk.application.storage.sessions) as session:
+def test_the_case_summary_is_stored_encrypted_on_the_ticket(scene: Scene) -> None:
+    ticket = _ticket_with_case(scene, CASE)
+    with transaction(scene.application.storage.sessions) as session:
         row = session.get(HandoffTicket, ticket)
         assert row is not None and row.case_summary is not None
         assert "中考".encode() not in row.case_summary and b"primary" not in row.case_summary
 
 
-def test_a_ticket_from_before_the_case_summary_still_renders_with_its_summary(desk: Scene) -> None:
-    ticket = _ticket_with_case(desk, None)
-    page = login(desk.client, "wang").get(f"/console/tickets/{ticket}")
+def test_a_ticket_from_before_the_case_summary_still_renders_with_its_summary(scene: Scene) -> None:
+    ticket = _ticket_with_case(scene, None)
+    page = login(scene.client, "wang").get(f"/console/tickets/{ticket}")
     assert page.status_code == 200 and 'class="case"' not in page.text and "孩子8岁" in page.text
 
 
-def test_a_ticket_opened_by_a_conversation_carries_its_case_to_the_console(desk: Scene) -> None:
+def test_a_ticket_opened_by_a_conversation_carries_its_case_to_the_console(scene: Scene) -> None:
     from core.message import Inbound
 
-    conversations = desk.application.conversations
+    conversations = scene.application.conversations
     for text in ("我在厦门思明", "/human", "可以"):
         conversations.handle(Inbound(user_id="family-7", channel="telegram", text=text))
-    with transaction(desk.application.storage.sessions) as session:
+    with transaction(scene.application.storage.sessions) as session:
         ticket = session.query(HandoffTicket).filter_by(user_key="telegram:family-7").one().id
-    page = login(desk.client, "wang").get(f"/console/tickets/{ticket}").text
+    page = login(scene.client, "wang").get(f"/console/tickets/{ticket}").text
     assert 'class="case"' in page and "fujian/xiamen/siming" in page
 
 
-def test_the_queue_shows_a_page_and_the_counts_per_urgency(desk: Scene) -> None:
+def test_the_queue_shows_a_page_and_the_counts_per_urgency(scene: Scene) -> None:
     for number in range(PAGE_SIZE + 3):
-        desk.clock.move_to(TODAY + timedelta(minutes=number))
-        desk.ticket(urgency="urgent" if number % 10 == 0 else "normal")
-    client = login(desk.client, "wang")
+        scene.clock.move_to(TODAY + timedelta(minutes=number))
+        scene.ticket(urgency="urgent" if number % 10 == 0 else "normal")
+    client = login(scene.client, "wang")
     first = client.get("/console").text
     ids = [int(found) for found in re.findall(r'href="/console/tickets/(\d+)"', first)]
     assert len(ids) == PAGE_SIZE and "共 53 个：紧急 6 个，一般 47 个。" in first
@@ -182,7 +193,7 @@ def test_the_queue_shows_a_page_and_the_counts_per_urgency(desk: Scene) -> None:
     assert client.get("/console?page=99").status_code == 200  # beyond the last page: an empty page
 
 
-def _pages(desk: Scene, client: object, ticket: int) -> dict[str, str]:
+def _pages(scene: Scene, client: object, ticket: int) -> dict[str, str]:
     get = client.get  # type: ignore[attr-defined]
     return {
         "queue": get("/console").text,
@@ -193,16 +204,16 @@ def _pages(desk: Scene, client: object, ticket: int) -> dict[str, str]:
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
 def test_every_console_page_renders_in_the_language_chosen_with_nothing_left_untranslated(
-    desk: Scene, locale: str
+    scene: Scene, locale: str
 ) -> None:
-    ticket = _ticket_with_case(desk, CASE)
-    client = login(desk.client, "zhao")  # a supervisor: the audit page too
+    ticket = _ticket_with_case(scene, CASE)
+    client = login(scene.client, "zhao")  # a supervisor: the audit page too
     post(client, f"/console/tickets/{ticket}/claim")  # the claimed ticket: reply, note, close forms
     post(client, f"/console/tickets/{ticket}/note", text="家长晚上方便")
     client.get(f"/console?lang={locale}")  # the switch, remembered in a cookie
-    pages = _pages(desk, client, ticket)
+    pages = _pages(scene, client, ticket)
     pages["login"] = (
-        desk.client.__class__(desk.client.app, base_url="https://testserver")
+        scene.client.__class__(scene.client.app, base_url="https://testserver")
         .get(f"/console/login?lang={locale}")
         .text
     )
@@ -222,9 +233,9 @@ def test_every_console_page_renders_in_the_language_chosen_with_nothing_left_unt
         assert "8 years old" in ticket_page and "Primary school" in ticket_page, ticket_page
 
 
-def test_dates_follow_the_language(desk: Scene) -> None:
-    ticket = desk.ticket()
-    client = login(desk.client, "wang")
+def test_dates_follow_the_language(scene: Scene) -> None:
+    ticket = scene.ticket()
+    client = login(scene.client, "wang")
     local = TODAY.replace(tzinfo=None)  # 09:00 UTC = 17:00 in Shanghai
     assert local.date() == date(2026, 11, 22)
     assert "2026/11/22 17:00" in client.get(f"/console/tickets/{ticket}?lang=zh_Hans").text
