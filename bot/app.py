@@ -23,6 +23,7 @@ from bot.conversation import ConversationService
 from bot.database import require_head
 from bot.hotline import Hotline
 from bot.metrics import CountingParser
+from bot.office_hours import load_office_hours
 from bot.rasa_http import RasaHttp
 from core.clock import Clock, SystemClock
 from core.database import make_engine, make_sessions
@@ -35,6 +36,7 @@ from dialogues.engine import Engine as DialogueEngine
 from dialogues.flow import FLOWS_DIR, FlowSet
 from dialogues.flow_validator import load_flows
 from dialogues.navigation import Navigation, load_navigation
+from dialogues.office_hours import OfficeHours
 from dialogues.rules import ConversationRules, load_rules
 from dialogues.safety import SafetyNet, load_bereavement, load_safety_net
 from knowledge.catalog import KnowledgeBase
@@ -62,6 +64,7 @@ class Data:
     bereavement: SafetyNet
     navigation: Navigation
     rules: ConversationRules
+    office_hours: OfficeHours
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def load_data(settings: Settings) -> Data:
         bereavement=load_bereavement(),
         navigation=load_navigation(),
         rules=load_rules(lexicon, taxonomy),
+        office_hours=load_office_hours(lexicon=lexicon),
     )
 
 
@@ -179,6 +183,7 @@ def build_dialogue(
         translator=translator,
         threshold=parser.recommended_threshold,
         retention_days=settings.retention_days,
+        office_hours=data.office_hours,
     )
 
 

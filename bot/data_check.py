@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.canned import CANNED_FILE, check_canned
+from bot.office_hours import OFFICE_HOURS_FILE, check_office_hours
 from core.i18n import HANT_CORRECTIONS, check_hant_corrections
 from core.lexicon import LEXICON_FILE, Lexicon, check_lexicon, load_lexicon
 from core.taxonomy import TAXONOMY_FILE, Taxonomy, check_taxonomy, load_taxonomy
@@ -146,6 +147,9 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck("immunization_schedule", SCHEDULE_FILE, _schedule_problems),
     DataCheck("canned_replies", CANNED_FILE, lambda path, _: check_canned(path)[1]),
     DataCheck("key_child_visits", VISITS_FILE, _visits_problems),
+    DataCheck(
+        "office_hours", OFFICE_HOURS_FILE, lambda path, basis: check_office_hours(path, _lexicon(basis))[1]
+    ),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )
 

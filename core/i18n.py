@@ -8,12 +8,12 @@ A `Translator` is created by the caller and passed to whatever produces text.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -168,6 +168,10 @@ class Translator:
     def format_date(self, value: date) -> str:
         """2025年3月5日 in Chinese, Mar 5, 2025 in English."""
         return format_date(value, format=_DATE_FORMAT[self.locale], locale=self._babel_locale)
+
+    def format_moment(self, value: datetime, zone: tzinfo) -> str:
+        """A day and time, short, in `zone`: 2026/12/5 14:03, 5/12/2026 下午2:03, 12/5/26, 2:03 PM."""
+        return format_datetime(value, format="short", tzinfo=zone, locale=self._babel_locale)
 
 
 def translators(locales_dir: Path = LOCALES_DIR) -> dict[str, Translator]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.message import Button
 from dialogues import text as texts
+from dialogues.case_summary import remember_answer, remember_unanswered
 from dialogues.effect import RecordGap
 from dialogues.menu import human_button, menu
 from dialogues.payload import AnswerPart, PendingReply, ShowTopic, StartFlow, render
@@ -119,6 +120,7 @@ def answer_question(
     outside = outside_place(turn)
     if outside is not None and not _national_answer(turn, understanding, topic):
         turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
+        remember_unanswered(state, text)
         turn.say(
             t.gettext(
                 "我的资料里没有{place}的地方规定，全国的规定里也没有讲到这件事，我不想乱说。"
@@ -130,6 +132,7 @@ def answer_question(
         return
     if not understanding.ranking:
         turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
+        remember_unanswered(state, text)
         turn.say(
             t.gettext(
                 "这个问题我的资料里还没有答案，我不想乱说。"
@@ -219,6 +222,7 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
     text = render_brief(answer, t, explained=explained)
     state.explained = sorted(explained)
     state.last_service = answer.service_id
+    remember_answer(state, answer.service_id)
     state.last_shown = ["brief"]
     buttons = next_buttons(turn, answer, None)
     buttons += [
@@ -279,6 +283,7 @@ def how(turn: Turn, service_id: str) -> None:
 
 def unsure(turn: Turn, text: str, parse: Parse) -> None:
     """Below the confidence threshold: never guess; offer the closest topics and a person."""
+    remember_unanswered(turn.state, text)
     t = turn.t
     # the closest topics as every path ranks them; the classifier's own when nothing is retrieved
     candidates = understanding_for(turn, text, parse).topics()

@@ -7,12 +7,12 @@ answered gently instead, and everything planned for the child stops."""
 
 from __future__ import annotations
 
-from core.message import Button
+from core.message import Button, Reply
 from dialogues.crisis_followup import MAX_ASKS, note_answer
 from dialogues.crisis_kind import crisis_kinds
 from dialogues.effect import CancelChildPlans
 from dialogues.flow import Step, StepType
-from dialogues.handoff import open_ticket
+from dialogues.handoff import next_steps, open_ticket
 from dialogues.payload import AskHuman, render
 from dialogues.safety import crisis_replies
 from dialogues.state import Pending
@@ -84,7 +84,11 @@ def crisis(turn: Turn, text: str, kind: str) -> None:
     earlier = state.pending if state.pending is not None and state.pending.kind == "crisis_followup" else None
     asked = int(earlier.data.get("asked", 1)) if earlier is not None else 0
     ask = asked < MAX_ASKS
-    turn.replies += crisis_replies(turn.t, kind, in_flow=state.flow is not None, ask=ask)
+    replies = crisis_replies(turn.t, kind, in_flow=state.flow is not None, ask=ask)
+    if earlier is None and turn.services.office_hours is not None:
+        # when a worker will be there, after the numbers and before the questions (once per crisis)
+        replies.insert(1, Reply(next_steps(turn, urgent=True)))
+    turn.replies += replies
     open_ticket(turn, "crisis", "urgent", text[:300])
     state.pending = (
         Pending(kind="crisis_followup", data={"crisis": kind, "asked": asked + 1}) if ask else None

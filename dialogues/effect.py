@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from dialogues.case_summary import CaseSummary
+
 
 @dataclass(frozen=True)
 class OpenHandoff:
@@ -17,6 +19,7 @@ class OpenHandoff:
     province: str | None = None
     city: str | None = None
     district: str | None = None
+    case: CaseSummary | None = None  # what a worker reads first (dialogues/case_summary.py)
 
 
 @dataclass(frozen=True)

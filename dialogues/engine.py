@@ -32,6 +32,7 @@ from dialogues.heard import forget_unconsented, hear
 from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
+from dialogues.office_hours import OfficeHours
 from dialogues.pending import on_pending, starts_with_answer
 from dialogues.reminder_list import manage as manage_reminders
 from dialogues.rules import ConversationRules
@@ -83,6 +84,7 @@ class Engine:
         threshold: float,
         retention_days: int = 180,
         schedule: Schedule | None = None,
+        office_hours: OfficeHours | None = None,
     ) -> None:
         self.services = Services(
             parser=parser,
@@ -101,6 +103,7 @@ class Engine:
             threshold=threshold,
             topic_titles=_topic_titles(kb),
             schedule=schedule or load_schedule(),
+            office_hours=office_hours,
         )
 
     def handle(self, state: State, event: Event) -> Outcome:

@@ -28,6 +28,7 @@ from dialogues.answers import (
     say_answer,
     say_part,
 )
+from dialogues.case_summary import remember_unanswered
 from dialogues.effect import RecordGap
 from dialogues.menu import human_button
 from dialogues.navigation import LocaleWords
@@ -353,6 +354,7 @@ def show_aspect(turn: Turn, item: Item, aspect: Aspect, text: str) -> None:
     if not said and not unclear and not aspect.who:
         residence = state.residence
         turn.effects.append(RecordGap(text[:500], residence.province, residence.city))
+        remember_unanswered(state, text)
         lines.append(
             t.gettext(
                 "依据的文件没有写这一点，我不想乱说。可以请社工帮你问清楚，或拨打当地政务服务热线 12345。"

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from core.message import Button
 from dialogues import text as texts
+from dialogues.case_summary import summarise
 from dialogues.effect import OpenHandoff
+from dialogues.office_hours import what_happens_next
 from dialogues.payload import PendingReply, render
 from dialogues.state import Pending
 from dialogues.turn import Turn
 
 
 def open_ticket(turn: Turn, reason: str, urgency: str, summary: str) -> None:
+    """The ticket with its case summary, and what happens next (when a worker replies, whom to call)
+    told to the parent."""
     state = turn.state
+    services = turn.services
+    case = summarise(
+        state,
+        turn.today,
+        flows=services.flows.flows,
+        kb=services.kb,
+        stage_ages=services.rules.stage_ages,
+        words=summary,
+    )
     state.handoff_open = True
     state.handoff_opened_on = turn.today
     turn.effects.append(
@@ -22,8 +35,16 @@ def open_ticket(turn: Turn, reason: str, urgency: str, summary: str) -> None:
             province=state.residence.province,
             city=state.residence.city,
             district=state.residence.district,
+            case=case,
         )
     )
+
+
+def next_steps(turn: Turn, *, urgent: bool) -> str:
+    """When a worker will reply (the office hours of the family's place), and whom to call."""
+    hours = turn.services.office_hours
+    office = hours.for_place(turn.state.residence) if hours is not None else None
+    return what_happens_next(turn.t, office, turn.services.clock.now(), urgent=urgent)
 
 
 def ask_handoff(turn: Turn, reason: str = "requested") -> None:
@@ -54,4 +75,4 @@ def ask_handoff(turn: Turn, reason: str = "requested") -> None:
 def open_handoff(turn: Turn, reason: str, summary: str = "") -> None:
     """The ticket, its summary the parent's own words when they gave a reason (else the reason)."""
     open_ticket(turn, reason, "normal", summary or reason)
-    turn.say(texts.handoff_opened(turn.t))
+    turn.say(texts.handoff_opened(turn.t) + next_steps(turn, urgent=False))

@@ -41,7 +41,4 @@ def handoff_request(t: Translator) -> str:
 
 
 def handoff_opened(t: Translator) -> str:
-    return t.gettext(
-        "好的，已经转给社工了。社工上班时间一般会在一个工作日内回复你，回复会发到这里。"
-        "如果情况紧急，请直接打 110 或 120。"
-    )
+    return t.gettext("好的，已经转给社工了。")

@@ -15,6 +15,7 @@ from core.tokenizer import Tokenizer
 from dialogues.effect import Effect
 from dialogues.flow import FlowSet, Step
 from dialogues.navigation import Navigation
+from dialogues.office_hours import OfficeHours
 from dialogues.rules import ConversationRules
 from dialogues.safety import SafetyNet
 from dialogues.slot import Reading, read_answer
@@ -45,6 +46,7 @@ class Services:
     threshold: float  # the confidence the model fitted: below it the assistant does not act on a guess
     topic_titles: dict[str, str]  # topic -> the service whose title names it on a button
     schedule: Schedule  # the immunisation schedule (vaccination reminders)
+    office_hours: OfficeHours | None = None  # when workers reply (None: not configured)
 
 
 @dataclass(frozen=True)

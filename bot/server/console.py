@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -42,6 +42,7 @@ from bot.server.push import PushTargets
 from bot.storage.desk import OUTCOMES, AuditLog, Desk, TicketView, csv_rows
 from bot.storage.workers import StaffMember, Workers
 from core.event import Event, WorkerHandBack, WorkerMessage, WorkerTakeOver
+from core.i18n import N_, Translator, normalize_locale
 from core.message import Reply
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -59,33 +60,57 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-WRONG_LOGIN = "账号或密码不对，或者账号已被锁定（连续 5 次错误锁定 15 分钟）。"
-ROLE_NAMES = {"worker": "社工", "supervisor": "督导", "admin": "管理员"}
-URGENCY_NAMES = {"urgent": "紧急", "normal": "一般"}
-STATUS_NAMES = {"open": "等待认领", "assigned": "处理中", "closed": "已结案"}
-OUTCOME_NAMES = {"resolved": "已解决", "referred": "已转介", "no_response": "家长未回应", "duplicate": "重复"}
-DIRECTION_NAMES = {"in": "家长", "out": "助手", "worker": "社工"}
-NOTICES = {
-    "claimed": "你已认领这个对话，助手暂停回复。",
-    "taken": "这个对话已经被别人认领了。",
-    "sent": "已发送给家长。",
-    "stored": "已保存，家长下次打开网页聊天时会看到。",
-    "queued": "已排队：家长下次发消息时会收到。",
-    "not_sent": "没有发出：这个对话现在不归你处理，或者消息是空的。",
-    "no_channel": "已记录，但家长所用的渠道现在没有运行，消息没能送出。",
-    "noted": "备注已保存。",
-    "handed_back": "已交回给助手，家长已收到通知。",
-    "closed": "已结案。",
-    "not_yours": "只有认领这个对话的社工（或督导）能这样做。",
+WRONG_LOGIN = N_("账号或密码不对，或者账号已被锁定（连续 5 次错误锁定 15 分钟）。")
+ROLE_NAMES = {"worker": N_("社工"), "supervisor": N_("督导"), "admin": N_("管理员")}
+URGENCY_NAMES = {"urgent": N_("紧急"), "normal": N_("一般")}
+STATUS_NAMES = {"open": N_("等待认领"), "assigned": N_("处理中"), "closed": N_("已结案")}
+OUTCOME_NAMES = {
+    "resolved": N_("已解决"),
+    "referred": N_("已转介"),
+    "no_response": N_("家长未回应"),
+    "duplicate": N_("重复"),
 }
+DIRECTION_NAMES = {"in": N_("家长"), "out": N_("助手"), "worker": N_("社工")}
+REASON_NAMES = {
+    "crisis": N_("危机"),
+    "requested": N_("家长要求"),
+    "low_confidence": N_("助手没听懂"),
+    "no_answer": N_("助手答不了"),
+}
+SAFETY_NAMES = {"safe": N_("安全"), "unsafe": N_("不安全"), "unknown": N_("不清楚")}
+STAGE_NAMES = {
+    "infant": N_("婴幼儿"),
+    "preschool": N_("幼儿园"),
+    "primary": N_("小学"),
+    "junior_middle": N_("初中"),
+    "senior_high": N_("高中"),
+    "vocational": N_("职业学校"),
+}
+NOTICES = {
+    "claimed": N_("你已认领这个对话，助手暂停回复。"),
+    "taken": N_("这个对话已经被别人认领了。"),
+    "sent": N_("已发送给家长。"),
+    "stored": N_("已保存，家长下次打开网页聊天时会看到。"),
+    "queued": N_("已排队：家长下次发消息时会收到。"),
+    "not_sent": N_("没有发出：这个对话现在不归你处理，或者消息是空的。"),
+    "no_channel": N_("已记录，但家长所用的渠道现在没有运行，消息没能送出。"),
+    "noted": N_("备注已保存。"),
+    "handed_back": N_("已交回给助手，家长已收到通知。"),
+    "closed": N_("已结案。"),
+    "not_yours": N_("只有认领这个对话的社工（或督导）能这样做。"),
+}
+LANGUAGE_COOKIE = "tongxing_console_lang"
+LANGUAGES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}  # each in its own words
 
 
-def waited(span: timedelta) -> str:
+def waited(t: Translator, span: timedelta) -> str:
     minutes = max(int(span.total_seconds() // 60), 0)
     if minutes < 60:
-        return f"{minutes} 分钟"
+        return t.gettext("{minutes} 分钟", minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} 小时 {minutes} 分钟" if hours < 48 else f"{hours // 24} 天"
+    if hours < 48:
+        return t.gettext("{hours} 小时 {minutes} 分钟", hours=hours, minutes=minutes)
+    return t.gettext("{days} 天", days=hours // 24)
 
 
 def _safe_cell(value: str) -> str:
@@ -164,22 +189,50 @@ class Console:
             self._cookie(response, request, SESSION_COOKIE, self.codec.encode(renewed), max(max_age, 1))
         return response
 
+    def locale(self, request: Request) -> str:
+        """The console's language: the one just chosen (?lang=), else the worker's cookie, else the
+        service's default."""
+        chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in LANGUAGES:
+            return str(chosen)
+        return normalize_locale(self.application.settings.default_locale)
+
+    def translator(self, request: Request) -> Translator:
+        return self.application.translator(self.locale(request))
+
+    def moment(self, t: Translator, value: datetime) -> str:
+        return t.format_moment(value, self.clock.zone)
+
     def page(self, request: Request, staffed: Staffed | None, template: str, **values: Any) -> Response:
+        t = self.translator(request)
         notice = NOTICES.get(request.query_params.get("done", ""))
         body = self.pages.get_template(template).render(
+            _=t.gettext,
+            t=t,
+            locale=t.locale,
+            html_lang=t.locale.replace("_", "-"),
+            languages=LANGUAGES,
             member=staffed.member if staffed else None,
             csrf=self.codec.csrf_token(staffed.session.nonce) if staffed else values.pop("csrf", ""),
-            notice=notice,
+            notice=t.gettext(notice) if notice else None,
             role_names=ROLE_NAMES,
             urgency_names=URGENCY_NAMES,
             status_names=STATUS_NAMES,
             outcome_names=OUTCOME_NAMES,
             direction_names=DIRECTION_NAMES,
-            waited=waited,
+            reason_names=REASON_NAMES,
+            safety_names=SAFETY_NAMES,
+            stage_names=STAGE_NAMES,
+            waited=lambda span: waited(t, span),
+            moment=lambda value: self.moment(t, value),
             sla_minutes=self.application.settings.urgent_sla_minutes,
             **values,
         )
-        return self._finish(HTMLResponse(body), request, staffed)
+        response = self._finish(HTMLResponse(body), request, staffed)
+        chosen = request.query_params.get("lang")
+        if chosen in LANGUAGES:  # the worker's choice, remembered on this device
+            self._cookie(response, request, LANGUAGE_COOKIE, str(chosen), 365 * 24 * 3600)
+        return response
 
     async def form(self, request: Request, nonce: str | None) -> dict[str, str]:
         """The posted form (url-encoded), after its CSRF token is checked (ForbiddenError otherwise)."""
@@ -250,9 +303,13 @@ class Console:
 
         async def queue(request: Request) -> Response:
             staffed = await self.staffed(request)
-            tickets = await anyio.to_thread.run_sync(self.desk.queue, staffed.member, self.clock.now())
-            await self.record(staffed, "view_queue", detail=f"{len(tickets)} tickets")
-            return self.page(request, staffed, "console_queue.html", tickets=tickets)
+            asked = request.query_params.get("page", "1")
+            number = min(int(asked), 10_000) if asked.isdigit() and int(asked) > 0 else 1
+            shown = await anyio.to_thread.run_sync(
+                lambda: self.desk.queue(staffed.member, self.clock.now(), page=number - 1)
+            )
+            await self.record(staffed, "view_queue", detail=f"page {number}, {len(shown.tickets)} tickets")
+            return self.page(request, staffed, "console_queue.html", queue=shown)
 
         async def login_page(request: Request) -> Response:
             if await anyio.to_thread.run_sync(self._staffed, request) is not None:
@@ -264,7 +321,7 @@ class Console:
             fields = await self.form(request, nonce)
             client = request.client.host if request.client else "?"
             if not self.limiter.allow(client):
-                return self.login_form(request, "尝试次数太多，请几分钟后再试。", status=429)
+                return self.login_form(request, N_("尝试次数太多，请几分钟后再试。"), status=429)
             login_name = fields.get("login", "")[:64]
             member = await anyio.to_thread.run_sync(
                 self.workers.authenticate, login_name, fields.get("password", "")[:200], self.clock.now()
@@ -319,10 +376,17 @@ class Console:
             )
             if shown:  # a look at new messages is a look at the transcript
                 await self.record(staffed, "view_transcript", ticket, f"{len(shown)} new messages")
-            status = STATUS_NAMES.get(ticket.status, ticket.status)
+            t = self.translator(request)
+            status = t.gettext(STATUS_NAMES.get(ticket.status, ticket.status))
             body = {
                 "messages": [
-                    {"id": m.id, "direction": m.direction, "text": m.text, "at": m.at.strftime("%m-%d %H:%M")}
+                    {
+                        "id": m.id,
+                        "direction": m.direction,
+                        "who": t.gettext(DIRECTION_NAMES.get(m.direction, m.direction)),
+                        "text": m.text,
+                        "at": self.moment(t, m.at),
+                    }
                     for m in shown
                 ],
                 "status": ticket.status,
@@ -475,7 +539,11 @@ class Console:
     def login_form(self, request: Request, error: str, status: int = 200) -> Response:
         nonce = self.codec.login_nonce(request.cookies.get(LOGIN_COOKIE)) or new_nonce()
         response = self.page(
-            request, None, "console_login.html", error=error, csrf=self.codec.csrf_token(nonce)
+            request,
+            None,
+            "console_login.html",
+            error=self.translator(request).gettext(error) if error else "",
+            csrf=self.codec.csrf_token(nonce),
         )
         response.status_code = status
         self._cookie(response, request, LOGIN_COOKIE, self.codec.login_cookie(nonce), LOGIN_COOKIE_AGE)

@@ -6,7 +6,7 @@ and the worker's Telegram link for their reminders (a one-time code for `/link C
 The routes join the console's own table (bot/server/console.py: one guard, so the authorisation
 tests cover them); every page and action is audited; a key child outside the worker's scope answers
 404 like one that does not exist. The schedule and its sources: reminders/data/key_child_visits.yaml.
-Text goes through Babel (`t.gettext` in the templates, extracted by bot/server/template_extract.py)."""
+Text goes through Babel (`_()` in the templates, extracted by Jinja2's Babel extractor)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ class ConsoleTools(Protocol):
 
     def page(self, request: Request, staffed: Any, template: str, **values: Any) -> Response: ...
 
+    def translator(self, request: Request) -> Translator: ...
+
     def _finish(self, response: Response, request: Request, staffed: Any) -> Response: ...
 
     async def ticket(self, staffed: Any, ticket_id: int) -> TicketView: ...
@@ -78,10 +80,6 @@ class KeyChildPages:
         self.care = schedule or load_visits()
         self.children = KeyChildren(storage.sessions, storage.cipher, self.care, application.clock.zone)
         self.links = WorkerTelegramLinks(storage.sessions)
-
-    def translator(self) -> Translator:
-        application = self.console.application
-        return application.translator(application.settings.default_locale)
 
     def today(self) -> date:
         return self.console.clock.now().astimezone(self.console.application.clock.zone).date()
@@ -125,12 +123,11 @@ class KeyChildPages:
             self.children.of_conversation, staffed.member, ticket.user_key, self.today()
         )
         await console.record(staffed, "view_key", ticket, f"{len(marked)} key children")
-        t = self.translator()
+        t = console.translator(request)
         return console.page(
             request,
             staffed,
             "console_key_mark.html",
-            t=t,
             ticket=ticket,
             chat_consent=consent,
             marked=marked,
@@ -169,12 +166,11 @@ class KeyChildPages:
         children = await anyio.to_thread.run_sync(self.children.listed, staffed.member, today)
         linked = await anyio.to_thread.run_sync(self.links.linked_at, staffed.member.id)
         await console.record(staffed, "view_visits", detail=f"{len(children)} key children")
-        t = self.translator()
+        t = console.translator(request)
         return console.page(
             request,
             staffed,
             "console_visits.html",
-            t=t,
             children=children,
             today=today,
             linked=linked,
@@ -192,12 +188,11 @@ class KeyChildPages:
         visits = await anyio.to_thread.run_sync(self.children.visits, child.id)
         consent = await anyio.to_thread.run_sync(self.children.chat_consent, child.user_key)
         await console.record(staffed, "view_key_child", detail=f"key child {child.id}")
-        t = self.translator()
+        t = console.translator(request)
         return console.page(
             request,
             staffed,
             "console_key_child.html",
-            t=t,
             child=child,
             visits=visits,
             chat_refused=consent is False,

@@ -52,6 +52,7 @@ def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
             city=effect.city,
             district=effect.district,
             summary=context.cipher.encrypt(effect.summary),
+            case_summary=None if effect.case is None else context.cipher.encrypt(effect.case.to_json()),
             created_at=context.now,
         )
     )

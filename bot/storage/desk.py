@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, CipherError
 from bot.storage.models import AuditEntry, HandoffTicket, MessageLog, TicketNote, Worker
 from bot.storage.workers import StaffMember
 from core.database import transaction
+from dialogues.case_summary import CaseSummary
 
 OUTCOMES = ("resolved", "referred", "no_response", "duplicate")
-QUEUE_LIMIT = 200
+URGENCIES = ("urgent", "normal")  # the queue's order
+PAGE_SIZE = 50  # tickets per page of the queue (the counts per urgency say how many there are)
 VIEW_COLUMNS = (
     HandoffTicket.id,
     HandoffTicket.user_key,
@@ -56,6 +58,22 @@ class TicketView:
     owner_name: str | None
     safety: str | None
     outcome: str | None
+    case: CaseSummary | None = None  # only on a ticket's own page (None for tickets opened before it)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    tickets: list[TicketView]
+    counts: dict[str, int]  # tickets not closed per urgency (all pages)
+    page: int  # from 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,16 @@ class Desk:
         except CipherError:
             return UNREADABLE
 
-    def _view(self, ticket: Any, owner: str | None, now: datetime) -> TicketView:
+    def _case(self, body: bytes | None) -> CaseSummary | None:
+        text = self._decrypt(body)
+        if not text or text == UNREADABLE:
+            return None
+        try:
+            return CaseSummary.from_json(text)
+        except (ValueError, TypeError):
+            return None
+
+    def _view(self, ticket: Any, owner: str | None, now: datetime, *, case: bool = False) -> TicketView:
         """A ticket (a HandoffTicket, or a row of its columns) as the console shows it."""
         created = _aware(ticket.created_at, now)
         waited = now - created
@@ -112,29 +139,49 @@ class Desk:
             owner_name=owner,
             safety=ticket.safety,
             outcome=ticket.outcome,
+            case=self._case(ticket.case_summary) if case else None,
         )
 
-    def queue(self, member: StaffMember, now: datetime, *, mine: bool = False) -> list[TicketView]:
-        """The tickets not closed that this person may see: urgent first, then first come first served."""
-        urgent_first = case((HandoffTicket.urgency == "urgent", 0), else_=1)
-        query = (
-            select(*VIEW_COLUMNS)
-            .where(HandoffTicket.status != "closed", member.may_see())
-            .order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id)
-            .limit(QUEUE_LIMIT)
+    def queue(self, member: StaffMember, now: datetime, *, page: int = 0) -> QueuePage:
+        """A page of the tickets not closed that this person may see (urgent first, then first come
+        first served) and how many there are per urgency, in one transaction.
+
+        Each urgency is read on its own, in the order of the partial index on (urgency, created_at,
+        id) of the tickets not closed (migration 0012): the first page never sorts the whole queue,
+        and the counts come from the index on (district, urgency)."""
+        offset = max(page, 0) * PAGE_SIZE
+        open_tickets = (HandoffTicket.status != "closed", member.may_see())
+        counted = (
+            select(HandoffTicket.urgency, func.count()).where(*open_tickets).group_by(HandoffTicket.urgency)
         )
-        if mine:
-            query = query.where(HandoffTicket.worker_id == member.id)
         with transaction(self.sessions) as session:
-            # plain rows, not ORM objects, and the owners' names in a second small query rather than
-            # a join (which a planner without fresh statistics runs as a nested loop per ticket)
-            rows = session.execute(query).all()
+            counts = {urgency: int(number) for urgency, number in session.execute(counted).all()}
+            rows: list[Any] = []
+            for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
+                here = counts.get(urgency, 0)
+                if offset >= here:
+                    offset -= here
+                    continue
+                query = (
+                    select(*VIEW_COLUMNS)
+                    .where(HandoffTicket.urgency == urgency, *open_tickets)
+                    .order_by(HandoffTicket.created_at, HandoffTicket.id)
+                    .offset(offset)
+                    .limit(PAGE_SIZE - len(rows))
+                )
+                rows += session.execute(query).all()
+                offset = 0
+                if len(rows) >= PAGE_SIZE:
+                    break
+            # the owners' names in a second small query rather than a join (which a planner without
+            # fresh statistics runs as a nested loop per ticket)
             owner_ids = {row.worker_id for row in rows if row.worker_id is not None}
             names: dict[int, str] = {}
             if owner_ids:
                 owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
                 names = {worker_id: name for worker_id, name in session.execute(owners).all()}
-            return [self._view(row, names.get(row.worker_id), now) for row in rows]
+        tickets = [self._view(row, names.get(row.worker_id), now) for row in rows]
+        return QueuePage(tickets, counts, page)
 
     def find(self, member: StaffMember, ticket_id: int, now: datetime) -> TicketView | None:
         """The ticket, or None when it does not exist or is not this person's to see."""
@@ -145,7 +192,7 @@ class Desk:
         )
         with transaction(self.sessions) as session:
             found = session.execute(query).first()
-            return None if found is None else self._view(found[0], found[1], now)
+            return None if found is None else self._view(found[0], found[1], now, case=True)
 
     def claim(self, member: StaffMember, ticket_id: int, now: datetime) -> bool:
         """Take an open ticket: one UPDATE that only an open ticket matches, so of two workers

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.key_child_models import KeyChild, KeyChildVisit, WorkerTelegram  # noqa: F401  (registered)
@@ -77,6 +77,25 @@ class HandoffTicket(UserData, Base):
     """A conversation handed to a person: what the worker console serves."""
 
     __tablename__ = "handoff_ticket"
+    # the console's queue: the tickets not closed in order within an urgency, and counted per scope
+    __table_args__ = (
+        Index(
+            "ix_handoff_ticket_queue",
+            "urgency",
+            "created_at",
+            "id",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
+        Index(
+            "ix_handoff_ticket_scope",
+            "city",
+            "district",
+            "urgency",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
+    )
     # The summary describes the family's situation: deleted (an open ticket leaves the queue too).
     __user_data__ = UserDataDeclaration(N_("转社工的记录：{n}条"), OnForget.DELETE)
 
@@ -98,6 +117,8 @@ class HandoffTicket(UserData, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))  # resolved | referred | no_response | duplicate
+    # the case summary as JSON (dialogues/case_summary.py), encrypted: it holds the child's age and stage
+    case_summary: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ConsentRecord(UserData, Base):

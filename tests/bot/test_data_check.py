@@ -33,6 +33,7 @@ BROKEN_FILE = {
     "followups": ".",
     "canned_replies": ".",
     "key_child_visits": ".",
+    "office_hours": ".",
 }
 
 

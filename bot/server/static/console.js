@@ -4,14 +4,13 @@
   "use strict";
   var list = document.getElementById("transcript");
   if (!list) { return; }
-  var names = { "in": "家长", "out": "助手", "worker": "社工" };
 
   function add(message) {
     var item = document.createElement("li");
     item.className = "message " + message.direction;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = names[message.direction] || message.direction;
+    who.textContent = message.who || message.direction;  // named by the server, in the worker's language
     var text = document.createElement("span");
     text.className = "text";
     text.textContent = message.text;
