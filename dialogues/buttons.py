@@ -9,12 +9,14 @@ from typing import Any
 
 from dialogues.answers import answer_topic, how, say_part
 from dialogues.commands import run_command
+from dialogues.feedback import rate
 from dialogues.handoff import ask_handoff
 from dialogues.language import set_language
 from dialogues.payload import (
     AnswerPart,
     AskHuman,
     ChangeAnswer,
+    Feedback,
     HowTo,
     Nav,
     PendingReply,
@@ -137,3 +139,11 @@ def _command(turn: Turn, payload: RunCommand) -> None:
 @PAYLOADS.register(AskHuman)
 def _human(turn: Turn, payload: AskHuman) -> None:
     ask_handoff(turn)
+
+
+@PAYLOADS.register(Feedback)
+def _feedback(turn: Turn, payload: Feedback) -> None:
+    if payload.service in turn.services.kb.by_id:
+        rate(turn, payload.rating, payload.service)
+    else:
+        stale(turn)

@@ -125,6 +125,8 @@ class State(_Model):
     offered: list[Offer] = Field(default_factory=list)  # the buttons of the last reply that had some
     # what recent messages said that a step may ask (dialogues/heard.py: what is kept, and how long)
     heard: dict[str, Any] | None = None
+    feedback_asked: list[str] = Field(default_factory=list)  # topics "有帮助吗？" was asked about
+    feedback_for: str | None = None  # the service the next message may rate in words
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:

@@ -5,9 +5,21 @@ bot/storage/user_data.py): what /mydata calls its rows and what /forget does to 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.user_data import OnForget, UserData, UserDataDeclaration
@@ -26,7 +38,10 @@ class UnansweredQuestion(Base):
     channel: Mapped[str] = mapped_column(String(32), default="cli")
     province: Mapped[str | None] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    district: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
 
 
 class KnowledgeImport(Base):
@@ -270,3 +285,55 @@ class Outbox(UserData, Base):
     user_key: Mapped[str] = mapped_column(String(128), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TurnLog(Base):
+    """One row per turn of a conversation, for the reports (bot/reports/): what it was about, never
+    its words. The family is a keyed hash of the user key (bot/storage/turn_log.py), so families can
+    be counted but not named; /forget replaces it with a random marker (no user key is stored)."""
+
+    __tablename__ = "turn_log"
+    __table_args__ = (
+        Index("ix_turn_log_province_day", "province", "day"),
+        Index("ix_turn_log_city_day", "city", "day"),
+        Index("ix_turn_log_district_day", "district", "day"),
+        Index("ix_turn_log_flow_family", "flow", "family"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date, index=True)  # the family's day (the service's zone)
+    channel: Mapped[str] = mapped_column(String(16))
+    family: Mapped[str] = mapped_column(String(40))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(64))  # answered (or rated) this turn
+    after_service: Mapped[str | None] = mapped_column(String(64))  # the service on screen before it
+    flow: Mapped[str | None] = mapped_column(String(40))  # the guided flow the turn was in
+    step: Mapped[str | None] = mapped_column(String(40))  # the step it reached (none when finished)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)  # the flow finished to a checklist
+    province: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32))
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False)  # a ticket opened this turn
+    gap: Mapped[bool] = mapped_column(Boolean, default=False)  # a question without an answer
+    question: Mapped[bool] = mapped_column(Boolean, default=False)  # a question answered or not
+
+
+class AnswerFeedback(Base):
+    """A parent's answer to "有帮助吗？": the service, the place, the channel; never words. The family
+    is the turn log's keyed hash (suppression counts families), replaced on /forget."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (Index("ix_answer_feedback_city_day", "city", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    family: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[str] = mapped_column(String(16))  # helpful | not_helpful | human
+    province: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32))
