@@ -12,21 +12,30 @@ from bot.app import App
 from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
+from bot.reports.refresh import refresh
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
 from reminders.quiet import QuietHours
 from reminders.ratelimit import DEFAULT_RATES, RateLimits
 
+REPORT_REFRESH_SECONDS = 3600  # the gap report's questions are scrubbed and grouped within the hour
+
 
 def start_daily_jobs(application: App) -> DailyJobs:
-    """The daily purge of old messages: once now (catching up), then every night."""
+    """The daily purge of old messages: once now (catching up), then every night; and the reports'
+    summaries (bot/reports/refresh.py) every hour."""
 
     def purge() -> None:
         purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
 
+    def refresh_reports() -> None:
+        data = application.data
+        refresh(application.storage.sessions, data.tokenizer, data.lexicon, application.clock.now())
+
     purge()
     jobs = DailyJobs(application.settings.timezone)
     jobs.add_daily("purge_messages", purge)
+    jobs.add_every("refresh_reports", refresh_reports, REPORT_REFRESH_SECONDS)
     jobs.start()
     return jobs
 

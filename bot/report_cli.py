@@ -10,10 +10,11 @@ from typing import Annotated
 
 import typer
 
-from bot.app import knowledge_dir, open_storage
+from bot.app import knowledge_dir, load_tokenizer, open_storage
 from bot.place_name import UnknownPlaceError, resolve_place
 from bot.reports import REPORTS, Inputs, Scope, build_report, default_since
 from bot.reports.audit import record_view
+from bot.reports.refresh import refresh
 from bot.reports.render import FORMATS
 from bot.storage.desk import AuditLog
 from core.clock import SystemClock
@@ -63,6 +64,9 @@ def report_command(
     district: Annotated[str | None, typer.Option(help="district id or name, e.g. siming / 思明区")] = None,
     since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD (default: 30 days ago)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    refresh_first: Annotated[
+        bool, typer.Option("--refresh", help="bring the summaries up to date first (the server does hourly)")
+    ] = False,
 ) -> None:
     """A report (demand, gaps, quality, uptake, handoffs, lists) as CSV or JSON; small cells "<5"."""
     if name not in REPORTS:
@@ -82,6 +86,8 @@ def report_command(
     inputs = Inputs(kb=kb, lexicon=lexicon, zone=clock.zone)
     storage = open_storage(settings)
     try:
+        if refresh_first:
+            refresh(storage.sessions, load_tokenizer(settings, lexicon), lexicon, now)
         with storage.sessions() as session:
             built = build_report(name, session, scope, first, now, inputs)
         record_view(

@@ -9,7 +9,7 @@ from core.message import Button
 from dialogues.effect import RecordFeedback
 from dialogues.handoff import ask_handoff
 from dialogues.menu import human_button
-from dialogues.payload import Feedback, render
+from dialogues.payload import Feedback, FeedbackRating, render
 from dialogues.turn import Turn
 
 
@@ -39,7 +39,7 @@ def feedback_buttons(turn: Turn, service_id: str, topic: str) -> tuple[str, list
     return t.gettext("有帮助吗？"), buttons
 
 
-def rate(turn: Turn, rating: str, service_id: str) -> None:
+def rate(turn: Turn, rating: FeedbackRating, service_id: str) -> None:
     """A rating pressed or said: recorded without words; 找社工 goes on to the normal handoff."""
     state = turn.state
     state.feedback_for = None

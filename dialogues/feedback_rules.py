@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.yamlfile import DataFileError, Problem, read_schema
 from dialogues.navigation import LocaleWords
+from dialogues.payload import FEEDBACK_RATINGS, FeedbackRating
 
 FEEDBACK_FILE = Path(__file__).resolve().parent / "data" / "feedback.yaml"
-RATINGS = ("helpful", "not_helpful", "human")
+RATINGS: tuple[FeedbackRating, ...] = FEEDBACK_RATINGS
 _EDGES = " \t?？。.!！,，~～…、"
 
 
@@ -42,9 +43,9 @@ def _fold(text: str) -> str:
 class FeedbackRules:
     ask_after: str  # "part": after a part of an answer; "brief": after the first short answer too
     per_conversation: int
-    words: dict[str, str]  # folded word -> rating
+    words: dict[str, FeedbackRating]  # folded word -> rating
 
-    def rating_in(self, text: str) -> str | None:
+    def rating_in(self, text: str) -> FeedbackRating | None:
         """The rating the whole message says ("有用，谢谢" -> helpful), else None."""
         return self.words.get(_fold(text))
 
@@ -53,7 +54,7 @@ def check_feedback(path: Path = FEEDBACK_FILE) -> tuple[FeedbackRules | None, li
     source, data, problems = read_schema(path, _FeedbackFile)
     if data is None or source is None:
         return None, problems
-    words: dict[str, str] = {}
+    words: dict[str, FeedbackRating] = {}
     for rating in RATINGS:
         entry: LocaleWords = getattr(data.words, rating)
         for word in (*entry.zh_Hans, *entry.zh_Hant, *entry.en):

@@ -19,7 +19,7 @@ NAV_ACTIONS = ("back", "cancel", "resume", "change")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 NavAction = Literal["back", "cancel", "resume", "change"]
 FeedbackRating = Literal["helpful", "not_helpful", "human"]
-FEEDBACK_RATINGS = ("helpful", "not_helpful", "human")
+FEEDBACK_RATINGS: tuple[FeedbackRating, ...] = ("helpful", "not_helpful", "human")
 
 
 class PayloadTooLongError(ValueError):

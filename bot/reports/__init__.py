@@ -7,7 +7,7 @@ as CSV or JSON, and bot/reports/audit.py records who looked."""
 
 from __future__ import annotations
 
-from bot.reports import demand as demand
+from bot.reports import demand, gaps, handoffs, lists, quality, uptake  # noqa: F401  (each registers its report)
 from bot.reports.registry import REPORTS, Inputs, UnknownReportError, build_report, default_since
 from bot.reports.report import Chart, Report, Scope, Table
 

@@ -24,7 +24,7 @@ def week_of(session: Session, day: Any) -> ColumnElement[Any]:
 def counts(
     session: Session,
     model: Any,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Any],
     scope: Scope,
     since: date,
     until: date,

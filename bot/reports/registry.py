@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -61,6 +61,11 @@ def build_report(
     if builder is None:
         raise UnknownReportError(name)
     return builder(session, scope, since, now, inputs or Inputs())
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of a day in `zone`, in UTC (what the database compares)."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 def default_since(now: datetime, zone: ZoneInfo) -> date:

@@ -104,6 +104,7 @@ def record_gap(effect: RecordGap, context: ApplyContext) -> list[Reply]:
             city=effect.city,
             district=effect.district,
             created_at=context.now,
+            family=context.family or family_of(context.cipher, context.user_key),
         )
     )
     return []

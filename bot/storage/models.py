@@ -29,7 +29,10 @@ from reminders.store import ReminderRow  # noqa: F401  (reminders/ owns it; regi
 
 
 class UnansweredQuestion(Base):
-    """A question the knowledge base could not answer: what civil-affairs staff review to fill gaps."""
+    """A question the knowledge base could not answer: what civil-affairs staff review to fill gaps.
+    The words as asked stay here (`tongxing kb gaps`); the gap report shows only `scrubbed`, their
+    scrubbed copy, with the `terms` its themes are made of (both filled by bot/reports/refresh.py).
+    A conversation's question carries the family's keyed hash: /forget deletes it."""
 
     __tablename__ = "unanswered_question"
 
@@ -42,6 +45,18 @@ class UnansweredQuestion(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+    family: Mapped[str | None] = mapped_column(String(40), index=True)
+    scrubbed: Mapped[str | None] = mapped_column(Text)
+    terms: Mapped[str | None] = mapped_column(String(200))  # space-separated, sorted; "" for none
+
+
+class ReportRefresh(Base):
+    """When each summary the reports read was last brought up to date (bot/reports/refresh.py)."""
+
+    __tablename__ = "report_refresh"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class KnowledgeImport(Base):

@@ -12,11 +12,11 @@ from datetime import datetime
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher
-from bot.storage.models import AnswerFeedback, TurnLog
+from bot.storage.models import AnswerFeedback, TurnLog, UnansweredQuestion
 from core.event import Event
 from core.message import Inbound
 from dialogues.effect import OpenHandoff, RecordGap
@@ -42,6 +42,8 @@ def turn_row(
     state, facts = outcome.state, outcome.facts
     residence = state.residence
     finished = facts.finished_flow
+    flow: str | None
+    step: str | None
     if finished is not None:
         flow, step = finished, None
     elif state.flow is not None:
@@ -72,7 +74,13 @@ def turn_row(
 
 
 def forget_family(session: Session, family: str) -> None:
-    """/forget: the family's rows stay in the aggregates, under a random marker instead of its hash."""
+    """/forget: the family's questions without an answer (their words) are deleted; its turns and
+    ratings stay in the aggregates, under a random marker instead of its hash."""
+    session.execute(
+        delete(UnansweredQuestion)
+        .where(UnansweredQuestion.family == family)
+        .execution_options(synchronize_session=False)
+    )
     marker = f"{FORGOTTEN_FAMILY}{uuid.uuid4().hex[:22]}"
     for model in (TurnLog, AnswerFeedback):
         session.execute(

@@ -63,12 +63,25 @@ def upgrade() -> None:
     op.create_index("ix_answer_feedback_city_day", "answer_feedback", ["city", "day"])
     with op.batch_alter_table("unanswered_question") as batch:
         batch.add_column(sa.Column("district", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("family", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("scrubbed", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("terms", sa.String(length=200), nullable=True))
         batch.create_index(batch.f("ix_unanswered_question_created_at"), ["created_at"])
+        batch.create_index(batch.f("ix_unanswered_question_family"), ["family"])
+    op.create_table(
+        "report_refresh",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_report_refresh")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report_refresh")
     with op.batch_alter_table("unanswered_question") as batch:
+        batch.drop_index(batch.f("ix_unanswered_question_family"))
         batch.drop_index(batch.f("ix_unanswered_question_created_at"))
-        batch.drop_column("district")
+        for column in ("terms", "scrubbed", "family", "district"):
+            batch.drop_column(column)
     op.drop_table("answer_feedback")
     op.drop_table("turn_log")
