@@ -305,6 +305,8 @@ def unsure(turn: Turn, text: str, parse: Parse) -> None:
     normalized = turn.services.tokenizer.normalize(text)
     candidates = offered(turn.services.rules.related, normalized, parse, candidates)  # nothing alarming
     turn.noted_question(None)
+    if parse.intent == "ask_entitlement":  # a question about a service that no item answers surely
+        turn.effects.append(RecordGap(text[:500], *_place(turn.state)))
     buttons = [
         Button(topic_label(turn, topic), render(ShowTopic(topic)))
         for topic in candidates[:3]

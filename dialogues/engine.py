@@ -135,7 +135,11 @@ class Engine:
         text = _CONTROL.sub(" ", inbound.text or "").strip()[: self.services.rules.max_input_chars]
         rated, turn.state.feedback_for = turn.state.feedback_for, None  # words rate only right after
         if text and not inbound.payload:
-            self._text(turn, text, rated)  # crisis first, even while a worker owns the conversation
+            self._text(turn, text, rated)
+            if turn.facts.service is not None:  # a question in words, answered (a brief or a part)
+                turn.noted_question(
+                    turn.facts.topic
+                )  # crisis first, even while a worker owns the conversation
         elif turn.state.worker is None:  # buttons and empty messages: silent while a worker owns it
             if inbound.payload:
                 on_button(turn, inbound.payload)

@@ -53,7 +53,6 @@ def rate(turn: Turn, rating: FeedbackRating, service_id: str) -> None:
             district=residence.district,
         )
     )
-    turn.noted_service(service_id)
     t = turn.t
     if rating == "helpful":
         turn.say(t.gettext("谢谢你告诉我！还有别的想问，直接发给我就行。"))

@@ -53,9 +53,9 @@ class TurnFacts:
 
     intent: str | None = None  # the classifier's intent of the parent's message
     topic: str | None = None  # the topic answered, else the classifier's
-    service: str | None = None  # the service answered (its brief or a part), or rated
+    service: str | None = None  # the service answered (its brief or a part)
     finished_flow: str | None = None  # a guided flow finished to a checklist this turn
-    question: bool = False  # a question was answered (or found without an answer) this turn
+    question: bool = False  # a question in words answered, or found without an answer, or a topic pressed
 
 
 @dataclass(frozen=True)
