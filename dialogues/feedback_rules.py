@@ -36,7 +36,9 @@ class _FeedbackFile(_Strict):
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip(_EDGES).lower().replace(" ", "")
+    """Lower case, NFKC, without spaces and punctuation ("有用，谢谢！" -> "有用谢谢")."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(char for char in folded if char not in _EDGES)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,12 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(f"{_SURNAME}[{_HAN}]{{0,2}}(?=先生|女士|小姐|老师|阿姨|师傅|同学|大姐|大哥|医生|社工)"),
         NAME,
     ),
-    (re.compile(f"{_SURNAME}[{_HAN}]{{1,2}}(?=的孩子|的儿子|的女儿|家长|的妈妈|的爸爸|同学)"), NAME),
+    (
+        re.compile(
+            f"{_SURNAME}[{_HAN}]{{1,2}}(?=的孩子|的儿子|的女儿|家长|的妈妈|的爸爸|同学|想问|想咨询|问一下|咨询)"
+        ),
+        NAME,
+    ),
     (re.compile(f"[{_HAN}]{{2}}(?:省|自治区|市|(?<!小)区|县|镇|乡|街道|社区)"), PLACE),
     (
         re.compile(
