@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.reports.report import Count, RawTable, Ratio
+from bot.reports.report import Count, Ratio, RawTable
 from bot.reports.suppression import MIN_FAMILIES, SUPPRESSED, suppress
 
 KINDS = ("helpful", "not_helpful", "human")
