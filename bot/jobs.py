@@ -13,6 +13,8 @@ from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import ChannelNotifier, Push
 from bot.reports.refresh import refresh
+from bot.reports.registry import Inputs
+from bot.reports.summary import summarise
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
 from reminders.quiet import QuietHours
@@ -30,7 +32,10 @@ def start_daily_jobs(application: App) -> DailyJobs:
 
     def refresh_reports() -> None:
         data = application.data
-        refresh(application.storage.sessions, data.tokenizer, data.lexicon, application.clock.now())
+        now = application.clock.now()
+        refresh(application.storage.sessions, data.tokenizer, data.lexicon, now)
+        inputs = Inputs(kb=data.knowledge, lexicon=data.lexicon, zone=application.clock.zone)
+        summarise(application.storage.sessions, inputs, now)
 
     purge()
     jobs = DailyJobs(application.settings.timezone)

@@ -12,10 +12,11 @@ import typer
 
 from bot.app import knowledge_dir, load_tokenizer, open_storage
 from bot.place_name import UnknownPlaceError, resolve_place
-from bot.reports import REPORTS, Inputs, Scope, build_report, default_since
+from bot.reports import REPORTS, Inputs, Scope, default_since
 from bot.reports.audit import record_view
 from bot.reports.refresh import refresh
 from bot.reports.render import FORMATS
+from bot.reports.summary import read_report, summarise
 from bot.storage.desk import AuditLog
 from core.clock import SystemClock
 from core.lexicon import Lexicon, load_lexicon
@@ -88,8 +89,14 @@ def report_command(
     try:
         if refresh_first:
             refresh(storage.sessions, load_tokenizer(settings, lexicon), lexicon, now)
+            summary_inputs = Inputs(
+                kb=load_knowledge(knowledge_dir(settings), load_taxonomy(), lexicon),
+                lexicon=lexicon,
+                zone=clock.zone,
+            )
+            summarise(storage.sessions, summary_inputs, now)
         with storage.sessions() as session:
-            built = build_report(name, session, scope, first, now, inputs)
+            built = read_report(session, name, scope, first, now, inputs)
         record_view(
             AuditLog(storage.sessions),
             worker_id=None,

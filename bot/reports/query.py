@@ -34,11 +34,17 @@ def counts(
     """{(key values...): Count(rows, distinct families)} for `model`'s rows of the scope whose day is
     in [since, until]."""
     day = getattr(model, day_column)
-    query = (
-        select(*keys, func.count(), func.count(model.family.distinct()))
+    # rows per (keys, family) first, then families per keys: two hash aggregations, much faster on
+    # a large log than count(DISTINCT family), which sorts
+    labelled = [key.label(f"k{n}") for n, key in enumerate(keys)]
+    per_family = (
+        select(*labelled, model.family, func.count().label("n"))
         .where(scope.where(model), day >= since, day <= until, *conditions)
-        .group_by(*keys)
+        .group_by(*keys, model.family)
+        .subquery()
     )
+    outer = [per_family.c[f"k{n}"] for n in range(len(keys))]
+    query = select(*outer, func.sum(per_family.c.n), func.count()).group_by(*outer)
     found: dict[tuple[Any, ...], Count] = {}
     for row in session.execute(query):
         *values, rows, families = row

@@ -50,6 +50,22 @@ class UnansweredQuestion(Base):
     terms: Mapped[str | None] = mapped_column(String(200))  # space-separated, sorted; "" for none
 
 
+class ReportSummary(Base):
+    """A report of a province or a city over a standard period, built by the scheduler and stored
+    already suppressed (bot/reports/summary.py): what the reports page and `tongxing report` serve."""
+
+    __tablename__ = "report_summary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(100))
+    days: Mapped[int] = mapped_column(Integer)
+    since: Mapped[date] = mapped_column(Date)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)  # the report as JSON (bot/reports/render.py)
+    __table_args__ = (Index("ix_report_summary_lookup", "name", "scope", "since"),)
+
+
 class ReportRefresh(Base):
     """When each summary the reports read was last brought up to date (bot/reports/refresh.py)."""
 

@@ -69,6 +69,18 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_unanswered_question_created_at"), ["created_at"])
         batch.create_index(batch.f("ix_unanswered_question_family"), ["family"])
     op.create_table(
+        "report_summary",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("scope", sa.String(length=100), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("since", sa.Date(), nullable=False),
+        sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_summary")),
+    )
+    op.create_index("ix_report_summary_lookup", "report_summary", ["name", "scope", "since"])
+    op.create_table(
         "report_refresh",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
@@ -78,6 +90,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("report_refresh")
+    op.drop_table("report_summary")
     with op.batch_alter_table("unanswered_question") as batch:
         batch.drop_index(batch.f("ix_unanswered_question_family"))
         batch.drop_index(batch.f("ix_unanswered_question_created_at"))
