@@ -19,6 +19,7 @@ from bot.reports import REPORTS, Inputs, Report, Scope, build_report
 from bot.reports.audit import record_view
 from bot.reports.refresh import refresh
 from bot.reports.render import to_csv, to_json
+from bot.reports.summary import WINDOWS, read_report, summarise
 from bot.reports.suppression import MIN_FAMILIES, SUPPRESSED
 from bot.storage.desk import AuditLog
 from bot.storage.models import AuditEntry
@@ -270,3 +271,16 @@ def test_the_since_date_leaves_out_what_came_before(month: Held) -> None:
     with month.app.storage.sessions() as session:
         later = build_report("demand", session, PROVINCE, date(2027, 1, 1), month.now, inputs)  # type: ignore[arg-type]
     assert all(not table.rows for table in later.tables)
+
+
+def test_a_summarised_report_is_served_as_it_was_built_and_says_when(month: Held) -> None:
+    inputs = Inputs(kb=month.app.data.knowledge, lexicon=month.app.data.lexicon)
+    built = summarise(month.app.storage.sessions, inputs, month.now)  # type: ignore[arg-type]
+    assert built > 0
+    since = month.now.astimezone(inputs.zone).date() - timedelta(days=WINDOWS[0])  # type: ignore[attr-defined]
+    with month.app.storage.sessions() as session:
+        for name in ("demand", "uptake", "quality"):
+            served = read_report(session, name, CITY, since, month.now, inputs)  # type: ignore[arg-type]
+            live = build_report(name, session, CITY, since, month.now, inputs)  # type: ignore[arg-type]
+            assert served.tables == live.tables
+            assert served.fresh_as_of == month.now
