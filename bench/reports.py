@@ -215,13 +215,15 @@ def run(full: bool = False) -> list[str]:
         data = load_data(settings)
         seconds = _log(url, turns, data)
         say(
-            f"reports: {turns:,} turns logged over {DAYS} days (COPY, with ratings, gaps, tickets) in {seconds:.1f} s"
+            f"reports: {turns:,} turns logged over {DAYS} days (COPY, with ratings, gaps, tickets) "
+            f"in {seconds:.1f} s"
         )
         sessions = make_sessions(make_engine(url))
         start = time.perf_counter()
         refreshed = refresh(sessions, data.tokenizer, data.lexicon, NOW)
         say(
-            f"reports: the scheduled refresh scrubbed and tokenised {refreshed:,} questions in {time.perf_counter() - start:.1f} s"
+            f"reports: the scheduled refresh scrubbed and tokenised {refreshed:,} questions "
+            f"in {time.perf_counter() - start:.1f} s"
         )
         inputs = Inputs(kb=data.knowledge, lexicon=data.lexicon)
         start = time.perf_counter()
