@@ -31,6 +31,8 @@ BROKEN_FILE = {
     "immunization_schedule": ".",
     "followups": ".",
     "canned_replies": ".",
+    "feedback_words": ".",
+    "list_rules": ".",
 }
 
 
