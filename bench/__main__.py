@@ -5,7 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import api, chatload, console, crisis, miniconvs, nlu, pending_answers, reminders, retrieval, turn
+from bench import (
+    api,
+    chatload,
+    console,
+    crisis,
+    miniconvs,
+    nlu,
+    pending_answers,
+    reminders,
+    reports,
+    retrieval,
+    turn,
+)
 from bot.app import build_hotline, load_data, load_parser
 from core.settings import Settings
 
@@ -27,12 +39,15 @@ def main() -> None:
             "chatload",
             "reminders",
             "console",
+            "reports",
         ],
         default=None,
     )
     parser.add_argument("--misses", type=int, default=15, help="how many misclassified lines to show")
     parser.add_argument("--verbose", action="store_true", help="list every answer in words not understood")
-    parser.add_argument("--full", action="store_true", help="the reminders at full size (1,000,000 planned)")
+    parser.add_argument(
+        "--full", action="store_true", help="full size: 1,000,000 reminders planned, 1,000,000 turns logged"
+    )
     arguments = parser.parse_args()
     settings = Settings()
     if arguments.only in (None, "retrieval"):
@@ -66,6 +81,8 @@ def main() -> None:
         reminders.run(arguments.full)
     if arguments.only in (None, "console"):  # the worker console: 50 workers over 10,000 tickets
         print(console.report(console.evaluate(settings.ensure_data_dir().resolve())))
+    if arguments.only in (None, "reports"):  # every report over many logged turns, on PostgreSQL
+        reports.run(arguments.full)
 
 
 if __name__ == "__main__":

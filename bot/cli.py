@@ -35,6 +35,7 @@ from bot.hotline import Hotline
 from bot.jobs import start_daily_jobs
 from bot.nlu_cli import nlu_app
 from bot.reminders_cli import reminders_app
+from bot.report_cli import report_command
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
 from bot.worker_cli import worker_app
@@ -73,6 +74,7 @@ app.add_typer(handoff_app, name="handoff")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(worker_app, name="worker")
+app.command("report")(report_command)
 
 
 def _app() -> App:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher
 from bot.storage.appliers import build_appliers
-from bot.storage.models import Conversation, MessageLog
+from bot.storage.models import Conversation, MessageLog, TurnLog
 from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.state_loader import StateLoader
+from bot.storage.turn_log import family_of, turn_row
 from bot.storage.user_data import check_declarations
 from core.clock import Clock
 from core.database import Base, transaction
@@ -103,13 +104,19 @@ class ConversationService:
             direction = "worker" if isinstance(event, WorkerMessage) else "out"
             lines = [("in", said)] if said is not None else []
             self._log(session, key, lines + [(direction, reply.text) for reply in outcome.replies], now)
+            family = family_of(self.cipher, key)
+            row_of_turn = turn_row(key, family, event, loaded.state, outcome, now, self.clock.zone)
             translator = self.translator(outcome.state.locale)
-            context = ApplyContext(session, key, now, self.cipher, translator)
+            context = ApplyContext(
+                session, key, now, self.cipher, translator, family=family, zone=self.clock.zone
+            )
             extra: list[Reply] = []
             for effect in outcome.effects:
                 extra += self.appliers.apply(effect, context)
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
                 return replace(outcome, replies=outcome.replies + tuple(extra))
+            if row_of_turn is not None:
+                session.execute(insert(TurnLog), [row_of_turn])
             self._log(session, key, [("out", reply.text) for reply in extra], now)
             if loaded.kept_aside:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about

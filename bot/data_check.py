@@ -12,12 +12,14 @@ from pathlib import Path
 
 from bot.canned import CANNED_FILE, check_canned
 from bot.office_hours import OFFICE_HOURS_FILE, check_office_hours
+from bot.reports.list_rules import LIST_RULES_FILE, check_list_rules
 from core.i18n import HANT_CORRECTIONS, check_hant_corrections
 from core.lexicon import LEXICON_FILE, Lexicon, check_lexicon, load_lexicon
 from core.taxonomy import TAXONOMY_FILE, Taxonomy, check_taxonomy, load_taxonomy
 from core.yamlfile import DataFileError, Problem, display_path
 from dialogues.crisis_followup import FOLLOWUP_FILE, check_followup_words
 from dialogues.crisis_kind import CRISIS_KINDS_FILE, check_crisis_kinds
+from dialogues.feedback_rules import FEEDBACK_FILE, check_feedback
 from dialogues.flow import FLOWS_DIR
 from dialogues.flow_validator import check_flows
 from dialogues.followup import FOLLOWUPS_FILE, check_followups
@@ -99,6 +101,11 @@ def _rules_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_rules(_lexicon(basis), _taxonomy(basis), path)[1]
 
 
+def _list_rules_problems(path: Path, basis: Basis) -> list[Problem]:
+    provinces = {place.id for place in _lexicon(basis).places if place.kind == "province"}
+    return check_list_rules(path, basis.documents or None, provinces)[1]
+
+
 def _schedule_problems(path: Path, basis: Basis) -> list[Problem]:
     return check_schedule(path, _taxonomy(basis).vaccines)
 
@@ -150,6 +157,8 @@ CHECKS: tuple[DataCheck, ...] = (
     DataCheck(
         "office_hours", OFFICE_HOURS_FILE, lambda path, basis: check_office_hours(path, _lexicon(basis))[1]
     ),
+    DataCheck("feedback_words", FEEDBACK_FILE, lambda path, _: check_feedback(path)[1]),
+    DataCheck("list_rules", LIST_RULES_FILE, _list_rules_problems),
     DataCheck("nlu_data", NLU_DATA_DIR, _nlu_problems, ("nlu.yml", "lookups.yml", "test/test_nlu.yml")),
 )
 

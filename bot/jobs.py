@@ -13,21 +13,35 @@ from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import Push
 from bot.worker_reminders import worker_notifier
+from bot.reports.refresh import refresh
+from bot.reports.registry import Inputs
+from bot.reports.summary import summarise
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
 from reminders.quiet import QuietHours
 from reminders.ratelimit import DEFAULT_RATES, RateLimits
 
+REPORT_REFRESH_SECONDS = 3600  # the gap report's questions are scrubbed and grouped within the hour
+
 
 def start_daily_jobs(application: App) -> DailyJobs:
-    """The daily purge of old messages: once now (catching up), then every night."""
+    """The daily purge of old messages: once now (catching up), then every night; and the reports'
+    summaries (bot/reports/refresh.py) every hour."""
 
     def purge() -> None:
         purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
 
+    def refresh_reports() -> None:
+        data = application.data
+        now = application.clock.now()
+        refresh(application.storage.sessions, data.tokenizer, data.lexicon, now)
+        inputs = Inputs(kb=data.knowledge, lexicon=data.lexicon, zone=application.clock.zone)
+        summarise(application.storage.sessions, inputs, now)
+
     purge()
     jobs = DailyJobs(application.settings.timezone)
     jobs.add_daily("purge_messages", purge)
+    jobs.add_every("refresh_reports", refresh_reports, REPORT_REFRESH_SECONDS)
     jobs.start()
     return jobs
 

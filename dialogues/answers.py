@@ -7,6 +7,7 @@ from core.message import Button
 from dialogues import text as texts
 from dialogues.case_summary import remember_answer, remember_unanswered
 from dialogues.effect import RecordGap
+from dialogues.feedback import feedback_buttons, should_ask
 from dialogues.menu import human_button, menu
 from dialogues.payload import AnswerPart, PendingReply, ShowTopic, StartFlow, render
 from dialogues.related import offered, related_topics
@@ -61,6 +62,11 @@ def places_from(turn: Turn, parse: Parse | None, text: str) -> None:
         places = find_places(lexicon, turn.services.tokenizer.normalize(text))
         if places:
             remember_place(turn, places[0].kind, places[0].id, "residence")
+
+
+def _place(state: State) -> tuple[str | None, str | None, str | None]:
+    residence = state.residence
+    return residence.province, residence.city, residence.district
 
 
 def _age_for(turn: Turn, parse: Parse | None) -> float | None:
@@ -119,8 +125,9 @@ def answer_question(
     understanding = understanding_for(turn, text, parse, topic)
     outside = outside_place(turn)
     if outside is not None and not _national_answer(turn, understanding, topic):
-        turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
+        turn.effects.append(RecordGap(text[:500], *_place(state)))
         remember_unanswered(state, text)
+        turn.noted_question(None)
         turn.say(
             t.gettext(
                 "我的资料里没有{place}的地方规定，全国的规定里也没有讲到这件事，我不想乱说。"
@@ -131,8 +138,9 @@ def answer_question(
         )
         return
     if not understanding.ranking:
-        turn.effects.append(RecordGap(text[:500], state.residence.province, state.residence.city))
+        turn.effects.append(RecordGap(text[:500], *_place(state)))
         remember_unanswered(state, text)
+        turn.noted_question(None)
         turn.say(
             t.gettext(
                 "这个问题我的资料里还没有答案，我不想乱说。"
@@ -229,7 +237,13 @@ def say_answer(turn: Turn, hit: Hit, related: list[Hit]) -> None:
         Button(service_texts(kb, other.item.id, t)[0], render(ShowTopic(other.item.topic)))
         for other in related
     ]
-    buttons.append(human_button(turn))
+    turn.noted_service(answer.service_id)
+    turn.noted_question(answer.topic)
+    if should_ask(turn, answer.topic, "brief"):
+        question, rating = feedback_buttons(turn, answer.service_id, answer.topic)
+        text, buttons = f"{text}\n{question}", buttons + rating
+    else:
+        buttons.append(human_button(turn))
     turn.say(text, tuple(buttons))
     if not state.residence.known():  # a message of its own: the answer stays short
         turn.say(t.gettext("各地规定不一样。告诉我你们现在住在哪个城市，我能说得更准。"))
@@ -265,7 +279,12 @@ def say_part(turn: Turn, service_id: str, part: str) -> None:
     state.explained = sorted(explained)
     remember_shown(state, service_id, part)
     buttons = next_buttons(turn, answer, part)
-    buttons.append(human_button(turn))
+    turn.noted_service(service_id)
+    if should_ask(turn, answer.topic, "part"):
+        question, rating = feedback_buttons(turn, service_id, answer.topic)
+        text, buttons = f"{text}\n{question}", buttons + rating
+    else:
+        buttons.append(human_button(turn))
     turn.say(text, tuple(buttons))
 
 
@@ -290,6 +309,9 @@ def unsure(turn: Turn, text: str, parse: Parse) -> None:
     candidates += [topic for topic, _ in parse.topic_ranking[:3] if topic not in candidates]
     normalized = turn.services.tokenizer.normalize(text)
     candidates = offered(turn.services.rules.related, normalized, parse, candidates)  # nothing alarming
+    turn.noted_question(None)
+    if parse.intent == "ask_entitlement":  # a question about a service that no item answers surely
+        turn.effects.append(RecordGap(text[:500], *_place(turn.state)))
     buttons = [
         Button(topic_label(turn, topic), render(ShowTopic(topic)))
         for topic in candidates[:3]

@@ -9,6 +9,7 @@ from typing import Any
 
 from dialogues.answers import answer_topic, how, say_part
 from dialogues.commands import run_command
+from dialogues.feedback import rate
 from dialogues.handoff import ask_handoff
 from dialogues.language import set_language
 from dialogues.payload import (
@@ -16,6 +17,7 @@ from dialogues.payload import (
     AskHuman,
     ChangeAnswer,
     DoseReminder,
+    Feedback,
     HowTo,
     Nav,
     PendingReply,
@@ -145,3 +147,9 @@ def _human(turn: Turn, payload: AskHuman) -> None:
 
 PAYLOADS.register(DoseReminder)(on_dose_button)  # 已接种 / 晚点提醒 / 停止 under a reminder
 PAYLOADS.register(ReminderKind)(on_kind_button)  # pause, resume, stop a kind (/reminders)
+@PAYLOADS.register(Feedback)
+def _feedback(turn: Turn, payload: Feedback) -> None:
+    if payload.service in turn.services.kb.by_id:
+        rate(turn, payload.rating, payload.service)
+    else:
+        stale(turn)

@@ -58,6 +58,19 @@ class RecordGap:
     text: str
     province: str | None = None
     city: str | None = None
+    district: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordFeedback:
+    """A parent's answer to "有帮助吗？" after an answer: the service and the place, never words
+    (for the answer-quality report); bot/ adds the channel and the family's keyed hash."""
+
+    service_id: str
+    rating: Literal["helpful", "not_helpful", "human"]
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ Effect = (
     | DescribeStoredData
     | RecordConsent
     | RecordGap
+    | RecordFeedback
     | StoreChecklist
     | CancelChildPlans
     | DeleteChildData

@@ -25,6 +25,8 @@ from dialogues.buttons import on_button
 from dialogues.commands import run_command
 from dialogues.crisis import assess, bereavement, crisis
 from dialogues.events import EVENTS
+from dialogues.feedback import said_feedback
+from dialogues.feedback_rules import FeedbackRules, load_feedback
 from dialogues.flow import FlowSet
 from dialogues.flow_input import in_flow
 from dialogues.followup import follow_up
@@ -85,6 +87,7 @@ class Engine:
         retention_days: int = 180,
         schedule: Schedule | None = None,
         office_hours: OfficeHours | None = None,
+        feedback: FeedbackRules | None = None,
     ) -> None:
         self.services = Services(
             parser=parser,
@@ -104,6 +107,7 @@ class Engine:
             topic_titles=_topic_titles(kb),
             schedule=schedule or load_schedule(),
             office_hours=office_hours,
+            feedback=feedback if feedback is not None else load_feedback(),
         )
 
     def handle(self, state: State, event: Event) -> Outcome:
@@ -136,8 +140,13 @@ class Engine:
 
     def _message(self, turn: Turn, inbound: Inbound) -> None:
         text = _CONTROL.sub(" ", inbound.text or "").strip()[: self.services.rules.max_input_chars]
+        rated, turn.state.feedback_for = turn.state.feedback_for, None  # words rate only right after
         if text and not inbound.payload:
-            self._text(turn, text)  # crisis first, even while a worker owns the conversation
+            self._text(turn, text, rated)
+            if turn.facts.service is not None:  # a question in words, answered (a brief or a part)
+                turn.noted_question(
+                    turn.facts.topic
+                )  # crisis first, even while a worker owns the conversation
         elif turn.state.worker is None:  # buttons and empty messages: silent while a worker owns it
             if inbound.payload:
                 on_button(turn, inbound.payload)
@@ -148,11 +157,12 @@ class Engine:
         turn.say(turn.t.gettext("我现在只能看懂文字。请用一句话告诉我你想问什么，比如“孩子上学要什么材料”。"))
         reprompt(turn)
 
-    def _text(self, turn: Turn, text: str) -> None:
+    def _text(self, turn: Turn, text: str, rated: str | None = None) -> None:
         services = self.services
         state = turn.state
         normalized = services.tokenizer.normalize(text)
         parse = services.parser.parse(text[:MAX_PARSED], turn.today)
+        turn.noted_intent(parse.intent, parse.topic if turn.confident(parse.confidence) else None)
         danger = assess(turn, text, normalized, parse)
         if danger is not None and danger != "bereavement":
             crisis(turn, text, danger)
@@ -165,6 +175,8 @@ class Engine:
             return
         if text.startswith("/"):
             run_command(turn, text.split()[0][1:].lower())
+            return
+        if rated is not None and said_feedback(turn, text, rated):  # "有用" right after "有帮助吗？"
             return
         if danger == "bereavement":
             bereavement(turn)

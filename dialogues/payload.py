@@ -27,6 +27,8 @@ PENDING_KINDS = (
 NAV_ACTIONS = ("back", "cancel", "resume", "change")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 NavAction = Literal["back", "cancel", "resume", "change"]
+FeedbackRating = Literal["helpful", "not_helpful", "human"]
+FEEDBACK_RATINGS: tuple[FeedbackRating, ...] = ("helpful", "not_helpful", "human")
 
 
 class PayloadTooLongError(ValueError):
@@ -120,6 +122,14 @@ class ReminderKind:
     kind: str
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """An answer to "有帮助吗？" under an answer on `service` (dialogues/feedback.py)."""
+
+    rating: FeedbackRating
+    service: str
+
+
 Payload = (
     StepAnswer
     | Nav
@@ -133,6 +143,7 @@ Payload = (
     | AskHuman
     | DoseReminder
     | ReminderKind
+    | Feedback
 )
 
 
@@ -162,6 +173,8 @@ def render(payload: Payload) -> str:
             raw = f"rem:{action}:{child}:{vaccine}:{dose}"
         case ReminderKind(action, kind):
             raw = f"remk:{action}:{kind}"
+        case Feedback(rating, service):
+            raw = f"fb:{rating}:{service}"
     if len(raw.encode("utf-8")) > MAX_BYTES:
         raise PayloadTooLongError(f"payload '{raw}' is longer than {MAX_BYTES} bytes")
     return raw
@@ -184,6 +197,10 @@ def parse(raw: str | None) -> Payload | None:
     if kind == "more":
         part, _, service = rest.partition(":")
         return AnswerPart(part, service) if part in ANSWER_PARTS and _ID.match(service) else None
+    if kind == "fb":
+        rating, _, service = rest.partition(":")
+        valid = rating in FEEDBACK_RATINGS and _ID.match(service)
+        return Feedback(rating, service) if valid else None  # type: ignore[arg-type]
     if kind == "nav":
         return Nav(rest) if rest in NAV_ACTIONS else None  # type: ignore[arg-type]
     if kind == "rem":

@@ -152,6 +152,8 @@ class State(_Model):
     # resumed; stopped ones are cancelled and no more are planned (dialogues/reminder_list.py)
     reminders_paused: list[str] = Field(default_factory=list)
     reminders_stopped: list[str] = Field(default_factory=list)
+    feedback_asked: list[str] = Field(default_factory=list)  # topics "有帮助吗？" was asked about
+    feedback_for: str | None = None  # the service the next message may rate in words
 
     def active_child(self) -> Child | None:
         if self.flow and self.flow.child_id:

@@ -264,6 +264,7 @@ def finish(turn: Turn, flow: Flow) -> None:
         turn.services.rules,
     )
     state.flow = None
+    turn.noted_finished(flow.id)
     if state.consent.get("child_profile"):
         state.checklists[flow.id] = checklist
         turn.effects.append(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 
 from bot.storage.models import (
+    AnswerFeedback,
     ConsentRecord,
     HandoffTicket,
     StoredChecklist,
@@ -15,6 +16,7 @@ from bot.storage.models import (
 )
 from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.reminder_appliers import list_reminders, plan_reminders, stop_reminders
+from bot.storage.turn_log import family_of, forget_family
 from bot.storage.user_data import count_user_data, declared_models, forget_user
 from core.clock import DEFAULT_TIMEZONE
 from core.database import Base
@@ -29,6 +31,7 @@ from dialogues.effect import (
     OpenHandoff,
     PlanReminders,
     RecordConsent,
+    RecordFeedback,
     RecordGap,
     StopReminders,
     StoreChecklist,
@@ -103,13 +106,35 @@ def record_consent(effect: RecordConsent, context: ApplyContext) -> list[Reply]:
 
 
 def record_gap(effect: RecordGap, context: ApplyContext) -> list[Reply]:
-    # Not the user's data: the question is kept for civil-affairs staff without the user key.
+    # Not the user's data: the question is kept for civil-affairs staff without the user key (its
+    # words are scrubbed before any report shows them: bot/reports/scrub.py).
     context.session.add(
         UnansweredQuestion(
             text=effect.text,
             channel=context.user_key.split(":", 1)[0],
             province=effect.province,
             city=effect.city,
+            district=effect.district,
+            created_at=context.now,
+            family=context.family or family_of(context.cipher, context.user_key),
+        )
+    )
+    return []
+
+
+def record_feedback(effect: RecordFeedback, context: ApplyContext) -> list[Reply]:
+    """A rating of an answer: the service, the place, the channel and the family's keyed hash."""
+    context.session.add(
+        AnswerFeedback(
+            at=context.now,
+            day=context.now.astimezone(context.zone).date(),
+            channel=context.user_key.partition(":")[0][:16],
+            family=context.family or family_of(context.cipher, context.user_key),
+            service=effect.service_id,
+            rating=effect.rating,
+            province=effect.province,
+            city=effect.city,
+            district=effect.district,
         )
     )
     return []
@@ -172,6 +197,7 @@ def delete_child_data(effect: DeleteChildData, context: ApplyContext) -> list[Re
 def delete_user_data(effect: DeleteUserData, context: ApplyContext) -> list[Reply]:
     """Every declared table, as it declares: deleted, or anonymised for audit rows."""
     forget_user(context.session, declared_models(Base), context.user_key)
+    forget_family(context.session, context.family or family_of(context.cipher, context.user_key))
     context.forgotten = True
     return []
 
@@ -193,6 +219,7 @@ def build_appliers() -> ApplierRegistry:
     registry.register(NoteCrisisFollowUp, note_crisis_follow_up)
     registry.register(RecordConsent, record_consent)
     registry.register(RecordGap, record_gap)
+    registry.register(RecordFeedback, record_feedback)
     registry.register(StoreChecklist, store_checklist)
     registry.register(CancelChildPlans, cancel_child_plans)
     registry.register(DeleteChildData, delete_child_data)

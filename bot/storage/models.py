@@ -5,9 +5,22 @@ bot/storage/user_data.py): what /mydata calls its rows and what /forget does to 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.key_child_models import KeyChild, KeyChildVisit, WorkerTelegram  # noqa: F401  (registered)
@@ -18,7 +31,10 @@ from reminders.store import ReminderRow  # noqa: F401  (reminders/ owns it; regi
 
 
 class UnansweredQuestion(Base):
-    """A question the knowledge base could not answer: what civil-affairs staff review to fill gaps."""
+    """A question the knowledge base could not answer: what civil-affairs staff review to fill gaps.
+    The words as asked stay here (`tongxing kb gaps`); the gap report shows only `scrubbed`, their
+    scrubbed copy, with the `terms` its themes are made of (both filled by bot/reports/refresh.py).
+    A conversation's question carries the family's keyed hash: /forget deletes it."""
 
     __tablename__ = "unanswered_question"
 
@@ -27,7 +43,38 @@ class UnansweredQuestion(Base):
     channel: Mapped[str] = mapped_column(String(32), default="cli")
     province: Mapped[str | None] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    district: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    family: Mapped[str | None] = mapped_column(String(40), index=True)
+    scrubbed: Mapped[str | None] = mapped_column(Text)
+    terms: Mapped[str | None] = mapped_column(String(200))  # space-separated, sorted; "" for none
+
+
+class ReportSummary(Base):
+    """A report of a province or a city over a standard period, built by the scheduler and stored
+    already suppressed (bot/reports/summary.py): what the reports page and `tongxing report` serve."""
+
+    __tablename__ = "report_summary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(100))
+    days: Mapped[int] = mapped_column(Integer)
+    since: Mapped[date] = mapped_column(Date)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)  # the report as JSON (bot/reports/render.py)
+    __table_args__ = (Index("ix_report_summary_lookup", "name", "scope", "since"),)
+
+
+class ReportRefresh(Base):
+    """When each summary the reports read was last brought up to date (bot/reports/refresh.py)."""
+
+    __tablename__ = "report_refresh"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class KnowledgeImport(Base):
@@ -310,3 +357,55 @@ class Outbox(UserData, Base):
     user_key: Mapped[str] = mapped_column(String(128), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TurnLog(Base):
+    """One row per turn of a conversation, for the reports (bot/reports/): what it was about, never
+    its words. The family is a keyed hash of the user key (bot/storage/turn_log.py), so families can
+    be counted but not named; /forget replaces it with a random marker (no user key is stored)."""
+
+    __tablename__ = "turn_log"
+    __table_args__ = (
+        Index("ix_turn_log_province_day", "province", "day"),
+        Index("ix_turn_log_city_day", "city", "day"),
+        Index("ix_turn_log_district_day", "district", "day"),
+        Index("ix_turn_log_flow_family", "flow", "family"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date, index=True)  # the family's day (the service's zone)
+    channel: Mapped[str] = mapped_column(String(16))
+    family: Mapped[str] = mapped_column(String(40))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(64))  # answered (or rated) this turn
+    after_service: Mapped[str | None] = mapped_column(String(64))  # the service on screen before it
+    flow: Mapped[str | None] = mapped_column(String(40))  # the guided flow the turn was in
+    step: Mapped[str | None] = mapped_column(String(40))  # the step it reached (none when finished)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)  # the flow finished to a checklist
+    province: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32))
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False)  # a ticket opened this turn
+    gap: Mapped[bool] = mapped_column(Boolean, default=False)  # a question without an answer
+    question: Mapped[bool] = mapped_column(Boolean, default=False)  # a question answered or not
+
+
+class AnswerFeedback(Base):
+    """A parent's answer to "有帮助吗？": the service, the place, the channel; never words. The family
+    is the turn log's keyed hash (suppression counts families), replaced on /forget."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (Index("ix_answer_feedback_city_day", "city", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    family: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[str] = mapped_column(String(16))  # helpful | not_helpful | human
+    province: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32))

@@ -9,13 +9,15 @@ misses a type of the `Effect` union fails loudly.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, get_args
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher
+from core.clock import DEFAULT_TIMEZONE
 from core.i18n import Translator
 from core.message import Reply
 from dialogues.effect import Effect
@@ -35,6 +37,8 @@ class ApplyContext:
     cipher: Cipher
     translator: Translator
     forgotten: bool = False  # set by the /forget applier: the turn stores nothing more about the user
+    family: str = ""  # the family's keyed hash in the reports' tables (bot/storage/turn_log.py)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))  # the family's day's zone
 
 
 Applier = Callable[[E, ApplyContext], list[Reply]]

@@ -34,6 +34,8 @@ BROKEN_FILE = {
     "canned_replies": ".",
     "key_child_visits": ".",
     "office_hours": ".",
+    "feedback_words": ".",
+    "list_rules": ".",
 }
 
 
