@@ -45,6 +45,7 @@ _STORE_STATE = (
     )
 )
 _LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
+_LOG_TURN = cast(Table, TurnLog.__table__).insert()
 
 
 def user_key(event: Event) -> str:
@@ -116,7 +117,7 @@ class ConversationService:
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
                 return replace(outcome, replies=outcome.replies + tuple(extra))
             if row_of_turn is not None:
-                session.execute(insert(TurnLog), [row_of_turn])
+                session.execute(_LOG_TURN, [row_of_turn])
             self._log(session, key, [("out", reply.text) for reply in extra], now)
             if loaded.kept_aside:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about

@@ -12,10 +12,10 @@ from bot.app import App
 from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import Push
-from bot.worker_reminders import worker_notifier
 from bot.reports.refresh import refresh
 from bot.reports.registry import Inputs
 from bot.reports.summary import summarise
+from bot.worker_reminders import worker_notifier
 from reminders.dispatcher import Dispatcher
 from reminders.jobs import DailyJobs
 from reminders.quiet import QuietHours

@@ -147,6 +147,8 @@ def _human(turn: Turn, payload: AskHuman) -> None:
 
 PAYLOADS.register(DoseReminder)(on_dose_button)  # 已接种 / 晚点提醒 / 停止 under a reminder
 PAYLOADS.register(ReminderKind)(on_kind_button)  # pause, resume, stop a kind (/reminders)
+
+
 @PAYLOADS.register(Feedback)
 def _feedback(turn: Turn, payload: Feedback) -> None:
     if payload.service in turn.services.kb.by_id:

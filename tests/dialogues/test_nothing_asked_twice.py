@@ -320,7 +320,6 @@ def test_the_step_counter_moves_by_one_and_its_total_never_grows_whatever_facts_
         active.history.append(step.id)
 
 
-
 def test_how_long_the_family_has_lived_here_is_not_heard_as_the_childs_age(
     chat: Callable[..., Chat],
 ) -> None:

@@ -150,10 +150,14 @@ def fake_wechat_api() -> Iterator[FakeWeChatApi]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
             token = parse_qs(url.query).get("access_token", [""])[0]
             with state.lock:
-                if url.path not in (
-                    "/cgi-bin/message/custom/send",
-                    "/cgi-bin/message/template/subscribe",
-                ) or token != f"ACCESS_TOKEN_{state.tokens_issued}":
+                if (
+                    url.path
+                    not in (
+                        "/cgi-bin/message/custom/send",
+                        "/cgi-bin/message/template/subscribe",
+                    )
+                    or token != f"ACCESS_TOKEN_{state.tokens_issued}"
+                ):
                     self._answer({"errcode": 40001, "errmsg": "invalid credential"})
                     return
                 if state.send_errors:
