@@ -82,6 +82,9 @@ class StoreChecklist:
     lines: tuple[dict[str, str | None], ...]
     dates: tuple[dict[str, str | bool | None], ...] = field(default_factory=tuple)
     child_id: str | None = None
+    # the parent agreed to reminders: the dates that ask for one (the permit's endorsement, a city's
+    # school registration window) are planned; without that consent none is
+    remind: bool = False
 
 
 @dataclass(frozen=True)

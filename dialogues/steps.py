@@ -287,6 +287,7 @@ def finish(turn: Turn, flow: Flow) -> None:
                     for key_date in checklist.dates
                 ),
                 child_id=checklist.child_id,
+                remind=state.consent.get("reminders") is True,
             )
         )
     summary = t.gettext(

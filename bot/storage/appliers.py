@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
@@ -18,7 +17,6 @@ from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.reminder_appliers import list_reminders, plan_reminders, stop_reminders
 from bot.storage.turn_log import family_of, forget_family
 from bot.storage.user_data import count_user_data, declared_models, forget_user
-from core.clock import DEFAULT_TIMEZONE
 from core.database import Base
 from core.message import Reply
 from dialogues.effect import (
@@ -164,11 +162,13 @@ def store_checklist(effect: StoreChecklist, context: ApplyContext) -> list[Reply
 
 def plan_checklist_reminders(effect: StoreChecklist, context: ApplyContext) -> None:
     """The checklist's key dates that ask for reminders (the permit's endorsement, a city's school
-    registration window) become reminder rows; those the flow planned before and no longer gives are
-    cancelled. Sent in the families' time zone."""
-    today = context.now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    registration window) become reminder rows, when the parent agreed to reminders; those the flow
+    planned before and no longer gives are cancelled. Sent in the families' time zone."""
+    if not effect.remind:
+        return
+    today = context.now.astimezone(context.zone).date()
     planned = plan_key_dates(
-        effect.dates, user_key=context.user_key, zone=DEFAULT_TIMEZONE, today=today, child_ref=effect.child_id
+        effect.dates, user_key=context.user_key, zone=context.zone.key, today=today, child_ref=effect.child_id
     )
     kinds = {str(key_date.get("reminder")) for key_date in effect.dates if key_date.get("reminder")}
     for kind in sorted(kinds | {FLOW_KINDS.get(effect.flow_id, "")} - {""}):

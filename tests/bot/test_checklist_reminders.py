@@ -109,8 +109,9 @@ def checklist(
     )
 
 
-def finish(app: App, user_key: str, done: Checklist, now: datetime) -> list[ReminderRow]:
+def finish(app: App, user_key: str, done: Checklist, now: datetime, remind: bool = True) -> list[ReminderRow]:
     effect = StoreChecklist(
+        remind=remind,
         flow_id=done.flow_id,
         title=done.title,
         lines=(),
@@ -224,3 +225,16 @@ def test_without_a_window_for_the_city_the_school_flow_plans_nothing(
     done = checklist(kb, taxonomy, "school_admission", answers, date(2028, 1, 10))
     assert [d for d in done.dates if d.reminder == "school"] == []
     assert finish(make_app(), "web:z", done, datetime(2028, 1, 10, 2, tzinfo=UTC)) == []
+
+
+def test_without_the_reminders_consent_a_finished_flow_plans_no_reminder(
+    make_app: Callable[..., App], kb: KnowledgeBase, taxonomy: Taxonomy
+) -> None:
+    answers = {
+        "residence": {"province": "fujian", "city": "xiamen"},
+        "issued_before": "yes",
+        "issue_date": "2025-12-15",
+    }
+    done = checklist(kb, taxonomy, "residence_permit", answers, date(2026, 3, 1))
+    assert [d for d in done.dates if d.reminder == "renewal"]  # the date is on the checklist all the same
+    assert finish(make_app(), "web:n", done, datetime(2026, 3, 1, 2, tzinfo=UTC), remind=False) == []
