@@ -284,7 +284,8 @@ class Console:
 
     def report_tables(self, report: Report, t: Translator, text: dict[str, str]) -> list[dict[str, Any]]:
         shown = []
-        for table in report.tables:
+        lexicon = self.application.data.lexicon
+        for table in (console_reports.with_place_names(table, lexicon, t) for table in report.tables):
             title = t.gettext(table.title)
             shown.append(
                 {

@@ -8,10 +8,11 @@ choices is refused (403) and the refusal audited; nothing is built for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.reports import REPORTS, Scope
+from bot.reports import REPORTS, Scope, Table
+from bot.reports.report import Cell
 from bot.reports.suppression import SUPPRESSED
 from bot.storage.workers import StaffMember
 from core.i18n import N_, Translator, normalize_locale
@@ -162,6 +163,26 @@ def cell_text(cell: object, t: Translator) -> str:
     if isinstance(cell, float):
         return f"{cell:g}"
     return str(cell)
+
+
+PLACE_COLUMNS = ("province", "city", "district")
+
+
+def with_place_names(table: Table, lexicon: Lexicon, t: Translator) -> Table:
+    """The table with its place ids (siming) in words (思明), for the page; the downloads keep ids."""
+    at = [(index, column) for index, column in enumerate(table.columns) if column in PLACE_COLUMNS]
+    if not at:
+        return table
+
+    def named(row: tuple[Cell, ...]) -> tuple[Cell, ...]:
+        cells = list(row)
+        for index, kind in at:
+            place = lexicon.place_by_id.get((kind, str(cells[index])))
+            if place is not None:
+                cells[index] = t.content(place.name)
+        return tuple(cells)
+
+    return replace(table, rows=tuple(named(row) for row in table.rows))
 
 
 def names() -> list[str]:

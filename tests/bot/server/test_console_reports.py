@@ -7,7 +7,6 @@ download is in the audit log."""
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,51 +16,15 @@ from sqlalchemy import select
 
 from bot.reports import Inputs, Scope, build_report
 from bot.reports.render import to_csv
-from bot.storage.models import AuditEntry, TurnLog
+from bot.storage.models import AuditEntry
 from core.database import transaction
 from tests.bot.server.test_console import Scene, desk, login, new_client  # noqa: F401  (desk: a fixture)
-
-# (city, district, topic, families asking, questions each): Fuzhou's topic and count appear nowhere else
-ASKED = (
-    ("xiamen", "siming", "school", 9, 2),
-    ("xiamen", "siming", "health", 6, 1),
-    ("xiamen", "huli", "school", 7, 1),
-    ("xiamen", "huli", "vaccine", 2, 1),  # two families: "<5"
-    ("fuzhou", "gulou", "residence_permit", 13, 3),
-)
-FUZHOU_MARKS = ("fuzhou", "gulou", "residence_permit", "福州", "鼓楼", ">39<")
-
-
-def log_questions(scene: Scene, seed: int = 15) -> None:
-    """A turn log row for every question of ASKED, each family under a random hash, on random days of
-    the last three weeks."""
-    rng = random.Random(seed)
-    now = scene.clock.now()
-    with transaction(scene.application.storage.sessions) as session:
-        for city, district, topic, families, each in ASKED:
-            for _ in range(families):
-                family = f"{rng.getrandbits(64):016x}"
-                for _ in range(each):
-                    at = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
-                    session.add(
-                        TurnLog(
-                            at=at,
-                            day=at.astimezone(scene.clock.zone).date(),
-                            channel="telegram",
-                            family=family,
-                            intent="ask",
-                            topic=topic,
-                            question=True,
-                            province="fujian",
-                            city=city,
-                            district=district,
-                        )
-                    )
+from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
 
 
 @pytest.fixture
 def scene(desk: Scene) -> Iterator[Scene]:  # noqa: F811
-    log_questions(desk)
+    log_questions(desk.application.storage.sessions, desk.clock.now(), desk.clock.zone)
     yield desk
 
 
@@ -76,7 +39,7 @@ def test_a_city_supervisor_sees_their_city_as_charts_and_tables_with_small_cells
     assert page.status_code == 200
     body = page.text
     assert body.count("<svg") == 3 and "<rect" in body and "<title>" in body
-    assert "<table" in body and "siming" in body and "huli" in body
+    assert "<table" in body and "思明" in body and "湖里" in body  # the districts named in words
     assert '<td class="suppressed">&lt;5</td>' in body  # huli's two families asking about vaccines
     assert "数据更新于" in body
     assert "<script>" not in body and "style=" not in body  # the CSP allows neither
@@ -117,7 +80,7 @@ def test_a_xiamen_supervisor_asking_for_fuzhou_by_editing_the_address_is_refused
 def test_a_worker_sees_only_their_own_district(scene: Scene) -> None:
     client = login(scene.client, "wang")  # siming
     body = client.get("/console/reports/demand").text
-    assert "siming" in body and "huli" not in body and "vaccine" not in body
+    assert "思明" in body and "湖里" not in body and "huli" not in body and "vaccine" not in body
     for place in ("huli", "xiamen", "fuzhou"):
         assert client.get("/console/reports/demand", params={"place": place}).status_code == 403
     options = re.findall(r'<option value="([^"]*)"', body)
