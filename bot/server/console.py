@@ -27,9 +27,10 @@ from markupsafe import Markup
 
 from bot.app import App
 from bot.canned import CannedReply, load_canned
-from bot.reports import REPORTS, Inputs, Report, build_report, default_since
+from bot.reports import REPORTS, Inputs, Report, default_since
 from bot.reports.audit import record_view
 from bot.reports.render import FORMATS
+from bot.reports.summary import read_report
 from bot.server import console_reports
 from bot.server.channel import RoutesOnly, take_turn
 from bot.server.console_chart import svg
@@ -263,7 +264,7 @@ class Console:
             zone=self.clock.zone,
         )
         with self.application.storage.sessions() as session:
-            return build_report(name, session, choice.scope, since, self.clock.now(), inputs)
+            return read_report(session, name, choice.scope, since, self.clock.now(), inputs)
 
     async def record_report(
         self, staffed: Staffed, name: str, report: Report, export: str | None = None
