@@ -31,6 +31,7 @@ from bot.reports import REPORTS, Inputs, Report, default_since
 from bot.reports.audit import record_view
 from bot.reports.render import FORMATS
 from bot.reports.summary import read_report
+from bot.reports.suppression import SUPPRESSED
 from bot.server import console_reports
 from bot.server.channel import RoutesOnly, take_turn
 from bot.server.console_chart import svg
@@ -293,7 +294,7 @@ class Console:
                     "title": title,
                     "labels": [t.gettext(label) for label in table.labels] or list(table.columns),
                     "rows": [
-                        [(console_reports.cell_text(cell, t), cell == "<5") for cell in row]
+                        [(console_reports.cell_text(cell, t), cell == SUPPRESSED) for cell in row]
                         for row in table.rows
                     ],
                     "note": t.gettext(table.note) if table.note else "",
@@ -519,8 +520,11 @@ class Console:
 
         async def reports(request: Request) -> Response:
             staffed = await self.staffed(request)
-            choice, options, since = await self.report_scope(request, staffed, "index")
             t = self.translator(request)
+            if not console_reports.choices(staffed.member, self.application.data.lexicon, t):
+                text = console_reports.page_text(t)  # no place assigned: nothing to choose from
+                return self.page(request, staffed, "console_reports.html", text=text, options=[], reports=[])
+            choice, options, since = await self.report_scope(request, staffed, "index")
             listed = [
                 (
                     name,

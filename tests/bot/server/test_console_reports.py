@@ -17,8 +17,9 @@ from sqlalchemy import select
 from bot.reports import Inputs, Scope, build_report
 from bot.reports.render import to_csv
 from bot.storage.models import AuditEntry
+from bot.storage.workers import Workers
 from core.database import transaction
-from tests.bot.server.test_console import Scene, desk, login, new_client  # noqa: F401  (desk: a fixture)
+from tests.bot.server.test_console import CHEAP, PASSWORD, Scene, desk, login, new_client  # noqa: F401  (desk: a fixture)
 from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
 
 
@@ -151,3 +152,14 @@ def test_the_page_speaks_the_browsers_language(scene: Scene) -> None:
 
 def _since(scene: Scene) -> str:
     return (scene.clock.now().astimezone(scene.clock.zone).date() - timedelta(days=30)).isoformat()
+
+
+def test_a_worker_without_a_known_district_is_told_so_and_sees_no_figures(scene: Scene) -> None:
+    Workers(scene.application.storage.sessions, CHEAP).create(
+        "nowhere", "无区社工", PASSWORD, "worker", scene.clock.now(), districts=["atlantis"]
+    )
+    client = login(new_client(scene), "nowhere")
+    index = client.get("/console/reports")
+    assert index.status_code == 200 and "没有分配地区" in index.text
+    assert client.get("/console/reports/demand").status_code == 403
+    assert "school" not in client.get("/console/reports/demand").text
