@@ -27,10 +27,9 @@ from markupsafe import Markup
 
 from bot.app import App
 from bot.canned import CannedReply, load_canned
-from bot.reports import REPORTS, Inputs, Report, default_since
+from bot.reports import REPORTS, Inputs, Report, default_since, read_report
 from bot.reports.audit import record_view
 from bot.reports.render import FORMATS
-from bot.reports.summary import read_report
 from bot.reports.suppression import SUPPRESSED
 from bot.server import console_reports
 from bot.server.channel import RoutesOnly, take_turn
