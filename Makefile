@@ -55,9 +55,9 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	        chromium fonts-wqy-microhei >/dev/null; }
 
-# Re-take the web chat's screenshot for the README (the browser test of the phone layout).
+# Re-take the screenshots for the README (the web chat on a phone, the console's reports on a tablet).
 screenshots: install e2e-deps
-	TONGXING_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q -k layout
+	TONGXING_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q -k "layout or reports"
 # What the end-to-end tests run against, installed from pinned files (nothing by hand).
 # The Telegram Bot API emulator: telegram-test-api 4.2.1, exactly as package-lock.json says (Node 20, npm).
 TELEGRAM_EMULATOR := tests/e2e/telegram_emulator

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,10 +23,17 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.app import App
 from bot.canned import CannedReply, load_canned
+from bot.reports import REPORTS, Inputs, Report, default_since, read_report
+from bot.reports.audit import record_view
+from bot.reports.render import FORMATS
+from bot.reports.suppression import SUPPRESSED
+from bot.server import console_reports
 from bot.server.channel import RoutesOnly, take_turn
+from bot.server.console_chart import svg
 from bot.server.console_errors import ForbiddenError, NotFoundError, UnauthorisedError
 from bot.server.console_keychild import KeyChildPages
 from bot.server.console_session import (
@@ -273,6 +280,74 @@ class Console:
             return (), "not_sent"
         return outcome.replies, await self.push.deliver(user_key, outcome.replies)
 
+    # --- reports (bot/server/console_reports.py says who sees which place) -----------------------
+
+    async def report_scope(
+        self, request: Request, staffed: Staffed, name: str
+    ) -> tuple[console_reports.PlaceChoice, list[console_reports.PlaceChoice], date]:
+        """The place and first day a page asks for, within the login's scope; a place outside it is
+        refused (ForbiddenError) and the refusal audited."""
+        t = self.translator(request)
+        options = console_reports.choices(staffed.member, self.application.data.lexicon, t)
+        query = {key: value[:64] for key, value in request.query_params.items()}
+        try:
+            choice = console_reports.chosen(options, query)
+        except console_reports.RefusedError as refused:
+            await self.record(staffed, "report_refused", detail=f"{name} asked {refused.requested}")
+            raise ForbiddenError from refused
+        now = self.clock.now()
+        today = now.astimezone(self.clock.zone).date()
+        since = console_reports.since_of(query.get("since"), today, default_since(now, self.clock.zone))
+        return choice, options, since
+
+    def build(self, name: str, choice: console_reports.PlaceChoice, since: date) -> Report:
+        settings = self.application.settings
+        data = self.application.data
+        inputs = Inputs(
+            kb=data.knowledge,
+            lexicon=data.lexicon,
+            urgent_sla=timedelta(minutes=settings.urgent_sla_minutes),
+            zone=self.clock.zone,
+        )
+        with self.application.storage.sessions() as session:
+            return read_report(session, name, choice.scope, since, self.clock.now(), inputs)
+
+    async def record_report(
+        self, staffed: Staffed, name: str, report: Report, export: str | None = None
+    ) -> None:
+        member = staffed.member
+        await anyio.to_thread.run_sync(
+            lambda: record_view(
+                self.audit,
+                worker_id=member.id,
+                login=member.login,
+                name=name,
+                scope=report.scope,
+                since=report.since,
+                now=self.clock.now(),
+                export=export,
+            )
+        )
+
+    def report_tables(self, report: Report, t: Translator, text: dict[str, str]) -> list[dict[str, Any]]:
+        shown = []
+        lexicon = self.application.data.lexicon
+        for table in (console_reports.with_place_names(table, lexicon, t) for table in report.tables):
+            title = t.gettext(table.title)
+            shown.append(
+                {
+                    "title": title,
+                    "labels": [t.gettext(label) for label in table.labels] or list(table.columns),
+                    "rows": [
+                        [(console_reports.cell_text(cell, t), cell == SUPPRESSED) for cell in row]
+                        for row in table.rows
+                    ],
+                    "note": t.gettext(table.note) if table.note else "",
+                    "chart": Markup(svg(table, title, text["chart_desc"])),  # every label escaped in svg()
+                }
+            )
+        return shown
+
     # --- routes -------------------------------------------------------------------------------------
 
     def router(self) -> APIRouter:
@@ -499,6 +574,85 @@ class Console:
             )
             return self._finish(response, request, staffed)
 
+        async def reports(request: Request) -> Response:
+            staffed = await self.staffed(request)
+            t = self.translator(request)
+            if not console_reports.choices(staffed.member, self.application.data.lexicon, t):
+                text = console_reports.page_text(t)  # no place assigned: nothing to choose from
+                return self.page(request, staffed, "console_reports.html", text=text, options=[], reports=[])
+            choice, options, since = await self.report_scope(request, staffed, "index")
+            listed = [
+                (
+                    name,
+                    t.gettext(console_reports.REPORT_TITLES[name]),
+                    t.gettext(console_reports.REPORT_DESCRIPTIONS[name]),
+                )
+                for name in console_reports.names()
+            ]
+            return self.page(
+                request,
+                staffed,
+                "console_reports.html",
+                text=console_reports.page_text(t),
+                html_lang=t.locale.replace("_", "-"),
+                options=options,
+                choice=choice,
+                since=since.isoformat(),
+                reports=listed,
+            )
+
+        async def report_page(request: Request, name: str) -> Response:
+            staffed = await self.staffed(request)
+            if name not in REPORTS:
+                raise NotFoundError
+            choice, options, since = await self.report_scope(request, staffed, name)
+            built = await anyio.to_thread.run_sync(self.build, name, choice, since)
+            await self.record_report(staffed, name, built)
+            t = self.translator(request)
+            text = console_reports.page_text(t)
+            fresh = built.fresh_as_of.astimezone(self.clock.zone).strftime("%Y-%m-%d %H:%M")
+            query = f"place={choice.id}&since={since.isoformat()}"
+            return self.page(
+                request,
+                staffed,
+                "console_report.html",
+                text=text,
+                html_lang=t.locale.replace("_", "-"),
+                options=options,
+                choice=choice,
+                since=since.isoformat(),
+                name=name,
+                title=t.gettext(built.title),
+                fresh=text["fresh"].format(time=fresh),
+                period=text["period"].format(scope=choice.label, since=since.isoformat()),
+                notes=[t.gettext(note) for note in built.notes],
+                tables=self.report_tables(built, t, text),
+                query=query,
+            )
+
+        def export(output: str) -> Callable[..., Awaitable[Response]]:
+            async def report_export(request: Request, name: str) -> Response:
+                staffed = await self.staffed(request)
+                if name not in REPORTS:
+                    raise NotFoundError
+                choice, _, since = await self.report_scope(request, staffed, name)
+                built = await anyio.to_thread.run_sync(self.build, name, choice, since)
+                await self.record_report(staffed, name, built, export=output)
+                place = choice.id or "all"
+                response = Response(
+                    FORMATS[output](built),
+                    media_type="text/csv; charset=utf-8" if output == "csv" else "application/json",
+                    headers={
+                        "Content-Disposition": (
+                            f'attachment; filename="tongxing-{name}-{place}-{since.isoformat()}.{output}"'
+                        )
+                    },
+                )
+                return self._finish(response, request, staffed)
+
+            report_export.__name__ = f"report_{output}"
+            return report_export
+
         async def asset(request: Request, name: str) -> Response:
             if name not in self.assets:
                 raise NotFoundError
@@ -520,6 +674,10 @@ class Console:
             ("/tickets/{ticket_id}/close", "POST", close),
             ("/audit", "GET", audit_page),
             ("/audit.csv", "GET", audit_csv),
+            ("/reports", "GET", reports),
+            ("/reports/{name}.csv", "GET", export("csv")),  # before /reports/{name}, which would match
+            ("/reports/{name}.json", "GET", export("json")),
+            ("/reports/{name}", "GET", report_page),
             ("/static/{name}", "GET", asset),
             *KeyChildPages(self).pages(),  # key children, their visits, the worker's Telegram link
         ]

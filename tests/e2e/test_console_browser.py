@@ -3,13 +3,16 @@ with a parent in another browser context on the web chat: the parent asks for a 
 the family's district signs in, sees the ticket, claims it and replies; the parent's page shows the
 reply without reloading; the parent's next message appears in the worker's transcript without
 reloading; the worker hands back and the parent is told; a worker of another district neither sees
-the ticket nor opens it by its URL."""
+the ticket nor opens it by its URL. A city supervisor opens the reports page, sees its charts (SVG
+drawn by the server, bars and lines) and nothing of another city, also by editing the address."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -19,7 +22,10 @@ from sqlalchemy import select
 from bot.storage.models import HandoffTicket
 from bot.storage.workers import WorkerError, Workers
 from core.database import transaction
+from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
 from tests.e2e.conftest import LiveServer
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console-reports.png"
 
 TABLET = {"width": 820, "height": 1180}
 PASSWORD = "a browser test password"
@@ -127,3 +133,47 @@ def test_a_worker_takes_a_web_chat_parent_over_and_hands_back(
     worker.get_by_role("link", name="走访提醒").click()
     worker.locator("form.due").first.get_by_role("button", name="已完成").click()
     expect(worker.locator(".notice")).to_contain_text("已记录，下一次的日期已排好")
+
+
+def test_a_city_supervisor_sees_the_reports_charts_of_their_city_and_nothing_of_another(
+    contexts: dict[str, BrowserContext], live_server: LiveServer, tmp_path: Path
+) -> None:
+    base = live_server.url
+    application = live_server.application
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with contextlib.suppress(WorkerError):  # made by an earlier run of this test in the session
+        Workers(application.storage.sessions, cheap).create(
+            "e2e_zhao", "赵督导", PASSWORD, "supervisor", application.clock.now(), city="xiamen"
+        )
+    log_questions(application.storage.sessions, application.clock.now(), application.clock.zone, seed=27)
+
+    supervisor = contexts["worker"].new_page()
+    sign_in(supervisor, base, "e2e_zhao")
+    supervisor.get_by_role("link", name="报表").click()
+    expect(supervisor.get_by_role("heading", name="报表", exact=True)).to_be_visible()
+    supervisor.get_by_role("link", name=re.compile("家长问什么")).click()
+    expect(supervisor.get_by_role("heading", name="家长问什么")).to_be_visible()
+    expect(supervisor.locator("#fresh")).to_contain_text("数据更新于")
+    charts = supervisor.locator("svg.chart")
+    expect(charts).to_have_count(3)  # by topic, by district, by week
+    assert supervisor.locator("svg.chart rect.bar").count() >= 3
+    assert supervisor.locator("svg.chart polyline").count() >= 1
+    expect(supervisor.locator("td.suppressed").first).to_have_text("<5")
+    expect(supervisor.locator("select[name=place] option")).to_contain_text(["厦门"])
+    body = supervisor.content()
+    assert "思明" in body and "school" in body
+    for mark in FUZHOU_MARKS:
+        assert mark not in body, mark
+    # the tablet layout: nothing wider than the screen
+    assert supervisor.evaluate("document.scrollingElement.scrollWidth") <= TABLET["width"]
+    target = SCREENSHOT if os.environ.get("TONGXING_UPDATE_SCREENSHOTS") else tmp_path / "reports.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    supervisor.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size > 10_000
+
+    for query in ("place=fuzhou", "city=fuzhou", "district=gulou"):
+        refused = supervisor.goto(f"{base}/console/reports/demand?{query}")
+        assert refused is not None and refused.status == 403
+        assert "residence_permit" not in supervisor.content()
+    exported = supervisor.request.get(f"{base}/console/reports/demand.json?place=fuzhou")
+    assert exported.status == 403

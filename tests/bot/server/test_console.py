@@ -227,6 +227,10 @@ ROUTES = [
     ("POST", "/console/visits/{id}/end"),
     ("POST", "/console/telegram/code"),
     ("POST", "/console/telegram/unlink"),
+    ("GET", "/console/reports"),
+    ("GET", "/console/reports/{name}"),
+    ("GET", "/console/reports/{name}.csv"),
+    ("GET", "/console/reports/{name}.json"),
 ]
 
 
@@ -245,7 +249,7 @@ def test_every_console_route_is_listed_here(desk: Scene) -> None:
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_without_a_session_no_console_route_shows_anything(desk: Scene, method: str, path: str) -> None:
     ticket = desk.ticket()
-    response = desk.client.request(method, path.format(id=ticket), follow_redirects=False)
+    response = desk.client.request(method, path.format(id=ticket, name="demand"), follow_redirects=False)
     assert response.status_code in (303, 401)
     assert "孩子8岁" not in response.text and "你好" not in response.text
     if response.status_code == 303:
