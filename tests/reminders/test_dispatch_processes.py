@@ -83,15 +83,21 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
                 )
 
         # Killed while it holds a good part of a batch (it marks every 10 rows): on a loaded machine a
-        # kill at an arbitrary moment may fall between two batches and prove nothing.
-        wait_for(lambda: len(lines(delivered)) >= COUNT // 5 and victim_in_flight() >= 20, 60)
+        # kill at an arbitrary moment may fall between two batches and prove nothing. So the victim is
+        # frozen (SIGSTOP) first, and killed only if, frozen, it holds claimed rows; else it goes on
+        # and is caught again.
+        wait_for(lambda: len(lines(delivered)) >= COUNT // 5, 60)
+        in_flight = 0
+        deadline = time.monotonic() + 60
+        while not in_flight and time.monotonic() < deadline:
+            wait_for(lambda: victim_in_flight() >= 20, 60)
+            os.kill(first.pid, signal.SIGSTOP)
+            in_flight = victim_in_flight()
+            if not in_flight:
+                os.kill(first.pid, signal.SIGCONT)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
-        with sessions() as session:
-            in_flight = session.scalar(
-                select(func.count()).where(ReminderRow.claimed_by == victim, ReminderRow.status == "claimed")
-            )
-        assert in_flight, "the kill must land in the middle of a batch"
+        assert in_flight == victim_in_flight() > 0, "the kill must land in the middle of a batch"
         restarted = start(postgres_url, tmp_path)
 
         def all_marked() -> bool:
