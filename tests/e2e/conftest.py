@@ -3,7 +3,8 @@ loopback port in a background thread over a fresh SQLite database, with a real b
 chromium driven by Playwright's sync API; `make e2e-deps` installs it, never `playwright install`);
 and the Telegram Bot API emulator (telegram-test-api 4.2.1, pinned in tests/e2e/telegram_emulator/,
 installed by `make e2e-deps`), started on a free port by its launcher (which fixes what the package
-gets wrong for python-telegram-bot 22)."""
+gets wrong for python-telegram-bot 22). The live server also runs the Telegram channel (long polling)
+on that emulator, so a parent on Telegram and a worker in the browser meet on one server."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from playwright.sync_api import Browser, sync_playwright
 from bot.app import App, build_app
 from bot.server import console, webchat
 from bot.server.app import create_server
+from bot.server.channel import Channel
+from bot.server.channels import telegram_target
 from bot.server.push import PushTargets, StoredReplies
+from bot.server.telegram import TelegramChannel, build_bot
 from core.clock import FixedClock
 from core.settings import Settings
 from tests.conftest import TODAY, migrate
@@ -45,7 +49,7 @@ CHROMIUM_ARGS = [
 class LiveServer:
     """The app under uvicorn in a thread; `url` is where a browser reaches it."""
 
-    def __init__(self, application: App) -> None:
+    def __init__(self, application: App, telegram_settings: Settings | None = None) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
@@ -57,7 +61,12 @@ class LiveServer:
         storage = application.storage
         outbox = StoredReplies(storage.sessions, storage.cipher, application.clock)
         push.register(webchat.CHANNEL, outbox.target(webchat.CHANNEL))
-        channels = [webchat.channel(application), console.channel(application, push)]
+        channels: list[Channel] = [webchat.channel(application)]
+        if telegram_settings is not None:  # parents on Telegram, through the emulator (polling)
+            bot = TelegramChannel(application, build_bot(telegram_settings), poll_timeout=2)
+            push.register(bot.name, telegram_target(bot))
+            channels.append(bot)
+        channels.append(console.channel(application, push))
         server_app = create_server(application, channels=channels)
         config = uvicorn.Config(server_app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -77,12 +86,18 @@ class LiveServer:
         self.socket.close()
 
 
+LIVE_TELEGRAM_TOKEN = "199999:LIVE"  # the live server's bot on the emulator
+
+
 @pytest.fixture(scope="session")
-def live_server(base_app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    base_app: App, tmp_path_factory: pytest.TempPathFactory, telegram_emulator: str
+) -> Iterator[LiveServer]:
     url = migrate(f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'tongxing.db'}")
     settings = Settings(data_dir=base_app.settings.data_dir, database_url=url)
     application = build_app(settings, FixedClock(TODAY), shared=base_app)
-    server = LiveServer(application)
+    telegram = Settings(telegram_token=LIVE_TELEGRAM_TOKEN, telegram_api_url=telegram_emulator)
+    server = LiveServer(application, telegram)
     server.start()
     yield server
     server.stop()

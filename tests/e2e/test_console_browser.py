@@ -3,8 +3,10 @@ with a parent in another browser context on the web chat: the parent asks for a 
 the family's district signs in, sees the ticket, claims it and replies; the parent's page shows the
 reply without reloading; the parent's next message appears in the worker's transcript without
 reloading; the worker hands back and the parent is told; a worker of another district neither sees
-the ticket nor opens it by its URL. A city supervisor opens the reports page, sees its charts (SVG
-drawn by the server, bars and lines) and nothing of another city, also by editing the address."""
+the ticket nor opens it by its URL. The same with a parent on Telegram (the emulator) in the middle of
+a guided flow, whose flow resumes at its step after the hand-back. A city supervisor opens the
+reports page, sees its charts (SVG drawn by the server, bars and lines) and nothing of another city,
+also by editing the address."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from bot.storage.models import HandoffTicket
 from bot.storage.workers import WorkerError, Workers
 from core.database import transaction
 from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LIVE_TELEGRAM_TOKEN, LiveServer
+from tests.e2e.test_telegram_e2e import Parent, texts
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console-reports.png"
 
@@ -177,3 +180,75 @@ def test_a_city_supervisor_sees_the_reports_charts_of_their_city_and_nothing_of_
         assert "residence_permit" not in supervisor.content()
     exported = supervisor.request.get(f"{base}/console/reports/demand.json?place=fuzhou")
     assert exported.status == 403
+
+
+def test_a_telegram_parent_mid_flow_is_taken_over_in_the_browser_and_resumes_at_the_step(
+    contexts: dict[str, BrowserContext], live_server: LiveServer, telegram_emulator: str
+) -> None:
+    """The parent on Telegram (the emulator) starts the residence-permit flow, answers one step, asks
+    for a person; a Siming worker claims and replies in Chromium; the reply reaches the chat signed;
+    the hand-back puts the parent back at the step they had reached, which they then answer."""
+    base = live_server.url
+    create_workers(live_server)
+    parent = Parent(telegram_emulator, LIVE_TELEGRAM_TOKEN, chat_id=9301)
+    parent.say("/start")
+    menu = parent.replies()
+    parent.press("办居住证", menu)
+    consent = parent.replies()
+    parent.press("同意", consent)
+    step = parent.replies()
+    if "哪个城市" in texts(step):  # the flow's city step
+        parent.say("厦门")
+        step = parent.replies()
+    parent.press("给孩子办", step)  # one step answered
+    step = parent.replies()
+    # the step reached: its question ("第3步，共6步：...？"), with buttons
+    question = next(line for line in texts(step).splitlines() if "步：" in line)
+    assert any(stored["message"].get("reply_markup") for stored in step)
+
+    parent.say("/human")
+    asked = parent.replies()
+    if "可以" in str([stored["message"].get("reply_markup") for stored in asked]):
+        parent.press("可以", asked)  # consent to hand the conversation to a person
+        parent.replies()
+    application = live_server.application
+    with transaction(application.storage.sessions) as session:
+        ticket = session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.user_key == "telegram:9301")
+            .order_by(HandoffTicket.id.desc())
+        ).first()
+        assert ticket is not None and ticket.status == "open"
+        if ticket.district is None:  # the family's district, as the place step would have stored it
+            ticket.city, ticket.district = "xiamen", "siming"
+        ticket_id = ticket.id
+
+    worker = contexts["worker"].new_page()
+    sign_in(worker, base, "e2e_wang")
+    worker.locator(f'a[href="/console/tickets/{ticket_id}"]').click()
+    expect(worker.locator("#transcript")).to_contain_text("/human")
+    worker.get_by_role("button", name="认领这个对话").click()
+    expect(worker.locator(".notice")).to_contain_text("你已认领")
+    assert "王社工" in texts(parent.replies())  # told who took over
+
+    worker.fill("#reply-text", "您好，我是王社工，办居住证的事我来帮您。")
+    worker.get_by_role("button", name="发送", exact=True).click()
+    expect(worker.locator(".notice")).to_contain_text("已发送")
+    heard = texts(parent.replies())
+    assert "办居住证的事我来帮您" in heard and "—— 社工 王社工" in heard
+
+    other = contexts["other"].new_page()
+    sign_in(other, base, "e2e_li")
+    expect(other.locator(f'a[href="/console/tickets/{ticket_id}"]')).to_have_count(0)
+    for guessed_path in (f"/console/tickets/{ticket_id}", f"/console/tickets/{ticket_id}/messages.json"):
+        guessed = other.goto(f"{base}{guessed_path}")
+        assert guessed is not None and guessed.status == 404
+        assert "办居住证的事我来帮您" not in other.content()
+
+    worker.get_by_role("button", name="交回给助手").click()
+    expect(worker.locator(".notice")).to_contain_text("已交回")
+    back = parent.replies()
+    assert "交回" in texts(back)
+    assert question in texts(back)  # the flow resumes at its step: the question asked again
+    parent.press("是", back)
+    assert "几岁" in texts(parent.replies())  # and the step's answer moves the flow on
