@@ -38,11 +38,16 @@ class Cipher:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
         self._key = key
+        self._derived: dict[str, bytes] = {}  # purpose -> key (a few fixed purposes)
 
     def derive(self, purpose: str) -> bytes:
         """A key for another use (signing the web chat's session cookie, say), derived from this one
-        with HMAC-SHA256 so that neither key reveals the other."""
-        return hmac.new(self._key, f"tongxing:{purpose}".encode(), hashlib.sha256).digest()
+        with HMAC-SHA256 so that neither key reveals the other; derived once per purpose."""
+        derived = self._derived.get(purpose)
+        if derived is None:
+            derived = hmac.new(self._key, f"tongxing:{purpose}".encode(), hashlib.sha256).digest()
+            self._derived[purpose] = derived
+        return derived
 
     def encrypt(self, text: str) -> bytes:
         return self._fernet.encrypt(text.encode("utf-8"))
