@@ -30,17 +30,10 @@ from tests.bot.server.wechat_fake import (
     FakeWeChatApi,
     WeChatSender,
     event_xml,
-    fake_wechat_api,
     media_xml,
     text_xml,
 )
 from tests.conftest import TODAY
-
-
-@pytest.fixture
-def fake_api() -> Iterator[FakeWeChatApi]:
-    with fake_wechat_api() as api:
-        yield api
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ once; the parent hears what will fall due after the window, and can accept a sub
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
@@ -32,7 +32,6 @@ from tests.bot.server.wechat_fake import (
     FakeWeChatApi,
     WeChatSender,
     event_xml,
-    fake_wechat_api,
     text_xml,
 )
 from tests.conftest import TODAY
@@ -41,12 +40,6 @@ KEY = f"wechat:{OPENID}"
 TEMPLATE = "tmpl_reminder_0001"
 REDIRECT = "https://tongxing.example.cn/wechat/subscribed"
 LABEL = "百白破疫苗 第3剂"
-
-
-@pytest.fixture
-def fake_api() -> Iterator[FakeWeChatApi]:
-    with fake_wechat_api() as api:
-        yield api
 
 
 @pytest.fixture
