@@ -80,6 +80,27 @@ def _index(
             _index(child, (*where, position), lines, problems, name, key_lines)
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the pure-Python one made reading the
+# data files a third of the server's start-up.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse(text: str) -> tuple[Node | None, Any]:
+    """One pass of the safe loader: the node tree (for lines and duplicate keys) and the data built
+    from that same tree."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def load_text(text: str) -> Any:
+    """`yaml.safe_load`, with libyaml when it is there."""
+    return parse(text)[1]
+
+
 def read_yaml(path: Path, display: str | None = None) -> YamlFile:
     """Parse a YAML file; raise YamlError with file:line for broken YAML or duplicate keys."""
     name = display or str(path)
@@ -88,8 +109,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlFile:
     except UnicodeDecodeError as error:
         raise YamlError([Problem(name, 1, f"not UTF-8 text ({error.reason})")]) from error
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = parse(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

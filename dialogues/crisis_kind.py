@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.yamlfile import DataFileError, Problem, read_schema
+from core.yamlfile import DataFileError, Problem, load_text, read_schema
 from dialogues.safety import Regex, SafetyNet
 from nlu.crisis import CRISIS_FILE
 
@@ -68,7 +67,7 @@ class CrisisKinds:
 
 
 def _detector_categories() -> set[str]:
-    data = yaml.safe_load(CRISIS_FILE.read_text(encoding="utf-8")) or {}
+    data = load_text(CRISIS_FILE.read_text(encoding="utf-8")) or {}
     return set((data.get("strong") or {}).keys())
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from core.lexicon import Lexicon
 from core.taxonomy import Taxonomy
+from core.yamlfile import load_text
 from knowledge.schema import Document
 from knowledge.sheet import parse_rows, read_rows
 from knowledge.validator import DOCUMENTS, check_knowledge
@@ -106,7 +107,7 @@ def _explain(problem: str, sheet: Path, services: list[dict[str, Any]]) -> str:
 
 
 def _register(path: Path, document: Document) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_text(path.read_text(encoding="utf-8"))
     if any(entry.get("id") == document.id for entry in data["documents"]):
         return
     data["documents"].append(_jsonable(document.model_dump(exclude_none=True)))

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from core.yamlfile import load_text
 from nlu.regex_literals import LiteralIndex, required_literals
 
 CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis.yaml"
@@ -99,7 +98,7 @@ def load_crisis_dev(paths: Path | Sequence[Path] = CRISIS_DEV_FILES) -> CrisisDe
     for group, path in enumerate([paths] if isinstance(paths, Path) else paths):
         if not path.exists():
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_text(path.read_text(encoding="utf-8")) or {}
         positives += [(str(text), group) for text in data.get("positives") or []]
         negatives += [(str(text), group) for text in data.get("negatives") or []]
     lines = [*positives, *negatives]
@@ -223,7 +222,7 @@ class CrisisDetector:
         thresholds: dict[str, float] | None = None,
         literals: LiteralTable | None = None,
     ) -> None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_text(path.read_text(encoding="utf-8"))
         raw_terms = data.get("terms") or {}
         terms: dict[str, str] = {}
         for name, value in raw_terms.items():  # a term may use the terms defined before it

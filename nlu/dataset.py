@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from core.yamlfile import load_text
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAINING_FILES = ("nlu.yml", "lookups.yml")
 ENTITIES = ("province", "city", "district", "age", "birth_date", "grade", "stage", "child_count", "vaccine")
@@ -137,7 +139,7 @@ def read_examples(path: Path) -> list[Example]:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise DataError(f"{path}: broken YAML: {error}") from error
     if not isinstance(data, dict):
