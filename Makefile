@@ -41,8 +41,9 @@ run: install
 	$(BIN)/tongxing check
 	$(BIN)/tongxing serve
 
+# On every core (pytest-xdist), a test module on one worker (its module fixtures built once).
 test: install e2e-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # What the end-to-end tests need from outside PyPI (e2e-deps), installed here and never by hand.
 # The browser tests' Chromium: Debian's package (`playwright install` downloads from a CDN; never used),

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -61,12 +62,24 @@ def index(kb: KnowledgeBase, tokenizer: Tokenizer) -> Index:
 
 
 @pytest.fixture(scope="session")
-def model_data_dir(tokenizer: Tokenizer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def model_data_dir(
+    tokenizer: Tokenizer, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Path:
     """A data directory holding the NLU model for the current data. The suite trains it here,
-    explicitly, once per session (about 20 s); the application itself never trains a model."""
-    folder = tmp_path_factory.mktemp("model-data-dir")
-    train_and_save(Settings(data_dir=folder), tokenizer)
-    return folder
+    explicitly, once per session (about 20 s); the application itself never trains a model. Under
+    pytest-xdist (`make test`) the workers share one: the first trains it, under a file lock, in the
+    directory all workers' temporary directories live in."""
+    if worker_id == "master":
+        folder = tmp_path_factory.mktemp("model-data-dir")
+        train_and_save(Settings(data_dir=folder), tokenizer)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent / "model-data-dir"
+    with FileLock(str(shared) + ".lock"):
+        if not (shared / ".trained").exists():
+            shared.mkdir(exist_ok=True)
+            train_and_save(Settings(data_dir=shared), tokenizer)
+            (shared / ".trained").touch()
+    return shared
 
 
 @pytest.fixture(scope="session")
