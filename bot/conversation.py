@@ -7,7 +7,7 @@ state_loader.py), never silently replaced."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -30,6 +30,7 @@ from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
+from reminders.store import waiting_statement
 
 # The statements of every turn, built once (a turn is a few milliseconds: building and caching these
 # each time was a tenth of it). Core statements on the tables, so no unit of work runs at the commit.
@@ -46,6 +47,16 @@ _STORE_STATE = (
 )
 _LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
 _LOG_TURN = cast(Table, TurnLog.__table__).insert()
+_WAITING = waiting_statement()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A turn's outcome, and whether reminders wait for this parent (`bot/waiting_reminders.py`),
+    seen in the turn's own transaction when the channel asked."""
+
+    outcome: Outcome
+    reminders_waiting: bool = False
 
 
 def user_key(event: Event) -> str:
@@ -93,6 +104,11 @@ class ConversationService:
     def handle_outcome(self, event: Event) -> Outcome:
         """Any event of a conversation (a parent's message, a worker's, a reminder...), under the lock.
         A redelivered message changes nothing and stores nothing."""
+        return self.take(event).outcome
+
+    def take(self, event: Event, *, look_for_waiting: bool = False) -> Turn:
+        """`handle_outcome`, and with `look_for_waiting` whether reminders wait for the parent (one
+        indexed read in the same transaction; a redelivered message does not look)."""
         key = user_key(event)
         with transaction(self.sessions) as session:
             row = self._lock(session, key)
@@ -100,7 +116,7 @@ class ConversationService:
             loaded = self.states.load(session, row, now)
             outcome = self.engine.handle(loaded.state, event)
             if outcome.duplicate:
-                return outcome
+                return Turn(outcome)
             said = _logged_input(event)
             direction = "worker" if isinstance(event, WorkerMessage) else "out"
             lines = [("in", said)] if said is not None else []
@@ -115,7 +131,7 @@ class ConversationService:
             for effect in outcome.effects:
                 extra += self.appliers.apply(effect, context)
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
-                return replace(outcome, replies=outcome.replies + tuple(extra))
+                return Turn(replace(outcome, replies=outcome.replies + tuple(extra)))
             if row_of_turn is not None:
                 session.execute(_LOG_TURN, [row_of_turn])
             self._log(session, key, [("out", reply.text) for reply in extra], now)
@@ -125,7 +141,8 @@ class ConversationService:
                 extra.append(state_kept_aside_notice(translator))
             stored = self.cipher.encrypt(outcome.state.model_dump_json())
             session.execute(_STORE_STATE, {"row_id": row.id, "state": stored, "updated_at": now})
-        return replace(outcome, replies=outcome.replies + tuple(extra))
+            waiting = look_for_waiting and session.scalar(_WAITING, {"key": key}) is not None
+        return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
     def _lock(self, session: Session, key: str) -> Conversation:
         """The conversation's row, locked until the transaction ends; created when it is missing.

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, Text, or_, select, update
+from sqlalchemy import Date, DateTime, Index, Integer, Select, String, Text, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -240,6 +240,16 @@ def replace_planned(
             .values(status="planned", attempts=0, last_error=None, updated_at=now)
         )
     return plan(session, reminders, now)
+
+
+def waiting_statement() -> Select[Any]:
+    """`SELECT id ... LIMIT 1` of a row waiting for the parent (bind `key`): the check a turn makes in
+    its own transaction, so that a message with nothing waiting (nearly all) costs no second one."""
+    return (
+        select(ReminderRow.id)
+        .where(ReminderRow.user_key == bindparam("key"), ReminderRow.status == "waiting_window")
+        .limit(1)
+    )
 
 
 def claim_waiting(

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,7 +17,9 @@ import anyio.to_thread
 from fastapi import APIRouter
 
 from bot.app import App
+from bot.conversation import user_key
 from bot.metrics import count_error, observe_turn
+from bot.waiting_reminders import WaitingReminders
 from core.event import Event
 from core.message import Reply
 from dialogues.engine import Outcome
@@ -79,11 +81,35 @@ async def take_turn(application: App, event: Event) -> Outcome:
     SQLAlchemy; the turn holds the conversation's row lock while it runs), through the process's turn
     gate. Every channel's turns come through here, so here they are counted (/metrics) and logged,
     without their words or the user."""
+    conversations = application.conversations
+    outcome, _ = await _timed(
+        application, event, lambda turn_event: (conversations.handle_outcome(turn_event), [])
+    )
+    return outcome
+
+
+async def take_turn_with_waiting(
+    application: App, event: Event, waiting: WaitingReminders
+) -> tuple[Outcome, list[Reply]]:
+    """`take_turn`, then what waited for the parent (reminders that could not reach them), said and
+    marked delivered, in the same thread and turn gate. The turn itself sees, in its own transaction,
+    whether anything waits, so that a message with nothing waiting (nearly all) costs nothing more."""
+
+    def turn_then_waiting(turn_event: Event) -> tuple[Outcome, list[Reply]]:
+        turn = application.conversations.take(turn_event, look_for_waiting=True)
+        if not turn.reminders_waiting:
+            return turn.outcome, []
+        return turn.outcome, waiting.take(user_key(turn_event))
+
+    return await _timed(application, event, turn_then_waiting)
+
+
+async def _timed(
+    application: App, event: Event, run: Callable[[Event], tuple[Outcome, list[Reply]]]
+) -> tuple[Outcome, list[Reply]]:
     start = time.perf_counter()
     try:
-        outcome = await anyio.to_thread.run_sync(
-            application.conversations.handle_outcome, event, limiter=turn_gate(application)
-        )
+        outcome, said = await anyio.to_thread.run_sync(run, event, limiter=turn_gate(application))
     except Exception as error:
         count_error(event.channel, "turn_failed")
         LOG.error("turn failed", extra={"channel": event.channel, "error": error.__class__.__name__})
@@ -100,7 +126,7 @@ async def take_turn(application: App, event: Event) -> Outcome:
             "duplicate": outcome.duplicate,
         },
     )
-    return outcome
+    return outcome, said
 
 
 def numbered(reply: Reply) -> str:

@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.app import App
-from bot.server.channel import RoutesOnly, take_turn
+from bot.server.channel import RoutesOnly, take_turn_with_waiting
 from bot.server.push import StoredReplies
 from bot.server.session import COOKIE_MAX_AGE, COOKIE_NAME, ChatSession, SessionSigner
 from bot.server.webchat_text import MAX_CHARS, languages, page_text
@@ -181,13 +181,10 @@ class WebChat:
                 locale=locale,
                 message_id=message.message_id,
             )
-            try:
-                outcome = await take_turn(self.application, inbound)
+            try:  # with what waited for the parent's message (marked delivered)
+                outcome, reminders = await take_turn_with_waiting(self.application, inbound, self.waiting)
             except Exception:  # the turn was rolled back; the page keeps the message for a retry
                 return self.keep_session(self.error(locale, 503, "failed"), request, session)
-            reminders: list[Reply] = []
-            if not outcome.duplicate:  # what waited for the parent's message (marked delivered)
-                reminders = await anyio.to_thread.run_sync(self.waiting.take, f"{CHANNEL}:{session.user_id}")
             # a duplicate that raced the first delivery finds its answer once that one is done
             answer = self.answers.get(key) or {
                 "replies": [render_reply(reply) for reply in [*outcome.replies, *reminders]],

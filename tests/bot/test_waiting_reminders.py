@@ -20,6 +20,7 @@ from bot.server.channels import DailyJobsChannel
 from bot.storage.models import Conversation
 from bot.waiting_reminders import WaitingReminders
 from core.database import transaction
+from core.message import Inbound
 from reminders.dispatcher import Dispatcher
 from reminders.store import PlannedReminder, ReminderRow, plan
 from tests.conftest import TODAY
@@ -126,3 +127,24 @@ def test_two_processes_answering_one_parent_say_each_waiting_reminder_once_on_po
         thread.join()
     assert sum(results.values()) == len(days), results
     assert statuses(second).count("late") + statuses(second).count("sent") == len(days)
+
+
+def test_a_turn_sees_in_its_own_transaction_whether_reminders_wait_for_the_parent(
+    make_app: Callable[..., App],
+) -> None:
+    app = make_app()
+    user_key = "web:parent-looking"
+
+    def message(message_id: str) -> Inbound:
+        return Inbound(user_id="parent-looking", channel="web", text="在吗", message_id=message_id)
+
+    assert not app.conversations.take(message("m1"), look_for_waiting=True).reminders_waiting
+    reminders_for(app, user_key, [TODAY.date()], TODAY.replace(tzinfo=UTC) - timedelta(minutes=5))
+    Dispatcher(app.storage.sessions, ChannelNotifier(app, {}), app.clock.now).tick()
+    assert statuses(app) == ["waiting_window"]
+    assert not app.conversations.take(message("m2")).reminders_waiting  # only when the channel asks
+    assert app.conversations.take(message("m3"), look_for_waiting=True).reminders_waiting
+    redelivered = app.conversations.take(message("m3"), look_for_waiting=True)
+    assert redelivered.outcome.duplicate and not redelivered.reminders_waiting
+    WaitingReminders(app).take(user_key)
+    assert not app.conversations.take(message("m4"), look_for_waiting=True).reminders_waiting
