@@ -42,8 +42,8 @@ ASPECT_WORDS = frozenset(
 
 
 def _traditional_characters() -> frozenset[str] | None:
-    """Every character of an OpenCC t2s entry that changes the text (TSCharacters, TSPhrases): a
-    text with none of them converts to itself, so the (pure-Python, slow) conversion is skipped.
+    """Every character that an OpenCC t2s entry changes (TSCharacters, TSPhrases; the whole entry when
+    its length changes): a text with none of them converts to itself, so the (pure-Python, slow) conversion is skipped.
     None, and every text is converted, if the dictionaries are not where this version keeps them."""
     import opencc
 
@@ -53,7 +53,12 @@ def _traditional_characters() -> frozenset[str] | None:
         for name in ("TSCharacters.txt", "TSPhrases.txt"):
             for line in (folder / name).read_text(encoding="utf-8").splitlines():
                 source, _, targets = line.partition("\t")
-                if source and targets.split(" ")[0] != source:
+                target = targets.split(" ")[0]
+                if not source or target == source:
+                    continue
+                if len(target) == len(source):  # only a character that changes must be in the text
+                    characters.update(a for a, b in zip(source, target, strict=True) if a != b)
+                else:
                     characters.update(source)
     except OSError:
         return None

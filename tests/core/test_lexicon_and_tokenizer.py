@@ -54,14 +54,48 @@ def test_tokenizer_never_raises_on_any_text(tokenizer: Tokenizer, text: str) -> 
     assert isinstance(tokenizer.bigrams(tokenizer.normalize(text)), list)
 
 
-# Characters that OpenCC converts, that it leaves alone, and that only phrases convert (乾杯 -> 干杯).
-_MIXED = "我們的孩子乾杯臺灣醫療保險证明一目瞭然后後发髮 abc,。"
+# Characters that OpenCC converts, that it leaves alone, and that only phrases convert (乾杯 -> 干杯);
+# common Simplified characters that phrases hold without changing them (上, 么, 公, 口, 不...).
+_MIXED = "我們的孩子乾杯臺灣醫療保險证明一目瞭然后後发髮 abc,。上么公口子能住防申老不幺麼于於"
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(_MIXED), max_size=30) | st.text(max_size=30))
+def _phrase_sources() -> str:
+    """Every character of OpenCC's t2s phrases (where the skip could go wrong), as one alphabet."""
+    import opencc
+
+    lines = (Path(opencc.__file__).resolve().parent / "dictionary" / "TSPhrases.txt").read_text("utf-8")
+    return "".join(sorted({char for line in lines.splitlines() for char in line.partition("\t")[0]}))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(_MIXED), max_size=30)
+    | st.text(alphabet=st.sampled_from(_phrase_sources()), max_size=12)
+    | st.text(max_size=30)
+)
 def test_skipping_the_conversion_of_texts_without_traditional_characters_changes_nothing(
     tokenizer: Tokenizer, text: str
 ) -> None:
     always_converted = tokenizer._t2s.convert(unicodedata.normalize("NFKC", text).lower())
     assert tokenizer.normalize(text) == " ".join(always_converted.split())
+
+
+def test_every_phrase_of_opencc_and_its_simplified_form_normalise_as_the_full_conversion_would(
+    tokenizer: Tokenizer,
+) -> None:
+    """The skip's rule (a text without a character that some entry changes converts to itself) over
+    every entry of t2s, in both its forms, so no phrase can slip past it."""
+    import opencc
+
+    folder = Path(opencc.__file__).resolve().parent / "dictionary"
+    texts = []
+    for name in ("TSPhrases.txt", "TSCharacters.txt"):
+        for line in (folder / name).read_text("utf-8").splitlines():
+            source, _, targets = line.partition("\t")
+            texts += [source, *targets.split(" ")]
+    wrong = [
+        text
+        for text in texts
+        if text and tokenizer.normalize(text) != " ".join(tokenizer._t2s.convert(text.lower()).split())
+    ]
+    assert wrong == []
