@@ -43,7 +43,8 @@ ASPECT_WORDS = frozenset(
 
 def _traditional_characters() -> frozenset[str] | None:
     """Every character that an OpenCC t2s entry changes (TSCharacters, TSPhrases; the whole entry when
-    its length changes): a text with none of them converts to itself, so the (pure-Python, slow) conversion is skipped.
+    its length changes): a text with none of them converts to itself, so the (pure-Python, slow)
+    conversion is skipped.
     None, and every text is converted, if the dictionaries are not where this version keeps them."""
     import opencc
 
