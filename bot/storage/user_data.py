@@ -70,13 +70,20 @@ def _key_column(model: type[Any]) -> Any:
 
 
 def count_user_data(session: Session, models: Iterable[type[Any]], user_key: str) -> list[Stored]:
-    """For each declared table, how many rows the user has there."""
-    stored = []
-    for model in models:
-        query = select(func.count()).select_from(model).where(_key_column(model) == user_key)
-        count = session.execute(query).scalar_one()
-        stored.append(Stored(model.__tablename__, model.__user_data__.description, int(count)))
-    return stored
+    """For each declared table, how many rows the user has there: one statement (a count per table,
+    each by its indexed user key, as scalar subqueries)."""
+    models = list(models)
+    if not models:
+        return []
+    counts = [
+        select(func.count()).select_from(model).where(_key_column(model) == user_key).scalar_subquery()
+        for model in models
+    ]
+    row = session.execute(select(*counts)).one()
+    return [
+        Stored(model.__tablename__, model.__user_data__.description, int(count))
+        for model, count in zip(models, row, strict=True)
+    ]
 
 
 def forget_user(session: Session, models: Iterable[type[Any]], user_key: str) -> dict[str, int]:

@@ -24,7 +24,13 @@ from bot.storage.models import (
     WeChatSubscription,
     WorkerAccess,
 )
-from bot.storage.user_data import FORGOTTEN_PREFIX, OnForget, declared_models, undeclared_tables
+from bot.storage.user_data import (
+    FORGOTTEN_PREFIX,
+    OnForget,
+    count_user_data,
+    declared_models,
+    undeclared_tables,
+)
 from core.database import Base, make_sessions, transaction
 from core.message import Inbound
 from reminders.store import PlannedReminder
@@ -171,3 +177,17 @@ def test_the_forget_turn_itself_stores_nothing(engine: Engine) -> None:
     assert [reply.text for reply in outcome.replies] == ["turn 1"]
     for model in declared_models(Base):
         assert _rows_of(engine, model, "test:a") == 0, model.__tablename__
+
+
+def test_mydata_counts_every_declared_table_of_the_user_and_no_one_elses(engine: Engine) -> None:
+    database.upgrade(engine)
+    _fill_every_declared_table(engine, "a")
+    _fill_every_declared_table(engine, "b")
+    declared = declared_models(Base)
+    with make_sessions(engine)() as session:
+        stored = count_user_data(session, declared, "test:a")
+    assert [item.table for item in stored] == [model.__tablename__ for model in declared]
+    assert {item.table: item.count for item in stored} == {
+        model.__tablename__: _rows_of(engine, model, "test:a") for model in declared
+    }
+    assert all(item.count > 0 for item in stored)
