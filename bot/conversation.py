@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +20,7 @@ from bot.cipher import Cipher
 from bot.storage.appliers import build_appliers
 from bot.storage.models import Conversation, MessageLog, TurnLog
 from bot.storage.registry import ApplierRegistry, ApplyContext
-from bot.storage.state_loader import StateLoader
+from bot.storage.state_loader import StateLoader, StoredConversation
 from bot.storage.turn_log import family_of, turn_row
 from bot.storage.user_data import check_declarations
 from core.clock import Clock
@@ -34,8 +34,12 @@ from reminders.store import waiting_statement
 
 # The statements of every turn, built once (a turn is a few milliseconds: building and caching these
 # each time was a tenth of it). Core statements on the tables, so no unit of work runs at the commit.
-_LOCKED = select(Conversation).where(Conversation.user_key == bindparam("key")).with_for_update()
 _CONVERSATION = cast(Table, Conversation.__table__)
+_LOCKED = (
+    select(_CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state)
+    .where(_CONVERSATION.c.user_key == bindparam("key"))
+    .with_for_update()
+)
 _STORE_STATE = (
     _CONVERSATION.update()
     .where(_CONVERSATION.c.id == bindparam("row_id"))
@@ -48,6 +52,11 @@ _STORE_STATE = (
 _LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
 _LOG_TURN = cast(Table, TurnLog.__table__).insert()
 _WAITING = waiting_statement()
+
+
+class LockedConversation(StoredConversation, Protocol):
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -144,10 +153,10 @@ class ConversationService:
             waiting = look_for_waiting and session.scalar(_WAITING, {"key": key}) is not None
         return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
-    def _lock(self, session: Session, key: str) -> Conversation:
+    def _lock(self, session: Session, key: str) -> LockedConversation:
         """The conversation's row, locked until the transaction ends; created when it is missing.
         A known user (nearly every turn) costs one statement, a new one three."""
-        row = session.scalars(_LOCKED, {"key": key}).one_or_none()
+        row = session.execute(_LOCKED, {"key": key}).one_or_none()
         if row is not None:
             return row
         dialect = session.get_bind().dialect.name
@@ -162,7 +171,7 @@ class ConversationService:
                 .values(**values)
                 .on_conflict_do_nothing(index_elements=["user_key"])
             )
-        return session.scalars(_LOCKED, {"key": key}).one()
+        return session.execute(_LOCKED, {"key": key}).one()
 
     def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
         """The turn's messages (direction, text), written at once in one statement (executemany)."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher, CipherError
-from bot.storage.models import Conversation
 from bot.storage.quarantine import keep_aside
 from dialogues.state import State
 from dialogues.state_migration import StateMigrationError, StateMigrations, StateTooNewError
@@ -30,6 +30,16 @@ class UnreadableStateError(Exception):
 class LoadedState:
     state: State
     kept_aside: bool = False  # the stored state was unreadable and is now in quarantine
+
+
+class StoredConversation(Protocol):
+    """The columns of a conversation row the loader reads (an ORM object or a Core row)."""
+
+    @property
+    def user_key(self) -> str: ...
+
+    @property
+    def state(self) -> bytes | None: ...
 
 
 class StateLoader:
@@ -61,7 +71,7 @@ class StateLoader:
         except ValidationError as error:  # its message would quote the content: only count the errors
             raise UnreadableStateError(f"does not match State: {error.error_count()} error(s)") from error
 
-    def load(self, session: Session, row: Conversation, now: datetime) -> LoadedState:
+    def load(self, session: Session, row: StoredConversation, now: datetime) -> LoadedState:
         if not row.state:
             return LoadedState(State())
         try:
