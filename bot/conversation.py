@@ -33,7 +33,8 @@ from dialogues.state_migration import StateMigrations, state_migrations
 from reminders.store import waiting_statement
 
 # The statements of every turn, built once (a turn is a few milliseconds: building and caching these
-# each time was a tenth of it). Core statements on the tables, so no unit of work runs at the commit.
+# each time was a tenth of it). Core statements on the tables, run on the session's connection (no
+# unit of work at the commit, none of the ORM's per-statement work).
 _CONVERSATION = cast(Table, Conversation.__table__)
 _LOCKED = (
     select(_CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state)
@@ -142,21 +143,21 @@ class ConversationService:
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
                 return Turn(replace(outcome, replies=outcome.replies + tuple(extra)))
             if row_of_turn is not None:
-                session.execute(_LOG_TURN, [row_of_turn])
+                session.connection().execute(_LOG_TURN, [row_of_turn])
             self._log(session, key, [("out", reply.text) for reply in extra], now)
             if loaded.kept_aside:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about
                 # storage, not part of the conversation.
                 extra.append(state_kept_aside_notice(translator))
             stored = self.cipher.encrypt(outcome.state.model_dump_json())
-            session.execute(_STORE_STATE, {"row_id": row.id, "state": stored, "updated_at": now})
-            waiting = look_for_waiting and session.scalar(_WAITING, {"key": key}) is not None
+            session.connection().execute(_STORE_STATE, {"row_id": row.id, "state": stored, "updated_at": now})
+            waiting = look_for_waiting and session.connection().scalar(_WAITING, {"key": key}) is not None
         return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
     def _lock(self, session: Session, key: str) -> LockedConversation:
         """The conversation's row, locked until the transaction ends; created when it is missing.
         A known user (nearly every turn) costs one statement, a new one three."""
-        row = session.execute(_LOCKED, {"key": key}).one_or_none()
+        row = session.connection().execute(_LOCKED, {"key": key}).one_or_none()
         if row is not None:
             return row
         dialect = session.get_bind().dialect.name
@@ -171,7 +172,7 @@ class ConversationService:
                 .values(**values)
                 .on_conflict_do_nothing(index_elements=["user_key"])
             )
-        return session.execute(_LOCKED, {"key": key}).one()
+        return session.connection().execute(_LOCKED, {"key": key}).one()
 
     def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
         """The turn's messages (direction, text), written at once in one statement (executemany)."""
@@ -181,7 +182,7 @@ class ConversationService:
                 {"user_key": key, "direction": direction, "body": encrypt(text), "created_at": now}
                 for direction, text in lines
             ]
-            session.execute(_LOG_MESSAGES, rows)
+            session.connection().execute(_LOG_MESSAGES, rows)
 
 
 def purge_messages(sessions: sessionmaker[Session], clock: Clock, retention_days: int) -> int:
