@@ -174,7 +174,13 @@ def plan_checklist_reminders(effect: StoreChecklist, context: ApplyContext) -> N
     for kind in sorted(kinds | {FLOW_KINDS.get(effect.flow_id, "")} - {""}):
         rows = [reminder for reminder in planned if reminder.kind == kind]
         replace_planned(
-            context.session, context.user_key, kind, effect.child_id, rows, context.now, reason="planned again"
+            context.session,
+            context.user_key,
+            kind,
+            effect.child_id,
+            rows,
+            context.now,
+            reason="planned again",
         )
 
 

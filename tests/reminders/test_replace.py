@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
@@ -16,7 +17,15 @@ from reminders.dispatcher import Dispatcher
 from reminders.notifier import DeliveryResult, Reminder
 from reminders.quiet import QuietHours
 from reminders.store import PlannedReminder, ReminderRow, cancel, replace_planned
-from tests.reminders.fixtures import NOON_SHANGHAI, Clock, Recording, migrated_sessions, plan_all, reminder, rows
+from tests.reminders.fixtures import (
+    NOON_SHANGHAI,
+    Clock,
+    Recording,
+    migrated_sessions,
+    plan_all,
+    reminder,
+    rows,
+)
 
 LATER = NOON_SHANGHAI + timedelta(days=30)
 NO_QUIET = QuietHours.parse("00:00-00:00")
@@ -39,7 +48,9 @@ def _replace(
 
 
 def _by_dose(sessions: sessionmaker[Session]) -> dict[tuple[str | None, int], ReminderRow]:
-    return {(row.child_ref, int(row.params.split('"dose": ')[1].split(",")[0])): row for row in rows(sessions)}
+    return {
+        (row.child_ref, int(row.params.split('"dose": ')[1].split(",")[0])): row for row in rows(sessions)
+    }
 
 
 def test_a_replan_cancels_what_is_pending_and_no_longer_planned_and_moves_the_rest(
@@ -49,7 +60,11 @@ def test_a_replan_cancels_what_is_pending_and_no_longer_planned_and_moves_the_re
     moved = LATER + timedelta(days=1)
     assert _replace(sessions, [reminder(dose=1), reminder(dose=3, send_at=moved, due=LATER.date())]) == 1
     by_dose = _by_dose(sessions)
-    assert {dose: row.status for (_, dose), row in by_dose.items()} == {1: "planned", 2: "cancelled", 3: "planned"}
+    assert {dose: row.status for (_, dose), row in by_dose.items()} == {
+        1: "planned",
+        2: "cancelled",
+        3: "planned",
+    }
     assert by_dose[("c1", 2)].next_attempt_at is None and by_dose[("c1", 2)].last_error == "re-planned"
     assert by_dose[("c1", 3)].send_at.replace(tzinfo=None) == moved.replace(tzinfo=None)
     assert len(rows(sessions)) == 3  # moved, never duplicated
@@ -122,7 +137,8 @@ def test_a_replan_brings_back_only_cancelled_rows_never_sent_or_failed_ones(
 ) -> None:
     plan_all(sessions, [reminder(dose=d) for d in (1, 2, 3)], NOON_SHANGHAI)
     with transaction(sessions) as session:
-        for row, status in zip(session.query(ReminderRow).order_by(ReminderRow.id), ("sent", "failed", "unknown")):
+        stored = session.scalars(select(ReminderRow).order_by(ReminderRow.id)).all()
+        for row, status in zip(stored, ("sent", "failed", "unknown"), strict=True):
             row.status = status
     _replace(sessions, [reminder(dose=d) for d in (1, 2, 3)])
     assert [row.status for row in rows(sessions)] == ["sent", "failed", "unknown"]
