@@ -5,7 +5,7 @@ relevant to earlier answers, and ends in a personal checklist: what applies to
 this family and why, what to bring, where to go, what to watch for, the
 sources, and the dates that matter in structured form (for reminders).
 All user-facing text is Simplified Chinese and goes through the catalogs
-(extracted by dialogues.flow_extract).
+(extracted by core.yaml_extract, with the keys babel.cfg names).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from core.user_data import OnForget, UserData, UserDataDeclaration
 
 KINDS = ("vaccine", "renewal", "school", "visit")
 PENDING = ("planned", "claimed", "deferred", "waiting_window")  # not yet out, may still go
+UNCLAIMED = tuple(status for status in PENDING if status != "claimed")  # pending, no dispatcher holds it
 DUE_STATUSES = ("planned", "deferred", "claimed")  # what the dispatcher picks once next_attempt_at passed
 STATUSES = (*PENDING, "sent", "late", "failed", "cancelled", "unknown")
 PLAN_CHUNK = 1000  # rows per INSERT statement when planning many
@@ -208,27 +209,34 @@ def wake_waiting(session: Session, user_key: str, now: datetime) -> int:
 def replace_planned(
     session: Session,
     user_key: str,
-    child_ref: str,
     kind: str,
+    child_ref: str | None,
     reminders: Sequence[PlannedReminder],
     now: datetime,
+    *,
+    reason: str = "re-planned",
 ) -> int:
     """Re-plan one child's reminders of one kind (a corrected birth date, a dose given, reminders
-    resumed): what is pending for them and not among `reminders` is cancelled; a reminder among them
-    that was cancelled before (stopped, then resumed) is planned again; the rest is written by `plan`
-    (same key: moved, never duplicated). Returns how many were given."""
+    resumed, a flow finished again with other dates): `reminders` become the plan. Three rules:
+
+    - The re-plan covers exactly the rows of `user_key`, `kind` and `child_ref`; `child_ref` None
+      means the family's own rows (those for no child), never every child's. A reminder outside that
+      is refused (ValueError), since no later re-plan of its own would ever replace it.
+    - A reminder among them that was cancelled before (stopped, then resumed) comes back: planned
+      again at its new time. Sent, late, failed or unknown rows stay as they are.
+    - What is pending and not among them is cancelled, except a row a dispatcher holds (claimed): the
+      dispatcher is sending it, and its mark records what the parent received (a cancelled row in
+      flight would lose that mark, and could then be brought back and sent twice).
+
+    The rest is written by `plan` (same key: moved, never duplicated). Returns how many were
+    cancelled."""
+    for reminder in reminders:
+        if (reminder.user_key, reminder.kind, reminder.child_ref) != (user_key, kind, child_ref):
+            raise ValueError(
+                f"a reminder for {reminder.user_key!r}/{reminder.kind!r}/{reminder.child_ref!r} is outside "
+                f"the re-plan of {user_key!r}/{kind!r}/{child_ref!r}"
+            )
     keys = [reminder.idempotency_key for reminder in reminders]
-    stale = update(ReminderRow).where(
-        ReminderRow.user_key == user_key,
-        ReminderRow.child_ref == child_ref,
-        ReminderRow.kind == kind,
-        ReminderRow.status.in_(PENDING),
-    )
-    if keys:
-        stale = stale.where(ReminderRow.idempotency_key.not_in(keys))
-    session.execute(
-        stale.values(status="cancelled", next_attempt_at=None, last_error="re-planned", updated_at=now)
-    )
     if keys:
         session.execute(
             update(ReminderRow)
@@ -237,9 +245,22 @@ def replace_planned(
                 ReminderRow.idempotency_key.in_(keys),
                 ReminderRow.status == "cancelled",
             )
-            .values(status="planned", attempts=0, last_error=None, updated_at=now)
+            .values(status="planned", attempts=0, claimed_by=None, last_error=None, updated_at=now)
         )
-    return plan(session, reminders, now)
+    plan(session, reminders, now)
+    child = ReminderRow.child_ref.is_(None) if child_ref is None else ReminderRow.child_ref == child_ref
+    stale = update(ReminderRow).where(
+        ReminderRow.user_key == user_key,
+        ReminderRow.kind == kind,
+        child,
+        ReminderRow.status.in_(UNCLAIMED),
+    )
+    if keys:
+        stale = stale.where(ReminderRow.idempotency_key.not_in(keys))
+    result = session.execute(
+        stale.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def waiting_statement() -> Select[Any]:
@@ -311,33 +332,5 @@ def release_claimed(
             last_error=reason[:200],
             updated_at=now,
         )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def replace_kind(
-    session: Session,
-    user_key: str,
-    kind: str,
-    reminders: Sequence[PlannedReminder],
-    now: datetime,
-    *,
-    child_ref: str | None = None,
-    reason: str = "planned again",
-) -> int:
-    """Plan `reminders` (all of `kind`) and cancel what is still pending of that kind for the user (and
-    child) that is not among them: a flow finished again with other dates replaces its reminders."""
-    plan(session, reminders, now)
-    keep = [reminder.idempotency_key for reminder in reminders]
-    statement = update(ReminderRow).where(
-        ReminderRow.user_key == user_key,
-        ReminderRow.kind == kind,
-        ReminderRow.status.in_(("planned", "deferred", "waiting_window")),
-        ReminderRow.idempotency_key.not_in(keep),
-    )
-    if child_ref is not None:
-        statement = statement.where(ReminderRow.child_ref == child_ref)
-    result = session.execute(
-        statement.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -36,7 +36,7 @@ from dialogues.effect import (
 )
 from reminders.checklist_dates import plan_key_dates
 from reminders.store import cancel as cancel_reminders
-from reminders.store import replace_kind
+from reminders.store import replace_planned
 
 # The reminder kind each flow plans from its dates: finishing it again replaces them (even with none).
 FLOW_KINDS = {"residence_permit": "renewal", "school_admission": "school"}
@@ -173,7 +173,15 @@ def plan_checklist_reminders(effect: StoreChecklist, context: ApplyContext) -> N
     kinds = {str(key_date.get("reminder")) for key_date in effect.dates if key_date.get("reminder")}
     for kind in sorted(kinds | {FLOW_KINDS.get(effect.flow_id, "")} - {""}):
         rows = [reminder for reminder in planned if reminder.kind == kind]
-        replace_kind(context.session, context.user_key, kind, rows, context.now, child_ref=effect.child_id)
+        replace_planned(
+            context.session,
+            context.user_key,
+            kind,
+            effect.child_id,
+            rows,
+            context.now,
+            reason="planned again",
+        )
 
 
 def cancel_child_plans(effect: CancelChildPlans, context: ApplyContext) -> list[Reply]:

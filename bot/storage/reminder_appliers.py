@@ -42,7 +42,7 @@ def plan_reminders(effect: PlanReminders, context: ApplyContext) -> list[Reply]:
         for item in effect.items
     ]
     if effect.replace:
-        replace_planned(context.session, context.user_key, effect.child_ref, effect.kind, rows, context.now)
+        replace_planned(context.session, context.user_key, effect.kind, effect.child_ref, rows, context.now)
     else:
         plan(context.session, rows, context.now)
     return []

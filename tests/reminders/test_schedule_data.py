@@ -10,7 +10,6 @@ import pytest
 from core.taxonomy import load_taxonomy
 from core.yamlfile import DataFileError
 from reminders.schedule import SCHEDULE_FILE, check_schedule, load_schedule, read_schedule
-from reminders.schedule_extract import extract_schedule
 from tests.datafile_edit import copy_to, line_of, replace_once
 
 
@@ -113,11 +112,3 @@ def test_loading_a_broken_schedule_raises_with_every_problem(tmp_path: Path) -> 
         load_schedule(copy)
     schedule, problems = read_schedule(copy)
     assert schedule is not None and len(problems) == 1
-
-
-def test_the_babel_extractor_yields_every_vaccine_name_and_note_and_nothing_else() -> None:
-    with SCHEDULE_FILE.open("rb") as handle:
-        extracted = {text for _, _, text, _ in extract_schedule(handle, None, None, None)}
-    schedule = load_schedule()
-    notes = {note.text for rule in schedule.rules for note in rule.notes}
-    assert extracted == set(schedule.names.values()) | notes
