@@ -8,7 +8,8 @@ first day. The rollup therefore stores, per cell and day, the day's turns and th
 last turn of the cell fell on that day; the families of [since, today] are the sum over the days
 from `since`, exactly as the log would count them. The same holds per week (the families whose last
 turn of the cell in that week fell on that day) and for the step a family was last at in a flow (its
-newest turn of the flow in the cell: it is in the period exactly when its day is).
+newest turn of the flow in the cell: it is in the period exactly when its day is; a family's turns
+are serialised, so its newest row is also its latest day).
 
 Distinct families do not add up across places either, so each measure is stored per level (0 every
 place, 1 a province, 2 a city, 3 a district) with the families counted at that level.
@@ -39,6 +40,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,6 +102,10 @@ def below(level: int) -> int:
 def rebuild(sessions: sessionmaker[Session], now: datetime) -> int:
     """Replace the rollup with one built from the whole turn log; returns its number of rows."""
     with transaction(sessions) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # several server processes tick the scheduler: one rebuild at a time (readers go on
+            # reading the rollup being replaced), or two would each insert a copy
+            session.execute(text("LOCK TABLE report_rollup IN EXCLUSIVE MODE"))
         session.execute(delete(ReportRollup))
         for measure in _measures():
             for level in measure.levels:
