@@ -112,6 +112,8 @@ def rebuild(sessions: sessionmaker[Session], now: datetime) -> int:
                 session.execute(insert(ReportRollup).from_select(_COLUMNS, _counted(session, measure, level)))
         for level in (0, 1, 2):
             session.execute(insert(ReportRollup).from_select(_COLUMNS, _last_steps(level)))
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE report_rollup"))  # its new rows' statistics, for the reads
         mark(session, ROLLUP, now)
         return int(session.scalar(select(func.count()).select_from(ReportRollup)) or 0)
 
