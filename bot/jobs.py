@@ -12,6 +12,7 @@ from bot.app import App
 from bot.conversation import purge_messages
 from bot.metrics import unwatch_reminders, watch_reminders
 from bot.reminder_notifier import Push
+from bot.reports import rollup
 from bot.reports.refresh import refresh
 from bot.reports.registry import Inputs
 from bot.reports.summary import summarise
@@ -26,7 +27,8 @@ REPORT_REFRESH_SECONDS = 3600  # the gap report's questions are scrubbed and gro
 
 def start_daily_jobs(application: App) -> DailyJobs:
     """The daily purge of old messages: once now (catching up), then every night; and the reports'
-    summaries (bot/reports/refresh.py) every hour."""
+    summaries (bot/reports/refresh.py, the daily rollup bot/reports/rollup.py, then the stored
+    reports bot/reports/summary.py) every hour."""
 
     def purge() -> None:
         purge_messages(application.storage.sessions, application.clock, application.settings.retention_days)
@@ -35,6 +37,7 @@ def start_daily_jobs(application: App) -> DailyJobs:
         data = application.data
         now = application.clock.now()
         refresh(application.storage.sessions, data.tokenizer, data.lexicon, now)
+        rollup.rebuild(application.storage.sessions, now)  # first: the summaries are built from it
         inputs = Inputs(kb=data.knowledge, lexicon=data.lexicon, zone=application.clock.zone)
         summarise(application.storage.sessions, inputs, now)
 

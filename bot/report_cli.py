@@ -12,7 +12,7 @@ import typer
 
 from bot.app import knowledge_dir, load_tokenizer, open_storage
 from bot.place_name import UnknownPlaceError, resolve_place
-from bot.reports import REPORTS, Inputs, Scope, default_since
+from bot.reports import REPORTS, Inputs, Scope, default_since, rollup
 from bot.reports.audit import record_view
 from bot.reports.refresh import refresh
 from bot.reports.render import FORMATS
@@ -89,6 +89,7 @@ def report_command(
     try:
         if refresh_first:
             refresh(storage.sessions, load_tokenizer(settings, lexicon), lexicon, now)
+            rollup.rebuild(storage.sessions, now)
             summary_inputs = Inputs(
                 kb=load_knowledge(knowledge_dir(settings), load_taxonomy(), lexicon),
                 lexicon=lexicon,

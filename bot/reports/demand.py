@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.reports import rollup
 from bot.reports.query import counts, week_of
 from bot.reports.registry import Inputs, report
 from bot.reports.report import Chart, Count, RawCell, RawTable, Report, Scope
@@ -17,16 +18,14 @@ from core.i18n import N_
 UNKNOWN = "-"  # a place the family did not say
 
 
+Figures = dict[tuple[Any, ...], Count]
+
+
 @report("demand")
 def build(session: Session, scope: Scope, since: date, now: datetime, inputs: Inputs) -> Report:
     until = now.astimezone(inputs.zone).date()
-    place = getattr(TurnLog, scope.place_column)
-    asked = TurnLog.question.is_(True) & TurnLog.topic.is_not(None)
-    by_topic = counts(session, TurnLog, [TurnLog.topic], scope, since, until, asked)
-    by_place = counts(session, TurnLog, [place, TurnLog.topic], scope, since, until, asked)
-    by_week = counts(
-        session, TurnLog, [week_of(session, TurnLog.day), TurnLog.topic], scope, since, until, asked
-    )
+    built = rollup.usable(session, scope, now, inputs.rollup)
+    by_topic, by_place, by_week = figures(session, scope, since, until, from_rollup=built is not None)
     topics = sorted(by_topic, key=lambda key: (-by_topic[key].value, key))
     topic_rows: list[tuple[RawCell, ...]] = [
         (topic, by_topic[(topic,)], _families(by_topic[(topic,)])) for (topic,) in topics
@@ -66,7 +65,41 @@ def build(session: Session, scope: Scope, since: date, now: datetime, inputs: In
         ),
         groups,
     )
-    return Report("demand", N_("家长问什么"), scope, since, now, now, tables)
+    return Report("demand", N_("家长问什么"), scope, since, now, built or now, tables)
+
+
+def _weekly(by_day: Figures) -> Figures:
+    """{(monday, topic): Count} from the rollup's {(day, topic): Count} of a weekly measure (each
+    family counted on its last day of the week)."""
+    weeks: Figures = {}
+    for (day, topic), count in by_day.items():
+        key = (rollup.monday(day), topic)
+        before = weeks.get(key, Count(0, 0))
+        weeks[key] = Count(before.value + count.value, before.families + count.families)
+    return weeks
+
+
+def figures(
+    session: Session, scope: Scope, since: date, until: date, from_rollup: bool
+) -> tuple[Figures, Figures, Figures]:
+    """Questions (and families) by topic, by (place, topic) and by (week, topic), from the daily
+    rollup or from the log: the same figures either way (tests/bot/reports/test_rollup.py)."""
+    level = rollup.level_of(scope)
+    if from_rollup and level is not None:
+        by_topic = rollup.sums(session, rollup.TOPIC, level, scope, since, until, ["key1"])
+        by_place = rollup.sums(
+            session, rollup.TOPIC, rollup.below(level), scope, since, until, [scope.place_column, "key1"]
+        )
+        by_day = rollup.sums(session, rollup.TOPIC_WEEK, level, scope, since, until, ["day", "key1"])
+        return by_topic, by_place, _weekly(by_day)
+    place = getattr(TurnLog, scope.place_column)
+    asked = TurnLog.question.is_(True) & TurnLog.topic.is_not(None)
+    week = week_of(session, TurnLog.day)
+    return (
+        counts(session, TurnLog, [TurnLog.topic], scope, since, until, asked),
+        counts(session, TurnLog, [place, TurnLog.topic], scope, since, until, asked),
+        counts(session, TurnLog, [week, TurnLog.topic], scope, since, until, asked),
+    )
 
 
 def _families(count: Count) -> Count:

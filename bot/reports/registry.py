@@ -24,12 +24,14 @@ DEFAULT_DAYS = 30
 @dataclass(frozen=True)
 class Inputs:
     """What some reports read besides the database: the knowledge base (the city lists), the
-    lexicon (place names), the SLA of an urgent ticket and the zone days are counted in."""
+    lexicon (place names), the SLA of an urgent ticket, the zone days are counted in, and whether
+    the daily rollup may be read."""
 
     kb: KnowledgeBase | None = None
     lexicon: Lexicon | None = None
     urgent_sla: timedelta = timedelta(minutes=30)
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    rollup: bool = True  # build from the daily rollup when it fits (bot/reports/rollup.py); off: the log
 
 
 Builder = Callable[[Session, Scope, date, datetime, Inputs], Report]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.reports import rollup
 from bot.reports.query import counts
 from bot.reports.registry import Inputs, report
 from bot.reports.report import Chart, Count, RawCell, RawTable, Report, Scope
@@ -25,22 +26,15 @@ def _families(count: Count) -> Count:
     return Count(count.families, count.families)
 
 
+Figures = dict[tuple[Any, ...], Count]
+LastSteps = list[tuple[str, Any, int]]
+
+
 @report("uptake")
 def build(session: Session, scope: Scope, since: date, now: datetime, inputs: Inputs) -> Report:
     until = now.astimezone(inputs.zone).date()
-    place = getattr(TurnLog, scope.place_column)
-    asked = counts(
-        session,
-        TurnLog,
-        [place],
-        scope,
-        since,
-        until,
-        TurnLog.service.is_not(None),
-        TurnLog.question.is_(True),
-    )
-    started = counts(session, TurnLog, [place], scope, since, until, TurnLog.flow.is_not(None))
-    finished = counts(session, TurnLog, [place], scope, since, until, TurnLog.finished.is_(True))
+    built = rollup.usable(session, scope, now, inputs.rollup)
+    asked, started, finished, last = figures(session, scope, since, until, from_rollup=built is not None)
     places = sorted(set(asked) | set(started) | set(finished), key=lambda key: str(key[0] or UNKNOWN))
     place_rows: list[tuple[RawCell, ...]] = [
         (
@@ -51,7 +45,6 @@ def build(session: Session, scope: Scope, since: date, now: datetime, inputs: In
         )
         for key in places
     ]
-    last = _last_steps(session, scope, since, until)
     flows = sorted({flow for flow, _, _ in last})
     step_rows: list[tuple[RawCell, ...]] = []
     flow_rows: list[tuple[RawCell, ...]] = []
@@ -95,7 +88,45 @@ def build(session: Session, scope: Scope, since: date, now: datetime, inputs: In
         ),
         groups,
     )
-    return Report("uptake", N_("权益的落实"), scope, since, now, now, tables)
+    return Report("uptake", N_("权益的落实"), scope, since, now, built or now, tables)
+
+
+def figures(
+    session: Session, scope: Scope, since: date, until: date, from_rollup: bool
+) -> tuple[Figures, Figures, Figures, LastSteps]:
+    """Families who asked, started, finished per place, and (flow, last step or None when finished,
+    families), from the daily rollup or from the log: the same figures either way
+    (tests/bot/reports/test_rollup.py)."""
+    level = rollup.level_of(scope)
+    if from_rollup and level is not None:
+        places = rollup.below(level)
+        group = [scope.place_column]
+        last = rollup.sums(session, rollup.FLOW_LAST, level, scope, since, until, ["key1", "key2"])
+        return (
+            rollup.sums(session, rollup.ASKED, places, scope, since, until, group),
+            rollup.sums(session, rollup.STARTED, places, scope, since, until, group),
+            rollup.sums(session, rollup.FINISHED_FLOW, places, scope, since, until, group),
+            [
+                (flow, None if step == rollup.FINISHED else step, count.families)
+                for (flow, step), count in last.items()
+            ],
+        )
+    place = getattr(TurnLog, scope.place_column)
+    return (
+        counts(
+            session,
+            TurnLog,
+            [place],
+            scope,
+            since,
+            until,
+            TurnLog.service.is_not(None),
+            TurnLog.question.is_(True),
+        ),
+        counts(session, TurnLog, [place], scope, since, until, TurnLog.flow.is_not(None)),
+        counts(session, TurnLog, [place], scope, since, until, TurnLog.finished.is_(True)),
+        _last_steps(session, scope, since, until),
+    )
 
 
 def _last_steps(session: Session, scope: Scope, since: date, until: date) -> list[tuple[str, Any, int]]:

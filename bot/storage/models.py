@@ -77,6 +77,30 @@ class ReportRefresh(Base):
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ReportRollup(Base):
+    """The turn log summed per day for the reports (bot/reports/rollup.py), rebuilt by the scheduler:
+    per measure (questions by topic, by topic and week, families who asked, started, finished, the
+    step a family was last at in a flow), per place at one level (0 every place, 1 the province, 2 a
+    city, 3 a district; the columns below the level are empty) and per key (topic, flow, step), each
+    day's turns and the families whose last turn of the cell fell on that day: so the families of
+    any period that runs to today are a sum over its days, like the turns."""
+
+    __tablename__ = "report_rollup"
+    __table_args__ = (Index("ix_report_rollup_lookup", "measure", "level", "province", "city", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measure: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    province: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32))
+    key1: Mapped[str | None] = mapped_column(String(40))  # topic or flow
+    key2: Mapped[str | None] = mapped_column(String(40))  # the step ("-" none, empty when finished)
+    day: Mapped[date] = mapped_column(Date)
+    turns: Mapped[int] = mapped_column(Integer)
+    families: Mapped[int] = mapped_column(Integer)
+
+
 class KnowledgeImport(Base):
     """An audit line for every city list imported from a spreadsheet."""
 
