@@ -192,6 +192,7 @@ class Month:
                 f"我叫{family.name}，电话{family.phone}，住在{family.place}，{words}",
                 f"我们住在{family.place}，身份证{family.id_number}，{words}",
                 f"{family.name}想问：{words}，打我电话{family.phone}",
+                f"{family.name}，{words}",  # a bare name, no cue word
             )
         )
         self.send(family, text)
