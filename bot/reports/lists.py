@@ -33,8 +33,10 @@ NONE_RECORDED = N_(
 RECORD_HOW = N_(
     "怎样记录一个城市发布的清单：用 tongxing kb import 导入清单表格（--province、--city，"
     "并用 --document-id、--document-title、--document-date、--issuer 登记清单文件）。"
-    "它写成 knowledge/data/cities/<省>/<市>.yaml（格式见 knowledge/schema.py，每项用 covers 写明对应的省级条目），"
-    "清单文件登记在 knowledge/data/documents.yaml（kind: city_list，写明发布日期）；tongxing check 校验这些文件。"
+    "它写成 knowledge/data/cities/<省>/<市>.yaml（格式见 knowledge/schema.py，"
+    "每项用 covers 写明对应的省级条目），"
+    "清单文件登记在 knowledge/data/documents.yaml（kind: city_list，写明发布日期）；"
+    "tongxing check 校验这些文件。"
 )
 
 

@@ -195,7 +195,11 @@ class Month:
                 f"{family.name}，{words}",  # a bare name, no cue word
             )
         )
-        self.send(family, text)
+        replies, _ = self.send(family, text)
+        service = _answered(replies)  # the assistant may find an answer after all: a question answered
+        if service is not None:
+            self.ledger.answered.append((family.user_id, family.district, service))
+            self._last_service[family.user_id] = service
 
     def flow(self, family: Family, first: bool) -> None:
         replies, _ = self.send(family, payload="flow:residence_permit")

@@ -114,7 +114,7 @@ def test_one_flows_started_and_finished_never_give_back_a_hidden_district(
     with sessions() as session:
         report = build_report("uptake", session, CITY, SINCE, NOW, Inputs())
     places, _, flows = report.tables
-    for (_, flow_started, flow_finished, _) in flows.rows:
+    for _, flow_started, flow_finished, _ in flows.rows:
         assert not _one_hidden_alone([flow_started, *(row[2] for row in places.rows)])
         assert not _one_hidden_alone([flow_finished, *(row[3] for row in places.rows)])
 

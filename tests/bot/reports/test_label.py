@@ -104,9 +104,11 @@ def test_english_names_are_english_and_traditional_names_are_in_the_traditional_
     assert hant != hans and "義務" in str(hant) and "义务" not in str(hant)
 
 
-def test_charts_draw_the_names_and_a_page_shows_the_names_without_the_ids(kb: KnowledgeBase, names: Names) -> None:
+def test_charts_draw_the_names_and_a_page_shows_the_names_without_the_ids(
+    kb: KnowledgeBase, names: Names
+) -> None:
     named = with_names(_report(kb), names.for_reader(Translator("zh_Hans")))
-    topics, services, weeks, flows = named.tables
+    topics, _, weeks, flows = named.tables
     assert topics.chart == Chart("bar", "topic_name", "questions")
     assert weeks.chart == Chart("line", "week", "questions", series="topic_name")
     assert flows.chart == Chart("bar", "step", "families", series="flow_name")

@@ -18,13 +18,12 @@ from bot.reports import Inputs, Scope, build_report
 from bot.reports.label import names_of, with_names
 from bot.reports.lists import NONE_RECORDED
 from bot.reports.render import to_csv
-from core.i18n import Translator
 from bot.storage.models import AuditEntry
 from bot.storage.workers import Workers
 from core.database import transaction
+from core.i18n import Translator
 from tests.bot.server.test_console import CHEAP, PASSWORD, Scene, desk, login, new_client  # noqa: F401  (desk: a fixture)
 from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
-
 
 RESIDENCE_PERMIT = "居住证能享受什么"  # the topic's name: the title of the service that names it
 
