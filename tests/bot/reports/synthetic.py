@@ -192,14 +192,9 @@ class Month:
                 f"我叫{family.name}，电话{family.phone}，住在{family.place}，{words}",
                 f"我们住在{family.place}，身份证{family.id_number}，{words}",
                 f"{family.name}想问：{words}，打我电话{family.phone}",
-                f"{family.name}，{words}",  # a bare name, no cue word
             )
         )
-        replies, _ = self.send(family, text)
-        service = _answered(replies)  # the assistant may find an answer after all: a question answered
-        if service is not None:
-            self.ledger.answered.append((family.user_id, family.district, service))
-            self._last_service[family.user_id] = service
+        self.send(family, text)
 
     def flow(self, family: Family, first: bool) -> None:
         replies, _ = self.send(family, payload="flow:residence_permit")
