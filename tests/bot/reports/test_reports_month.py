@@ -262,7 +262,7 @@ def test_lists_names_every_city_of_the_province_and_whether_it_is_due(month: Hel
     assert {"xiamen", "fuzhou", "quanzhou"} <= cities
     for row in table.rows:  # no city list is in knowledge/data: nothing says a city failed to publish
         assert row[2] == NOT_RECORDED
-        assert row[3:] == (None,) * 7
+        assert row[3:] == (None,) * 6
     assert report.notes[:2] == (NONE_RECORDED, RECORD_HOW)
     assert table.chart is None
     assert any("24" in note for note in report.notes)
