@@ -36,6 +36,7 @@ from bot.jobs import start_daily_jobs
 from bot.nlu_cli import nlu_app
 from bot.reminders_cli import reminders_app
 from bot.report_cli import report_command
+from bot.reports.scrub import scrub
 from bot.storage.models import HandoffTicket, KnowledgeImport, UnansweredQuestion, WorkerAccess
 from bot.storage.quarantine import quarantined
 from bot.worker_cli import worker_app
@@ -210,7 +211,9 @@ def kb_export(
 
 @kb_app.command("gaps")
 def kb_gaps(limit: int = 50) -> None:
-    """Questions parents asked that the knowledge base could not answer, newest first."""
+    """Questions parents asked that the knowledge base could not answer, newest first, scrubbed of
+    names, phone and id numbers, addresses and places (bot/reports/scrub.py, as in the gap report)."""
+    places = list(load_lexicon().every_place_name)
     storage = open_storage(Settings())
     with storage.sessions() as session:
         rows = session.scalars(
@@ -219,7 +222,7 @@ def kb_gaps(limit: int = 50) -> None:
     storage.close()
     for row in rows:
         place = "/".join(part for part in (row.province, row.city) if part) or "-"
-        typer.echo(f"{row.created_at:%Y-%m-%d %H:%M}\t{place}\t{row.channel}\t{row.text}")
+        typer.echo(f"{row.created_at:%Y-%m-%d %H:%M}\t{place}\t{row.channel}\t{scrub(row.text, places)}")
     if not rows:
         typer.echo("no unanswered questions")
 

@@ -14,14 +14,18 @@ from bot.app import knowledge_dir, load_tokenizer, open_storage
 from bot.place_name import UnknownPlaceError, resolve_place
 from bot.reports import REPORTS, Inputs, Scope, default_since, rollup
 from bot.reports.audit import record_view
+from bot.reports.label import names_of, with_names
 from bot.reports.refresh import refresh
 from bot.reports.render import FORMATS
 from bot.reports.summary import read_report, summarise
 from bot.storage.desk import AuditLog
 from core.clock import SystemClock
+from core.i18n import Translator, normalize_locale
 from core.lexicon import Lexicon, load_lexicon
 from core.settings import Settings
 from core.taxonomy import load_taxonomy
+from dialogues.flow import FLOWS_DIR
+from dialogues.flow_validator import load_flows
 from knowledge.validator import load_knowledge
 
 
@@ -68,8 +72,12 @@ def report_command(
     refresh_first: Annotated[
         bool, typer.Option("--refresh", help="bring the summaries up to date first (the server does hourly)")
     ] = False,
+    locale: Annotated[
+        str, typer.Option("--locale", help="language of the topic and service names: zh_Hans, zh_Hant, en")
+    ] = "zh_Hans",
 ) -> None:
-    """A report (demand, gaps, quality, uptake, handoffs, lists) as CSV or JSON; small cells "<5"."""
+    """A report (demand, gaps, quality, uptake, handoffs, lists) as CSV or JSON; small cells "<5";
+    topics, services and guided applications by id and, beside each, by name."""
     if name not in REPORTS:
         raise typer.BadParameter(f"unknown report '{name}'; one of: {', '.join(sorted(REPORTS))}")
     if output_format not in FORMATS:
@@ -83,19 +91,16 @@ def report_command(
         first = date.fromisoformat(since) if since else default_since(now, clock.zone)
     except ValueError as error:
         raise typer.BadParameter("--since is YYYY-MM-DD") from error
-    kb = load_knowledge(knowledge_dir(settings), load_taxonomy(), lexicon) if name == "lists" else None
+    taxonomy = load_taxonomy()
+    kb = load_knowledge(knowledge_dir(settings), taxonomy, lexicon)
+    flows = load_flows(FLOWS_DIR, set(taxonomy.intents), set(taxonomy.topics), kb.document_provinces)
     inputs = Inputs(kb=kb, lexicon=lexicon, zone=clock.zone)
     storage = open_storage(settings)
     try:
         if refresh_first:
             refresh(storage.sessions, load_tokenizer(settings, lexicon), lexicon, now)
             rollup.rebuild(storage.sessions, now)
-            summary_inputs = Inputs(
-                kb=load_knowledge(knowledge_dir(settings), load_taxonomy(), lexicon),
-                lexicon=lexicon,
-                zone=clock.zone,
-            )
-            summarise(storage.sessions, summary_inputs, now)
+            summarise(storage.sessions, inputs, now)
         with storage.sessions() as session:
             built = read_report(session, name, scope, first, now, inputs)
         record_view(
@@ -110,4 +115,5 @@ def report_command(
         )
     finally:
         storage.close()
-    typer.echo(FORMATS[output_format](built), nl=False)
+    named = with_names(built, names_of(kb, flows).for_reader(Translator(normalize_locale(locale))))
+    typer.echo(FORMATS[output_format](named), nl=False)

@@ -54,7 +54,7 @@ MAX_PARSED = 2000  # the classifier reads the start of a long message (the crisi
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _topic_titles(kb: KnowledgeBase) -> dict[str, str]:
+def topic_titles(kb: KnowledgeBase) -> dict[str, str]:
     """topic -> the service id whose title names the topic on a button (national items first)."""
     titles: dict[str, str] = {}
     for item in kb.items:
@@ -104,7 +104,7 @@ class Engine:
             translator=translator,
             retention_days=retention_days,
             threshold=threshold,
-            topic_titles=_topic_titles(kb),
+            topic_titles=topic_titles(kb),
             schedule=schedule or load_schedule(),
             office_hours=office_hours,
             feedback=feedback if feedback is not None else load_feedback(),

@@ -2,11 +2,17 @@
 own service list (a city layer in knowledge/data), whether the list covers every item of the
 province's (不得低于省级清单), when it was last updated (the date of the newest city-list document its
 items cite, documents.yaml) and, where the province sets a period (bot/reports/data/list_rules.yaml:
-Fujian, every two years), when it is due and whether it is overdue. No counts: nothing to suppress."""
+Fujian, every two years), when it is due and whether it is overdue. No counts: nothing to suppress.
+
+The report knows only the lists recorded in the knowledge base. A city with none recorded is
+"not_recorded" (未记录), never "no": that nobody has recorded its list does not say the city failed to
+publish one, so its coverage, dates and due state are left empty. The notes say how a list is
+recorded (RECORD_HOW) and, while no city in the scope has one, say that plainly (NONE_RECORDED)."""
 
 from __future__ import annotations
 
 from calendar import monthrange
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -18,6 +24,20 @@ from core.i18n import N_
 from core.lexicon import load_lexicon
 from knowledge.catalog import KnowledgeBase
 from knowledge.schema import Source
+
+NOT_RECORDED = "not_recorded"
+NONE_RECORDED = N_(
+    "还没有记录任何城市的服务清单。表中的“未记录”只说明知识库里还没有这个城市的清单，"
+    "不说明这个城市没有发布；是否覆盖省级清单、何时到期，要等清单记录以后才能算。"
+)
+RECORD_HOW = N_(
+    "怎样记录一个城市发布的清单：用 tongxing kb import 导入清单表格（--province、--city，"
+    "并用 --document-id、--document-title、--document-date、--issuer 登记清单文件）。"
+    "它写成 knowledge/data/cities/<省>/<市>.yaml（格式见 knowledge/schema.py，"
+    "每项用 covers 写明对应的省级条目），"
+    "清单文件登记在 knowledge/data/documents.yaml（kind: city_list，写明发布日期）；"
+    "tongxing check 校验这些文件。"
+)
 
 
 @report("lists")
@@ -75,13 +95,19 @@ def build(session: Session, scope: Scope, since: date, now: datetime, inputs: In
         for province, rule in sorted(rules.items())
         if scope.province in (None, province)
     )
+    recorded = [row for row in rows if row[2] != NOT_RECORDED]
+    if not recorded:
+        table = replace(table, chart=None)  # no list recorded: a bar of nothing for every city says nothing
+        notes = (NONE_RECORDED, RECORD_HOW, *notes)
+    elif len(recorded) < len(rows):
+        notes = (*notes, RECORD_HOW)
     return Report("lists", N_("各市的服务清单"), scope, since, now, now, (table,), notes)
 
 
 def _row(kb: KnowledgeBase, province: str, city: str, rule: ListRule | None, today: date) -> tuple[Cell, ...]:
     items = kb.layer("city", province, city)
-    if not items:
-        return (province, city, "no", 0, "no", None, None, None, "yes" if rule else None)
+    if not items:  # nothing recorded: not known whether the city has published one
+        return (province, city, NOT_RECORDED, None, None, None, None, None, None)
     provincial = {item.id for item in kb.layer("province", province)}
     covered = {target for item in items for target in item.service.covers}
     missing = sorted(provincial - covered)

@@ -62,6 +62,10 @@ def build(session: Session, scope: Scope, since: date, now: datetime, inputs: In
         step_rows += [(flow, step, Count(n, n)) for step, n in steps]
         groups.append([(2, flow_row, 1), (2, flow_row, 2), (2, flow_row, 3)])
         groups.append([(2, flow_row, 3), *((1, row, 2) for row in range(first, len(step_rows)))])
+    if len(flow_rows) == 1:
+        # with one flow, its started and finished families are the sum of the places' columns
+        for flow_column, place_column in ((1, 2), (2, 3)):
+            groups.append([(2, 0, flow_column), *((0, row, place_column) for row in range(len(place_rows)))])
     tables = suppress(
         (
             RawTable(

@@ -29,6 +29,7 @@ from bot.app import App
 from bot.canned import CannedReply, load_canned
 from bot.reports import REPORTS, Inputs, Report, default_since, read_report
 from bot.reports.audit import record_view
+from bot.reports.label import Names, names_of
 from bot.reports.render import FORMATS
 from bot.reports.suppression import SUPPRESSED
 from bot.server import console_reports
@@ -154,6 +155,7 @@ class Console:
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
         )
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ASSETS}
+        self.report_names: Names = names_of(application.data.knowledge, application.data.flows)
 
     # --- sessions --------------------------------------------------------------------------------
 
@@ -332,7 +334,8 @@ class Console:
     def report_tables(self, report: Report, t: Translator, text: dict[str, str]) -> list[dict[str, Any]]:
         shown = []
         lexicon = self.application.data.lexicon
-        for table in (console_reports.with_place_names(table, lexicon, t) for table in report.tables):
+        named = console_reports.named(report, self.report_names, t)  # topics, services, flows in words
+        for table in (console_reports.with_place_names(table, lexicon, t) for table in named.tables):
             title = t.gettext(table.title)
             shown.append(
                 {
@@ -637,8 +640,9 @@ class Console:
                 built = await anyio.to_thread.run_sync(self.build, name, choice, since)
                 await self.record_report(staffed, name, built, export=output)
                 place = choice.id or "all"
+                named = console_reports.named(built, self.report_names, self.translator(request), page=False)
                 response = Response(
-                    FORMATS[output](built),
+                    FORMATS[output](named),
                     media_type="text/csv; charset=utf-8" if output == "csv" else "application/json",
                     headers={
                         "Content-Disposition": (

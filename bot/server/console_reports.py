@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.reports import REPORTS, Scope, Table
+from bot.reports import REPORTS, Report, Scope, Table
+from bot.reports.label import Names, for_people, with_names
+from bot.reports.lists import NOT_RECORDED
 from bot.reports.report import Cell
 from bot.reports.suppression import SUPPRESSED
 from bot.storage.workers import StaffMember
@@ -40,6 +42,7 @@ PAGE_TEXT: dict[str, str] = {
     "no_place": N_("你的账号没有分配地区，暂时看不到报表。请联系管理员。"),
     "yes": N_("是"),
     "no": N_("否"),
+    "not_recorded": N_("未记录"),
 }
 
 REPORT_DESCRIPTIONS: dict[str, str] = {
@@ -154,12 +157,23 @@ def cell_text(cell: object, t: Translator) -> str:
         return t.gettext(PAGE_TEXT["yes"])
     if cell == "no":
         return t.gettext(PAGE_TEXT["no"])
+    if cell == NOT_RECORDED:
+        return t.gettext(PAGE_TEXT["not_recorded"])
     if isinstance(cell, float):
         return f"{cell:g}"
     return str(cell)
 
 
 PLACE_COLUMNS = ("province", "city", "district")
+
+
+def named(report: Report, names: Names, t: Translator, *, page: bool = True) -> Report:
+    """The report with its topics, services and flows named in `t`'s language (bot/reports/label.py):
+    a page shows the names only; a download (`page=False`) keeps each id column beside its name."""
+    found = with_names(report, names.for_reader(t))
+    if not page:
+        return found
+    return replace(found, tables=tuple(for_people(table) for table in found.tables))
 
 
 def with_place_names(table: Table, lexicon: Lexicon, t: Translator) -> Table:

@@ -88,7 +88,7 @@ def test_ask_without_answer_says_so_offers_a_person_and_records_the_gap(installe
     assert result.returncode == 0
     assert "还没有答案" in result.stdout and "/human" in result.stdout
     gaps = run("kb", "gaps", data_dir=installed)
-    assert "明天厦门天气怎么样" in gaps.stdout
+    assert "明天[地点]天气怎么样" in gaps.stdout  # scrubbed, as in the gap report
 
 
 def test_ask_in_traditional_and_english(installed: Path) -> None:
@@ -242,3 +242,37 @@ def test_serve_refuses_telegram_long_polling_in_several_processes(tmp_path: Path
     result = run("serve", "--workers", "2", data_dir=tmp_path, env={"TONGXING_TELEGRAM_TOKEN": "1:T"})
     assert result.returncode == 2
     assert "long polling is for one process" in result.stderr and "TELEGRAM_WEBHOOK_URL" in result.stderr
+
+
+def test_kb_gaps_prints_each_question_scrubbed_by_the_gap_reports_scrubber(migrated: Path) -> None:
+    from bot.reports.scrub import scrub
+    from bot.storage.models import UnansweredQuestion
+    from core.database import make_engine, make_sessions, transaction
+
+    asked = "我叫王小明，电话13812345678，住在厦门思明区，王明丽能上学吗"
+    engine = make_engine(f"sqlite:///{migrated / 'tongxing.db'}")
+    with transaction(make_sessions(engine)) as session:
+        session.add(UnansweredQuestion(text=asked, province="fujian", city="xiamen", channel="cli"))
+    engine.dispose()
+    result = run("kb", "gaps", data_dir=migrated)
+    assert result.returncode == 0, result.stderr
+    for secret in ("王小明", "13812345678", "思明", "王明丽"):
+        assert secret not in result.stdout
+    assert "能上学吗" in result.stdout
+    from core.lexicon import load_lexicon
+
+    assert scrub(asked, list(load_lexicon().every_place_name)) in result.stdout
+
+
+def test_report_lists_says_no_city_list_is_recorded_and_names_topics_in_the_chosen_language(
+    migrated: Path,
+) -> None:
+    result = run("report", "lists", "--province", "福建", "--format", "json", data_dir=migrated)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["notes"][0].startswith("还没有记录任何城市的服务清单")
+    assert "tongxing kb import" in data["notes"][1] and "tongxing check" in data["notes"][1]
+    assert {row["published"] for row in data["tables"][0]["rows"]} == {"not_recorded"}
+    csv_out = run("report", "demand", "--province", "福建", "--locale", "en", data_dir=migrated)
+    assert csv_out.returncode == 0, csv_out.stderr
+    assert "topic,topic_name,questions,families" in csv_out.stdout

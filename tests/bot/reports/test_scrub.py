@@ -67,3 +67,48 @@ def test_places_addresses_and_plates_are_replaced_and_the_question_stays() -> No
 def test_what_is_removed_is_named() -> None:
     assert scrub("我叫王小明，电话13812345678") == f"我叫{NAME}，电话{PHONE}"
     assert scrub("身份证350203199001011234") == f"身份证{ID_NUMBER}"
+
+
+# the synthetic month's names (tests/bot/reports/synthetic.py): a surname and two given characters
+SYNTHETIC_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑"
+SYNTHETIC_GIVEN = "小明丽华伟芳娜静强磊军洋勇艳杰娟涛超秀英"
+synthetic_names = st.builds(
+    lambda surname, given: surname + "".join(given),
+    st.sampled_from(list(SYNTHETIC_SURNAMES)),
+    st.lists(st.sampled_from(list(SYNTHETIC_GIVEN)), min_size=2, max_size=2, unique=True),
+)
+BARE_FORMS = ("{}，", "{}：", "我是{}，", "{}的孩子，", "{}问：")
+POLICY_QUESTIONS = (
+    "孩子上幼儿园有补助吗",
+    "居住证过期了怎么办",
+    "医保怎么交",
+    "义务教育阶段能在这里入学吗",
+    "孩子康复训练有补贴吗",
+    "能办低保吗",
+)
+POLICY_TERMS = ("居住证", "医保", "幼儿园", "义务教育", "康复", "低保", "入学", "补贴", "补助")
+
+
+@given(synthetic_names, st.sampled_from(BARE_FORMS), st.sampled_from(POLICY_QUESTIONS))
+@settings(max_examples=300, deadline=None)
+def test_a_bare_name_of_the_synthetic_set_is_removed_and_the_policy_words_stay(
+    name: str, form: str, question: str
+) -> None:
+    scrubbed = scrub(form.format(name) + question)
+    assert name not in scrubbed
+    assert question in scrubbed
+
+
+def test_a_bare_name_with_no_cue_word_is_removed() -> None:
+    assert scrub("张伟的孩子能上学吗") == f"{NAME}的孩子能上学吗"
+    assert scrub("王明丽能上学吗") == f"{NAME}能上学吗"
+    assert scrub("黄华丽幼儿园报名") == f"{NAME}幼儿园报名"
+    assert scrub("孩子王小丽要上幼儿园") == f"孩子{NAME}要上幼儿园"
+
+
+@given(st.sampled_from(POLICY_QUESTIONS), st.sampled_from(("孩子", "我家孩子", "请问", "")))
+def test_policy_words_jieba_tags_as_names_are_never_taken_for_names(question: str, lead: str) -> None:
+    scrubbed = scrub(lead + question)
+    assert NAME not in scrubbed
+    for term in POLICY_TERMS:
+        assert (term in question) == (term in scrubbed)

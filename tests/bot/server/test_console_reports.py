@@ -15,12 +15,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.reports import Inputs, Scope, build_report
+from bot.reports.label import names_of, with_names
+from bot.reports.lists import NONE_RECORDED
 from bot.reports.render import to_csv
 from bot.storage.models import AuditEntry
 from bot.storage.workers import Workers
 from core.database import transaction
+from core.i18n import Translator
 from tests.bot.server.test_console import CHEAP, PASSWORD, Scene, desk, login, new_client  # noqa: F401  (desk: a fixture)
 from tests.bot.server.turn_rows import FUZHOU_MARKS, log_questions
+
+RESIDENCE_PERMIT = "居住证能享受什么"  # the topic's name: the title of the service that names it
 
 
 @pytest.fixture
@@ -91,9 +96,9 @@ def test_a_worker_sees_only_their_own_district(scene: Scene) -> None:
 def test_an_admin_chooses_any_place_and_sees_every_city_by_default(scene: Scene) -> None:
     client = login(scene.client, "root")
     everything = client.get("/console/reports/demand").text
-    assert "residence_permit" in everything and "school" in everything
+    assert RESIDENCE_PERMIT in everything and "school" in everything
     fuzhou = client.get("/console/reports/demand", params={"place": "fuzhou"}).text
-    assert "residence_permit" in fuzhou and ">39<" in fuzhou and "school" not in fuzhou
+    assert RESIDENCE_PERMIT in fuzhou and ">39<" in fuzhou and "school" not in fuzhou
     assert client.get("/console/reports/demand", params={"place": "nowhere"}).status_code == 403
 
 
@@ -116,7 +121,10 @@ def test_the_downloads_carry_the_same_figures_as_the_command_line_and_are_audite
             scene.clock.now(),
             Inputs(zone=scene.clock.zone),
         )
-    assert csv_body.status_code == 200 and csv_body.text == to_csv(expected)
+    data = application.data
+    names = names_of(data.knowledge, data.flows).for_reader(Translator("zh_Hans"))
+    named = with_names(expected, names)
+    assert csv_body.status_code == 200 and csv_body.text == to_csv(named)
     assert "attachment" in csv_body.headers["content-disposition"]
     exported = client.get("/console/reports/demand.json").json()
     assert exported["scope"] == {"province": "fujian", "city": "xiamen", "district": None}
@@ -163,3 +171,29 @@ def test_a_worker_without_a_known_district_is_told_so_and_sees_no_figures(scene:
     assert index.status_code == 200 and "没有分配地区" in index.text
     assert client.get("/console/reports/demand").status_code == 403
     assert "school" not in client.get("/console/reports/demand").text
+
+
+def test_topics_are_shown_by_name_on_the_page_and_in_its_charts_without_their_ids(scene: Scene) -> None:
+    client = login(scene.client, "root")
+    body = client.get("/console/reports/demand", params={"place": "fuzhou"}).text
+    chart = body[body.index("<svg") : body.index("</svg>")]
+    assert RESIDENCE_PERMIT in chart and "residence_permit" not in body
+    english = client.get("/console/reports/demand", params={"place": "fuzhou", "lang": "en"}).text
+    assert "What a residence permit gives you" in english and "residence_permit" not in english
+
+
+def test_the_downloads_keep_the_topic_id_and_add_its_name_in_the_workers_language(scene: Scene) -> None:
+    client = login(scene.client, "root")
+    exported = client.get("/console/reports/demand.json", params={"place": "fuzhou", "lang": "en"}).json()
+    (row,) = exported["tables"][0]["rows"]
+    assert row["topic"] == "residence_permit" and row["topic_name"] == "What a residence permit gives you"
+    csv_body = client.get("/console/reports/demand.csv", params={"place": "fuzhou"}).text
+    assert "topic,topic_name,questions,families" in csv_body
+    assert f"residence_permit,{RESIDENCE_PERMIT},39," in csv_body
+
+
+def test_the_lists_page_says_no_city_list_is_recorded_yet_and_how_to_record_one(scene: Scene) -> None:
+    body = login(scene.client, "zhao").get("/console/reports/lists").text
+    assert NONE_RECORDED in body and "tongxing kb import" in body and "tongxing check" in body
+    assert "未记录" in body and "<svg" not in body  # no bar of nothing for every city
+    assert "<td>否</td>" not in body  # nothing says the city has not published
