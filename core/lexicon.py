@@ -121,6 +121,16 @@ class Lexicon:
             places.setdefault((place.kind, place.id), place)
         return places
 
+    @cached_property
+    def pinyin_names(self) -> dict[tuple[str, str], str]:
+        """(kind, id) -> the place's first pinyin alias, capitalised (Siming, Xiang'an), for pages in
+        English; places the lexicon gives no pinyin have none."""
+        names: dict[tuple[str, str], str] = {}
+        for place in (*self.places, *self.more_places):
+            if place.name.isascii() and place.name.replace("'", "").isalpha():
+                names.setdefault((place.kind, place.id), place.name[:1].upper() + place.name[1:])
+        return names
+
     def dictionary_words(self) -> list[str]:
         """Words the tokenizer must keep whole: canonical terms, variants, domain words, place names."""
         words = set(self.words)

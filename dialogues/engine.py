@@ -35,6 +35,7 @@ from dialogues.intents import handle_intent
 from dialogues.navigation import Navigation
 from dialogues.offered import pressed, remember
 from dialogues.office_hours import OfficeHours
+from dialogues.owned import owned_button, owned_text
 from dialogues.pending import on_pending, starts_with_answer
 from dialogues.reminder_list import manage as manage_reminders
 from dialogues.rules import ConversationRules
@@ -147,7 +148,10 @@ class Engine:
                 turn.noted_question(
                     turn.facts.topic
                 )  # crisis first, even while a worker owns the conversation
-        elif turn.state.worker is None:  # buttons and empty messages: silent while a worker owns it
+        elif turn.state.worker is not None:  # buttons and empty messages: silent while a worker owns it
+            if inbound.payload:
+                owned_button(turn, inbound.payload)  # but for /forget's (dialogues/owned.py)
+        else:
             if inbound.payload:
                 on_button(turn, inbound.payload)
             else:
@@ -168,7 +172,10 @@ class Engine:
             crisis(turn, text, danger)
             return
         if state.worker is not None:
-            return  # a worker owns the conversation: the message reaches them, the assistant is silent
+            # a worker owns the conversation: the message reaches them, the assistant is silent,
+            # except for /forget (deleting their data is the parent's right: dialogues/owned.py)
+            owned_text(turn, text, parse)
+            return
         payload = pressed(turn, text)  # a number or a button's label typed out, on a channel without buttons
         if payload is not None:
             on_button(turn, payload)

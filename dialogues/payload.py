@@ -18,6 +18,7 @@ PENDING_KINDS = (
     "consent",
     "forget",
     "handoff",
+    "district",
     "language",
     "place",
     "reminders_consent",

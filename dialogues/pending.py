@@ -10,6 +10,7 @@ from collections.abc import Callable
 from core.message import Button
 from dialogues.answers import answer_question, answer_topic, remember_place
 from dialogues.crisis_followup import on_followup
+from dialogues.district import on_district
 from dialogues.effect import DeleteUserData, RecordConsent
 from dialogues.flow import Step, StepType
 from dialogues.handoff import ask_handoff, open_handoff
@@ -31,6 +32,7 @@ _REQUEST_WORDS = 8
 _REQUEST_CHARS = 14
 _YES_NO = Step(id="confirm", type=StepType.yes_no, ask="是或不是")
 PENDING.register("crisis_followup")(on_followup)  # is the child safe, where are you (after a crisis)
+PENDING.register("district")(on_district)  # which district, before a ticket opens
 
 
 def on_pending(turn: Turn, text: str, parse: Parse | None) -> bool:

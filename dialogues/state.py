@@ -82,6 +82,7 @@ class Pending(_Model):
         "consent",
         "forget",
         "handoff",
+        "district",
         "language",
         "change_step",
         "bereavement",

@@ -273,6 +273,19 @@ def waiting_statement() -> Select[Any]:
     )
 
 
+def plan_again(session: Session, reminders: Sequence[PlannedReminder], now: datetime) -> int:
+    """Like `plan`, but a reminder among them that was cancelled before (a key child handed to
+    another worker and back) is planned again rather than left cancelled. Returns how many."""
+    keys = [reminder.idempotency_key for reminder in reminders]
+    if keys:
+        session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.idempotency_key.in_(keys), ReminderRow.status == "cancelled")
+            .values(status="planned", attempts=0, last_error=None, updated_at=now)
+        )
+    return plan(session, reminders, now)
+
+
 def claim_waiting(
     session: Session, user_key: str, now: datetime, claimer: str, lease: timedelta
 ) -> list[ReminderRow]:

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from bot.app import App
 from bot.canned import CannedReply, load_canned
+from bot.place_name import place_in_words
 from bot.reports import REPORTS, Inputs, Report, default_since, read_report
 from bot.reports.audit import record_view
 from bot.reports.label import Names, names_of
@@ -78,6 +79,8 @@ OUTCOME_NAMES = {
     "no_response": N_("家长未回应"),
     "duplicate": N_("重复"),
 }
+# how a ticket ended that no worker chooses: the family deleted their data (bot/storage/appliers.py)
+ENDED_NAMES = {"forgotten": N_("家长删除了自己的信息")}
 DIRECTION_NAMES = {"in": N_("家长"), "out": N_("助手"), "worker": N_("社工")}
 REASON_NAMES = {
     "crisis": N_("危机"),
@@ -228,12 +231,14 @@ class Console:
             urgency_names=URGENCY_NAMES,
             status_names=STATUS_NAMES,
             outcome_names=OUTCOME_NAMES,
+            ended_names=ENDED_NAMES,
             direction_names=DIRECTION_NAMES,
             reason_names=REASON_NAMES,
             safety_names=SAFETY_NAMES,
             stage_names=STAGE_NAMES,
             waited=lambda span: waited(t, span),
             moment=lambda value: self.moment(t, value),
+            place=lambda path: place_in_words(self.application.data.lexicon, path, t),
             sla_minutes=self.application.settings.urgent_sla_minutes,
             **values,
         )
@@ -468,7 +473,9 @@ class Console:
                     for m in shown
                 ],
                 "status": ticket.status,
-                "status_text": status + (f" · {ticket.owner_name}" if ticket.owner_name else ""),
+                "status_text": status
+                + (f" · {ticket.owner_name}" if ticket.owner_name else "")
+                + (f" · {t.gettext(ENDED_NAMES[ticket.outcome])}" if ticket.outcome in ENDED_NAMES else ""),
             }
             return self._finish(JSONResponse(body), request, staffed)
 

@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.app import App
-from bot.server.console_errors import NotFoundError
+from bot.server.console_errors import ForbiddenError, NotFoundError
 from bot.storage.desk import TicketView
 from bot.storage.key_children import CONSENT_METHODS, KeyChildError, KeyChildren
 from bot.storage.worker_telegram import CODE_LIFE, DEEP_LINK_PREFIX, WorkerTelegramLinks
@@ -67,6 +67,9 @@ def said(t: Translator, key: str) -> str | None:
         "done": t.gettext("已记录，下一次的日期已排好。"),
         "bad_visit": t.gettext("没有记录：日期不能晚于今天，也不能早于标记为重点关爱的日子。"),
         "ended": t.gettext("已结束重点关爱，不再提醒。"),
+        "reassigned": t.gettext("已换负责人，之后的联系和走访提醒会发给新的负责人。"),
+        "bad_worker": t.gettext("没有换：请选择这个孩子所在区县的一位在岗社工。"),
+        "already_ended": t.gettext("这个孩子的重点关爱已经结束，不能再换负责人。"),
         "unlinked": t.gettext("已解除 Telegram 绑定。"),
     }
     return notices.get(key)
@@ -94,6 +97,11 @@ class KeyChildPages:
                 "in_person": t.gettext("当面同意"),
             },
             "consent_methods": CONSENT_METHODS,
+            "end_reasons": {
+                "worker": t.gettext("社工结束"),
+                "withdrawn": t.gettext("家长在对话里不再同意保存孩子信息"),
+                "forgotten": t.gettext("家长删除了自己的信息"),
+            },
             "care": self.care,
         }
 
@@ -108,6 +116,7 @@ class KeyChildPages:
             ("/visits/{key_id}", "GET", self.child_page),
             ("/visits/{key_id}/done", "POST", self.done),
             ("/visits/{key_id}/end", "POST", self.end),
+            ("/visits/{key_id}/worker", "POST", self.reassign),
             ("/telegram/code", "POST", self.telegram_code),
             ("/telegram/unlink", "POST", self.telegram_unlink),
         ]
@@ -164,6 +173,7 @@ class KeyChildPages:
         staffed = await console.staffed(request)
         today = self.today()
         children = await anyio.to_thread.run_sync(self.children.listed, staffed.member, today)
+        ended = await anyio.to_thread.run_sync(self.children.ended, staffed.member, today)
         linked = await anyio.to_thread.run_sync(self.links.linked_at, staffed.member.id)
         await console.record(staffed, "view_visits", detail=f"{len(children)} key children")
         t = console.translator(request)
@@ -172,6 +182,7 @@ class KeyChildPages:
             staffed,
             "console_visits.html",
             children=children,
+            ended=ended,
             today=today,
             linked=linked,
             link_code=code,
@@ -187,6 +198,9 @@ class KeyChildPages:
         child = await self.child(staffed, key_id)
         visits = await anyio.to_thread.run_sync(self.children.visits, child.id)
         consent = await anyio.to_thread.run_sync(self.children.chat_consent, child.user_key)
+        handovers = await anyio.to_thread.run_sync(self.children.handovers, child.id)
+        supervises = staffed.member.supervises and child.ended_on is None
+        workers = await anyio.to_thread.run_sync(self.children.candidates, child.id) if supervises else []
         await console.record(staffed, "view_key_child", detail=f"key child {child.id}")
         t = console.translator(request)
         return console.page(
@@ -195,7 +209,10 @@ class KeyChildPages:
             "console_key_child.html",
             child=child,
             visits=visits,
-            chat_refused=consent is False,
+            chat_refused=consent is False and child.ended_on is None,
+            handovers=handovers,
+            may_reassign=supervises,
+            workers=workers,
             today=self.today(),
             key_notice=said(t, request.query_params.get("said", "")),
             **self.names(t),
@@ -240,6 +257,32 @@ class KeyChildPages:
         child = await self.child(staffed, key_id)
         await anyio.to_thread.run_sync(self.children.end, staffed.member, child.id, console.clock.now())
         return self.redirect(request, staffed, "/console/visits?said=ended")
+
+    async def reassign(self, request: Request, key_id: int) -> Response:
+        """A supervisor (their city) or an admin hands the child to another worker of its district;
+        a worker in scope is refused (403), anyone else is told nothing exists (404)."""
+        console = self.console
+        staffed = await console.staffed(request)
+        fields = await console.form(request, staffed.session.nonce)
+        child = await self.child(staffed, key_id)
+        if not staffed.member.supervises:
+            raise ForbiddenError
+        chosen = fields.get("worker_id", "")
+        target = f"/console/visits/{child.id}"
+        try:
+            await anyio.to_thread.run_sync(
+                self.children.reassign,
+                staffed.member,
+                child.id,
+                int(chosen) if chosen.isdigit() and len(chosen) < 10 else 0,
+                console.clock.now(),
+            )
+        except KeyChildError as refused:
+            reason = {"ended": "already_ended", "bad_worker": "bad_worker"}.get(str(refused))
+            if reason is None:
+                raise NotFoundError from refused
+            return self.redirect(request, staffed, f"{target}?said={reason}")
+        return self.redirect(request, staffed, f"{target}?said=reassigned")
 
     # --- the worker's Telegram ---------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from sqlalchemy import delete, select, update
 
+from bot.storage.key_child_care import end_for_parent
 from bot.storage.models import (
     AnswerFeedback,
     ConsentRecord,
@@ -37,9 +39,17 @@ from dialogues.effect import (
 from reminders.checklist_dates import plan_key_dates
 from reminders.store import cancel as cancel_reminders
 from reminders.store import replace_planned
+from reminders.visit import CareSchedule, load_visits
 
 # The reminder kind each flow plans from its dates: finishing it again replaces them (even with none).
 FLOW_KINDS = {"residence_permit": "renewal", "school_admission": "school"}
+FORGOTTEN_OUTCOME = "forgotten"  # a ticket whose family deleted their data (bot/server/console.py names it)
+
+
+@cache
+def care_schedule() -> CareSchedule:
+    """The key children's visit schedule (reminders/data/key_child_visits.yaml), read once."""
+    return load_visits()
 
 
 def open_handoff(effect: OpenHandoff, context: ApplyContext) -> list[Reply]:
@@ -100,6 +110,10 @@ def record_consent(effect: RecordConsent, context: ApplyContext) -> list[Reply]:
     if not effect.granted and effect.purpose in ("reminders", "child_profile"):
         reason = f"consent withdrawn: {effect.purpose}"  # what is pending stops at once
         cancel_reminders(context.session, context.user_key, context.now, reason=reason)
+    if not effect.granted and effect.purpose == "child_profile":  # a later "no" ends the key care
+        end_for_parent(
+            context.session, care_schedule(), context.user_key, "withdrawn", context.now, context.zone
+        )
     return []
 
 
@@ -203,11 +217,31 @@ def delete_child_data(effect: DeleteChildData, context: ApplyContext) -> list[Re
 
 
 def delete_user_data(effect: DeleteUserData, context: ApplyContext) -> list[Reply]:
-    """Every declared table, as it declares: deleted, or anonymised for audit rows."""
-    forget_user(context.session, declared_models(Base), context.user_key)
+    """Every declared table, as it declares: deleted, or anonymised for audit rows. First the key
+    care ends (the worker's reminders withdrawn, the name wiped) and the tickets are emptied and
+    closed, so that the lines that stay under a random marker say only that the family left."""
+    session, now = context.session, context.now
+    end_for_parent(session, care_schedule(), context.user_key, "forgotten", now, context.zone)
+    retire_tickets(context)
+    forget_user(session, declared_models(Base), context.user_key)
     forget_family(context.session, context.family or family_of(context.cipher, context.user_key))
     context.forgotten = True
     return []
+
+
+def retire_tickets(context: ApplyContext) -> None:
+    """The family's tickets lose what they said (summary, case summary, crisis answers); one not
+    closed is closed as "forgotten", so the worker who holds it sees that the parent deleted their
+    data (the row then stays under a random marker, like the audit's)."""
+    wiped = {"summary": context.cipher.encrypt(""), "case_summary": None, "follow_up": None, "safety": None}
+    context.session.execute(
+        update(HandoffTicket).where(HandoffTicket.user_key == context.user_key).values(**wiped)
+    )
+    context.session.execute(
+        update(HandoffTicket)
+        .where(HandoffTicket.user_key == context.user_key, HandoffTicket.status != "closed")
+        .values(status="closed", outcome=FORGOTTEN_OUTCOME, closed_at=context.now)
+    )
 
 
 def describe_stored_data(effect: DescribeStoredData, context: ApplyContext) -> list[Reply]:

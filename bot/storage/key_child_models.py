@@ -14,6 +14,8 @@ from core.database import Base
 from core.i18n import N_
 
 WORKER_CHANNEL = "worker"  # the channel of workers' reminder rows (never a parent's)
+# why a key child's care ended: a worker ended it, the parent said no in the chat, the parent's /forget
+END_REASONS = ("worker", "withdrawn", "forgotten")
 
 
 def worker_key(worker_id: int) -> str:
@@ -25,8 +27,11 @@ class KeyChild(UserData, Base):
     """A child a worker marked as key, with the parent's consent."""
 
     __tablename__ = "key_child"
-    # That a social worker looks after the child, and what they call the child: deleted.
-    __user_data__ = UserDataDeclaration(N_("社工重点关爱的孩子：{n}个"), OnForget.DELETE)
+    # That a social worker looks after the child, and what they call the child. On /forget the name
+    # and the dates are wiped and the care ended first (bot/storage/key_children.py `end_for_parent`),
+    # then the row stays as an ended line under a random marker: the worker must learn that the
+    # family left, and nothing left in it points to the family.
+    __user_data__ = UserDataDeclaration(N_("社工重点关爱的孩子：{n}个"), OnForget.ANONYMISE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)  # the parent's conversation
@@ -42,6 +47,10 @@ class KeyChild(UserData, Base):
     marked_on: Mapped[date] = mapped_column(Date)
     due: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # visit kind -> ISO date due
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # why it ended (END_REASONS), when exactly, and which worker ended it (None: the parent)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class KeyChildVisit(UserData, Base):

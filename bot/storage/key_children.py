@@ -21,19 +21,21 @@ child (`child_ref` "key<id>"); the information update row is the worker's, one p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, CipherError
+from bot.storage import key_child_care as care
+from bot.storage.key_child_care import Handover, child_ref
 from bot.storage.key_child_models import WORKER_CHANNEL, KeyChild, KeyChildVisit, worker_key
-from bot.storage.models import AuditEntry, ConsentRecord, HandoffTicket, Worker
+from bot.storage.models import ConsentRecord, HandoffTicket, Worker
 from bot.storage.workers import StaffMember
 from core.database import transaction
-from reminders.store import PENDING, PlannedReminder, ReminderRow, plan
+from reminders.store import PlannedReminder, plan, plan_again
 from reminders.visit import CareSchedule
 
 CONSENT_METHODS = ("chat", "phone", "in_person")
@@ -42,6 +44,7 @@ SEND_AT = time(9, 0)  # a worker's reminder goes out at 09:00 on its day (the se
 MAX_NAME = 20
 MAX_NOTE = 500
 LIST_LIMIT = 500
+ENDED_SHOWN_DAYS = 31  # the visits page lists the key care that ended this long ago at most
 UNREADABLE = "(cannot decrypt)"
 
 
@@ -69,6 +72,9 @@ class KeyChildView:
     consent_at: datetime
     marked_on: date
     due: tuple[DueVisit, ...]  # soonest first
+    ended_on: date | None = None
+    end_reason: str | None = None  # key_child_models.END_REASONS
+    ended_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -81,10 +87,6 @@ class VisitRecord:
     done_on: date
     worker_name: str
     note: str
-
-
-def child_ref(key_child_id: int) -> str:
-    return f"key{key_child_id}"
 
 
 def may_see_child(member: StaffMember) -> Any:
@@ -138,14 +140,36 @@ class KeyChildren:
         )
 
     def find(self, member: StaffMember, key_child_id: int, today: date) -> KeyChildView | None:
-        found = self._listed(member, today, KeyChild.id == key_child_id)
+        """The child in this person's scope, active or ended (its page says which)."""
+        found = self._listed(member, today, KeyChild.id == key_child_id, active=False)
         return found[0] if found else None
 
-    def _listed(self, member: StaffMember, today: date, *conditions: Any) -> list[KeyChildView]:
+    def ended(self, member: StaffMember, today: date) -> list[KeyChildView]:
+        """The key care in this person's scope that ended in the last month, the latest first."""
+        since = today - timedelta(days=ENDED_SHOWN_DAYS)
+        found = self._listed(member, today, KeyChild.ended_on >= since, active=False)
+        return sorted(found, key=lambda child: (child.ended_on or date.min, child.id), reverse=True)
+
+    def candidates(self, key_child_id: int) -> list[tuple[int, str]]:
+        """Who may take the child over (bot/storage/key_child_care.py `candidates`)."""
+        with transaction(self.sessions) as session:
+            child = session.get(KeyChild, key_child_id)
+            return [] if child is None or child.ended_on is not None else care.candidates(session, child)
+
+    def handovers(self, key_child_id: int) -> list[Handover]:
+        with transaction(self.sessions) as session:
+            child = session.get(KeyChild, key_child_id)
+            return [] if child is None else care.handovers(session, child)
+
+    def _listed(
+        self, member: StaffMember, today: date, *conditions: Any, active: bool = True
+    ) -> list[KeyChildView]:
+        if active:
+            conditions = (KeyChild.ended_on.is_(None), *conditions)
         query = (
             select(KeyChild, Worker.display_name)
             .outerjoin(Worker, Worker.id == KeyChild.worker_id)
-            .where(KeyChild.ended_on.is_(None), may_see_child(member), *conditions)
+            .where(may_see_child(member), *conditions)
             .order_by(KeyChild.id)
             .limit(LIST_LIMIT)
         )
@@ -192,7 +216,10 @@ class KeyChildren:
             consent_method=row.consent_method,
             consent_at=row.consent_at,
             marked_on=row.marked_on,
-            due=tuple(sorted(dues, key=lambda visit: (visit.due, visit.kind))),
+            due=() if row.ended_on else tuple(sorted(dues, key=lambda visit: (visit.due, visit.kind))),
+            ended_on=row.ended_on,
+            end_reason=row.end_reason,
+            ended_at=row.ended_at,
         )
 
     # --- changing -----------------------------------------------------------------------------------
@@ -237,7 +264,7 @@ class KeyChildren:
             )
             session.add(child)
             session.flush()
-            self._audit(session, member, "key_mark", child, now, f"consent {consent_method}")
+            care.audit(session, child, "key_mark", now, f"consent {consent_method}", member)
             self._plan(session, child, now)
             return child.id
 
@@ -280,8 +307,9 @@ class KeyChildren:
                     due[done] = following.isoformat()
                     changed[done] = following
             child.due = due
-            self._withdraw(session, child, [self.schedule.rule(done).label for done in changed], now)
-            self._audit(session, member, "key_visit", child, now, f"{kind} {done_on.isoformat()}")
+            labels = [self.schedule.rule(done).label for done in changed]
+            care.withdraw(session, child, labels, now, "visit done")
+            care.audit(session, child, "key_visit", now, f"{kind} {done_on.isoformat()}", member)
             self._plan(session, child, now)
             return changed
 
@@ -289,35 +317,41 @@ class KeyChildren:
         """The child is no longer key (moved away, needs ended): nothing more is planned."""
         with transaction(self.sessions) as session:
             child = session.scalars(
-                select(KeyChild).where(
-                    KeyChild.id == key_child_id, KeyChild.ended_on.is_(None), may_see_child(member)
-                )
+                select(KeyChild)
+                .where(KeyChild.id == key_child_id, KeyChild.ended_on.is_(None), may_see_child(member))
+                .with_for_update()
             ).first()
             if child is None:
                 return False
-            child.ended_on = now.astimezone(self.zone).date()
-            labels = [rule.label for rule in self.schedule.visits]
-            self._withdraw(session, child, labels, now)
-            self._audit(session, member, "key_end", child, now, "")
+            care.end_care(session, self.schedule, child, "worker", now, self.zone, member)
             return True
 
-    def _withdraw(self, session: Session, child: KeyChild, labels: list[str], now: datetime) -> None:
-        """The child's pending reminders of these labels are cancelled (replaced by the next ones)."""
-        if not labels:
-            return
-        session.execute(
-            update(ReminderRow)
-            .where(
-                ReminderRow.user_key == worker_key(child.worker_id),
-                ReminderRow.child_ref == child_ref(child.id),
-                ReminderRow.label_id.in_(labels),
-                ReminderRow.status.in_(PENDING),
-            )
-            .values(status="cancelled", next_attempt_at=None, last_error="visit done", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    def reassign(self, member: StaffMember, key_child_id: int, worker_id: int, now: datetime) -> str:
+        """Hand the child to another active worker of its district: the new worker is responsible,
+        the pending reminders move to them (the old worker's are cancelled, the same dates planned
+        for the new one). Only a supervisor (their city) or an admin. Returns the new worker's name.
+        KeyChildError: "not_found" (not in scope), "not_supervisor", "ended", "bad_worker"."""
+        with transaction(self.sessions) as session:
+            child = session.scalars(
+                select(KeyChild).where(KeyChild.id == key_child_id, may_see_child(member)).with_for_update()
+            ).first()
+            if child is None:
+                raise KeyChildError("not_found")
+            if not member.supervises:
+                raise KeyChildError("not_supervisor")
+            if child.ended_on is not None:
+                raise KeyChildError("ended")
+            chosen = dict(care.candidates(session, child)).get(worker_id)
+            if chosen is None:
+                raise KeyChildError("bad_worker")
+            before = child.worker_id
+            care.withdraw_all(session, self.schedule, child, now, f"moved to worker {worker_id}")
+            child.worker_id = worker_id
+            care.audit(session, child, care.REASSIGN, now, f"worker {before} -> {worker_id}", member)
+            self._plan(session, child, now, again=True)
+            return chosen
 
-    def _plan(self, session: Session, child: KeyChild, now: datetime) -> None:
+    def _plan(self, session: Session, child: KeyChild, now: datetime, *, again: bool = False) -> None:
         """The reminder rows for what is due (the same row again is not duplicated: reminders/store.py)."""
         planned = []
         for kind, day in (child.due or {}).items():
@@ -336,22 +370,7 @@ class KeyChildren:
                     child_ref=None if shared else child_ref(child.id),
                 )
             )
-        plan(session, planned, now)
-
-    def _audit(
-        self, session: Session, member: StaffMember, action: str, child: KeyChild, now: datetime, detail: str
-    ) -> None:
-        session.add(
-            AuditEntry(
-                worker_id=member.id,
-                worker_login=member.login[:64],
-                action=action,
-                ticket_id=child.ticket_id,
-                user_key=child.user_key,
-                detail=f"key child {child.id}; {detail}"[:200],
-                created_at=now,
-            )
-        )
+        (plan_again if again else plan)(session, planned, now)
 
     # --- for the reminders' delivery ----------------------------------------------------------------
 

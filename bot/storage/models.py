@@ -167,8 +167,10 @@ class HandoffTicket(UserData, Base):
             sqlite_where=text("status <> 'closed'"),
         ),
     )
-    # The summary describes the family's situation: deleted (an open ticket leaves the queue too).
-    __user_data__ = UserDataDeclaration(N_("转社工的记录：{n}条"), OnForget.DELETE)
+    # The summary describes the family's situation: on /forget it is wiped and the ticket closed as
+    # "forgotten" first (bot/storage/appliers.py `retire_tickets`), then the row stays under a random
+    # marker, so the worker holding it sees that the parent deleted their data.
+    __user_data__ = UserDataDeclaration(N_("转社工的记录：{n}条"), OnForget.ANONYMISE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), index=True)

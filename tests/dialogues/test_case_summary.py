@@ -104,6 +104,7 @@ def test_a_handoff_in_the_middle_of_a_flow_opens_a_ticket_with_the_flow_and_its_
         talk.say(say)
     talk.say("/human")
     talk.press("可以")
+    talk.press("思明")  # which district: asked when only the city is known
     tickets = [effect for effect in talk.last.effects if isinstance(effect, OpenHandoff)]
     assert len(tickets) == 1 and tickets[0].case is not None
     case = tickets[0].case
@@ -118,6 +119,7 @@ def test_a_question_without_an_answer_is_in_the_next_tickets_summary(chat: Calla
     talk.say("孩子的宠物狗能不能办疫苗证明")
     talk.say("/human")
     talk.press("可以")
+    talk.press("不清楚")  # which district: asked when only the city is known
     tickets = [effect for effect in talk.last.effects if isinstance(effect, OpenHandoff)]
     assert tickets and tickets[0].case is not None
     assert tickets[0].case.unanswered == "孩子的宠物狗能不能办疫苗证明"

@@ -431,6 +431,12 @@ def supervising(ok: int) -> Callable[[str, str], int]:
     return lambda who, method: ok if who in SUPERVISORS else 404
 
 
+def supervising_in_scope(ok: int) -> Callable[[str, str], int]:
+    """The city's supervisor and admins; the district's worker sees the child but is refused (403);
+    anyone else is told nothing exists (404)."""
+    return lambda who, method: ok if who in IN_SCOPE & SUPERVISORS else 403 if who in IN_SCOPE else 404
+
+
 # Every console route and what each signed-in role gets; the test fails for a route not listed here.
 ACCESS: dict[tuple[str, str], Callable[[str, str], int]] = {
     ("GET", "/console"): signed_in_only(200),
@@ -453,6 +459,7 @@ ACCESS: dict[tuple[str, str], Callable[[str, str], int]] = {
     ("GET", "/console/visits/{key_id}"): scoped(200),
     ("POST", "/console/visits/{key_id}/done"): scoped(303),
     ("POST", "/console/visits/{key_id}/end"): scoped(303),
+    ("POST", "/console/visits/{key_id}/worker"): supervising_in_scope(303),  # no worker chosen: said so
     ("POST", "/console/telegram/code"): signed_in_only(200),  # the visits page with the code
     ("POST", "/console/telegram/unlink"): signed_in_only(303),
     ("GET", "/console/reports"): scoped(200, refused=403),

@@ -24,13 +24,13 @@ from bot.reminder_notifier import Push
 from bot.storage.key_child_models import KeyChild, KeyChildVisit, WorkerTelegram
 from bot.storage.key_children import KeyChildren
 from bot.storage.models import ConsentRecord, HandoffTicket, Worker
-from bot.storage.user_data import count_user_data, declared_models, forget_user
+from bot.storage.user_data import count_user_data, declared_models
 from bot.storage.worker_telegram import WorkerTelegramLinks, link_command
 from bot.storage.workers import StaffMember, Workers
 from bot.worker_reminders import worker_notifier
 from core.clock import FixedClock
 from core.database import Base, transaction
-from core.message import Reply
+from core.message import Inbound, Reply
 from reminders.dispatcher import Dispatcher
 from reminders.store import ReminderRow
 from reminders.visit import load_visits
@@ -315,8 +315,12 @@ def test_ending_a_key_child_stops_its_reminders(desk: Scene) -> None:
     assert post(client, f"/console/visits/{child.id}/end").status_code == 303  # type: ignore[attr-defined]
     wang = worker_id(desk, "wang")
     assert [label for label, ref, _ in reminders_of(desk, wang) if ref] == []
-    assert f'/console/visits/{child.id}"' not in client.get("/console/visits").text
-    assert client.get(f"/console/visits/{child.id}").status_code == 404
+    visits = client.get("/console/visits").text
+    assert f"/console/visits/{child.id}/done" not in visits  # no longer among the children due
+    assert 'id="ended"' in visits and "社工结束" in visits  # but listed as ended this month
+    page = client.get(f"/console/visits/{child.id}")
+    assert page.status_code == 200 and 'id="ended"' in page.text
+    assert done(client, child.id, "contact", date(2026, 11, 22)) == "not_found"
 
 
 def test_the_link_code_is_shown_once_works_once_and_expires(desk: Scene) -> None:
@@ -402,7 +406,7 @@ def test_a_due_visit_reaches_the_workers_linked_telegram_and_waits_without_a_lin
     assert reminders_of(desk, wang, "waiting_window")
 
 
-def test_mydata_counts_and_forget_deletes_the_key_child_and_its_visits(desk: Scene) -> None:
+def test_mydata_counts_and_forget_ends_the_key_child_and_deletes_its_visits(desk: Scene) -> None:
     ticket = desk.ticket()
     client = login(desk.client, "wang")
     mark(client, ticket, "phone", name="小明")
@@ -413,12 +417,18 @@ def test_mydata_counts_and_forget_deletes_the_key_child_and_its_visits(desk: Sce
     with transaction(desk.application.storage.sessions) as session:
         counted = {stored.table: stored.count for stored in count_user_data(session, models, key)}
         assert counted["key_child"] == 1 and counted["key_child_visit"] == 1
-        forget_user(session, models, key)
-    assert key_children(desk) == []
+    channel, _, user_id = key.partition(":")
+    for text in ("/forget", "确认删除"):
+        desk.application.conversations.handle(Inbound(user_id=user_id, channel=channel, text=text))
+    [ended] = key_children(desk)  # an ended line under a random marker, without the name
+    assert ended.user_key != key and ended.name is None and ended.end_reason == "forgotten"
     with transaction(desk.application.storage.sessions) as session:
         assert session.scalars(select(KeyChildVisit)).first() is None
-    # the worker's pending reminders for the child are withdrawn when they fall due
+        counted = {stored.table: stored.count for stored in count_user_data(session, models, key)}
+        assert counted["key_child"] == 0 and counted["key_child_visit"] == 0
+    # the worker's pending reminders for the child are withdrawn at once, and never sent
     wang = worker_id(desk, "wang")
+    assert [row for row in reminders_of(desk, wang) if row[1]] == []
     recorder = TelegramRecorder()
     WorkerTelegramLinks(desk.application.storage.sessions).link(
         WorkerTelegramLinks(desk.application.storage.sessions).new_code(wang, desk.clock.now()),
