@@ -31,7 +31,7 @@ from bot.place_name import place_in_words
 from bot.reports import REPORTS, Inputs, Report, default_since, read_report
 from bot.reports.audit import record_view
 from bot.reports.label import Names, names_of
-from bot.reports.render import FORMATS
+from bot.reports.render import FORMATS, spreadsheet_safe
 from bot.reports.suppression import SUPPRESSED
 from bot.server import console_reports
 from bot.server.channel import RoutesOnly, take_turn
@@ -122,11 +122,6 @@ def waited(t: Translator, span: timedelta) -> str:
     if hours < 48:
         return t.gettext("{hours} 小时 {minutes} 分钟", hours=hours, minutes=minutes)
     return t.gettext("{days} 天", days=hours // 24)
-
-
-def _safe_cell(value: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class Staffed:
@@ -576,7 +571,7 @@ class Console:
             out = io.StringIO()
             writer = csv.writer(out)
             for row in csv_rows(entries):
-                writer.writerow([_safe_cell(cell) for cell in row])
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
             response = Response(
                 "\ufeff" + out.getvalue(),
                 media_type="text/csv; charset=utf-8",
