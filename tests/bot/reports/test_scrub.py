@@ -3,6 +3,7 @@ whatever question it is written into; the question's own words stay."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,19 @@ def test_policy_words_jieba_tags_as_names_are_never_taken_for_names(question: st
     assert NAME not in scrubbed
     for term in POLICY_TERMS:
         assert (term in question) == (term in scrubbed)
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("王超强，孩子上幼儿园有补助吗", "[姓名]，孩子上幼儿园有补助吗"),
+        ("你好。李娜问：医保怎么交", "你好。[姓名]问：医保怎么交"),
+        ("我是张伟，居住证过期了怎么办", "我是[姓名]，居住证过期了怎么办"),
+        ("高考，孩子能在这里考吗", "高考，孩子能在这里考吗"),
+        ("医保，怎么交", "医保，怎么交"),
+    ],
+)
+def test_a_name_that_signs_a_message_is_removed_and_a_word_in_its_place_is_not(
+    text: str, scrubbed: str
+) -> None:
+    assert scrub(text) == scrubbed
