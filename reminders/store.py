@@ -173,13 +173,20 @@ def cancel(
 ) -> int:
     """Cancel what is pending for a user (optionally one child's, or one kind's) at once; a row a
     dispatcher holds right now is cancelled too (its mark then finds it cancelled and leaves it)."""
-    statement = update(ReminderRow).where(ReminderRow.user_key == user_key, ReminderRow.status.in_(PENDING))
+    conditions = [ReminderRow.user_key == user_key]
     if child_ref is not None:
-        statement = statement.where(ReminderRow.child_ref == child_ref)
+        conditions.append(ReminderRow.child_ref == child_ref)
     if kind is not None:
-        statement = statement.where(ReminderRow.kind == kind)
+        conditions.append(ReminderRow.kind == kind)
+    return cancel_where(session, now, reason, *conditions)
+
+
+def cancel_where(session: Session, now: datetime, reason: str, *conditions: Any) -> int:
+    """Cancel the pending rows that meet every condition (what cancelling a row sets, in one place)."""
     result = session.execute(
-        statement.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+        update(ReminderRow)
+        .where(ReminderRow.status.in_(PENDING), *conditions)
+        .values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.key_child_models import WORKER_CHANNEL, KeyChild, worker_key
 from bot.storage.models import AuditEntry, Worker
 from bot.storage.workers import StaffMember
-from reminders.store import PENDING, ReminderRow
+from reminders.store import ReminderRow, cancel_where
 from reminders.visit import CareSchedule
 
 PARENT = "(parent)"  # the audit's "who" when the parent's own words or /forget ended the care
@@ -64,18 +64,14 @@ def withdraw(session: Session, child: KeyChild, labels: list[str], now: datetime
     """The child's pending reminders of these labels, for its current worker, are cancelled."""
     if not labels:
         return 0
-    result = session.execute(
-        update(ReminderRow)
-        .where(
-            ReminderRow.user_key == worker_key(child.worker_id),
-            ReminderRow.child_ref == child_ref(child.id),
-            ReminderRow.label_id.in_(labels),
-            ReminderRow.status.in_(PENDING),
-        )
-        .values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
-        .execution_options(synchronize_session=False)
+    return cancel_where(
+        session,
+        now,
+        reason,
+        ReminderRow.user_key == worker_key(child.worker_id),
+        ReminderRow.child_ref == child_ref(child.id),
+        ReminderRow.label_id.in_(labels),
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def withdraw_shared(
@@ -94,20 +90,16 @@ def withdraw_shared(
     )
     if any((other.due or {}).get(kind) == day for other in others):
         return 0
-    result = session.execute(
-        update(ReminderRow)
-        .where(
-            ReminderRow.user_key == worker_key(child.worker_id),
-            ReminderRow.channel == WORKER_CHANNEL,
-            ReminderRow.child_ref.is_(None),
-            ReminderRow.label_id == schedule.update.label,
-            ReminderRow.due_date == date.fromisoformat(day),
-            ReminderRow.status.in_(PENDING),
-        )
-        .values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
-        .execution_options(synchronize_session=False)
+    return cancel_where(
+        session,
+        now,
+        reason,
+        ReminderRow.user_key == worker_key(child.worker_id),
+        ReminderRow.channel == WORKER_CHANNEL,
+        ReminderRow.child_ref.is_(None),
+        ReminderRow.label_id == schedule.update.label,
+        ReminderRow.due_date == date.fromisoformat(day),
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def withdraw_all(
