@@ -3,6 +3,7 @@ dialogues/: its schema, its checks (file:line) and the frozen Lexicon loaded fro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -112,6 +113,26 @@ class Lexicon:
         for place in self.more_places:
             names.setdefault(place.name, place)
         return names
+
+    @cached_property
+    def place_matchers(self) -> tuple[tuple[str, Place, re.Pattern[str] | None], ...]:
+        """Every place name of two characters or more as it is looked for in a normalised text: a
+        Chinese name as a substring; a pinyin name in lower case, and only as a whole word ("anxi" is
+        not in "anxious"), with its pattern built once."""
+        return tuple(
+            (
+                name.lower() if name.isascii() else name,
+                place,
+                re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])") if name.isascii() else None,
+            )
+            for name, place in self.every_place_name.items()
+            if len(name) >= 2
+        )
+
+    @cached_property
+    def covered_places(self) -> frozenset[tuple[str, str]]:
+        """(kind, id) of the places the knowledge base and the dialogues cover."""
+        return frozenset((place.kind, place.id) for place in self.places)
 
     @cached_property
     def place_by_id(self) -> dict[tuple[str, str], Place]:

@@ -262,50 +262,17 @@ def _month_day(step: Step, month: int, day: int, today: date) -> Reading:
     return Reading(min(candidates, key=lambda when: abs((when - today).days)))
 
 
-@dataclass(frozen=True)
-class _PlaceName:
-    """A place name as `find_places` looks for it: a Chinese name as a substring, a pinyin name (lower
-    case) as a whole word ("anxi" is not in "anxious"), tried only when it occurs at all."""
-
-    name: str
-    place: Place
-    word: re.Pattern[str] | None  # pinyin names only
-
-
-_PLACE_NAMES: dict[int, tuple[Lexicon, tuple[_PlaceName, ...], frozenset[tuple[str, str]]]] = {}
 _ORDER = {"district": 0, "city": 1, "province": 2}
-
-
-def _place_names(lexicon: Lexicon) -> tuple[tuple[_PlaceName, ...], frozenset[tuple[str, str]]]:
-    """The lexicon's place names, prepared once per lexicon (every turn looks for places, often more
-    than once: building a pattern per pinyin name per call was most of the cost)."""
-    cached = _PLACE_NAMES.get(id(lexicon))
-    if cached is not None and cached[0] is lexicon:
-        return cached[1], cached[2]
-    names = tuple(
-        _PlaceName(
-            name.lower() if name.isascii() else name,
-            place,
-            re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])") if name.isascii() else None,
-        )
-        for name, place in lexicon.every_place_name.items()
-        if len(name) >= 2
-    )
-    covered = frozenset((place.kind, place.id) for place in lexicon.places)
-    if len(_PLACE_NAMES) > 16:  # tests build many lexicons; a server, one
-        _PLACE_NAMES.clear()
-    _PLACE_NAMES[id(lexicon)] = (lexicon, names, covered)
-    return names, covered
 
 
 def find_places(lexicon: Lexicon, text: str) -> list[Place]:
     """Places named in the (normalised) text, most specific first (districts, then cities, then
     provinces), at each level those the knowledge base covers before those outside it (广州)."""
-    names, covered = _place_names(lexicon)
+    covered = lexicon.covered_places
     found: dict[tuple[str, str], Place] = {}
-    for entry in names:
-        if entry.name in text and (entry.word is None or entry.word.search(text) is not None):
-            found.setdefault((entry.place.kind, entry.place.id), entry.place)
+    for name, place, word in lexicon.place_matchers:  # prepared once per lexicon
+        if name in text and (word is None or word.search(text) is not None):
+            found.setdefault((place.kind, place.id), place)
     return sorted(
         found.values(), key=lambda place: (_ORDER[place.kind], (place.kind, place.id) not in covered)
     )
