@@ -66,6 +66,14 @@ def topic_titles(kb: KnowledgeBase) -> dict[str, str]:
     return titles
 
 
+def forget_yesterdays_screen(turn: Turn) -> None:
+    """What of the last answer was shown is "上面" only on the day it was shown: a parent who asks
+    again on a later day gets it again, not "上面说的就是…" about a screen long gone."""
+    state = turn.state
+    if state.last_shown and state.shown_on != turn.today:
+        state.last_shown = []
+
+
 class Engine:
     """Decides what to say and do for one event; holds only read-only services."""
 
@@ -125,6 +133,7 @@ class Engine:
             elif event.text and not event.payload:
                 new_state.locale = locale_of_first_message(event.text) or new_state.locale
         turn = Turn(services, new_state, services.translator(new_state.locale), services.clock.today())
+        forget_yesterdays_screen(turn)
         if isinstance(event, Inbound):
             new_state.turns += 1
             self._message(turn, event)
@@ -133,6 +142,8 @@ class Engine:
             assert handler is not None, f"no handler for {type(event).__name__}"
             handler(turn, event)
         remember(turn)
+        if turn.state.last_shown:
+            turn.state.shown_on = turn.today
         forget_unconsented(turn.state)
         if message_id is not None:
             keep = services.rules.remembered_message_ids

@@ -240,8 +240,11 @@ def follow_up(turn: Turn, text: str, normalized: str, parse: Parse | None) -> bo
         sibling = _sibling(turn, stage, data.stage_topics)
         if sibling is not None:
             if sibling.id == last.id:
-                if aspect is None:
+                if aspect is None and _only_follow_up_words(turn, data, text):  # "那幼儿园呢"
                     _covered(turn, last)
+                    return True
+                if aspect is None:  # "孩子上幼儿园有补助吗" again: the question itself, answered again
+                    say_answer(turn, Hit(last, 0.0), related_hits(turn, last.topic, {}, "", None))
                     return True
             elif aspect is None:
                 say_answer(turn, Hit(sibling, 0.0), related_hits(turn, sibling.topic, {}, "", None))
@@ -315,6 +318,7 @@ def _covered(turn: Turn, item: Item) -> None:
     t = turn.t
     answer = make_answer(turn.services.kb, Hit(item, 0.0), t)
     remember_shown(turn.state, item.id, "stage")
+    turn.noted_service(item.id)
     turn.say(
         t.gettext("“{title}”就包括这个学段。", title=answer.title),
         (*next_buttons(turn, answer, None), human_button(turn)),
@@ -327,6 +331,7 @@ def show_aspect(turn: Turn, item: Item, aspect: Aspect, text: str) -> None:
     state = turn.state
     t = turn.t
     answer = make_answer(turn.services.kb, Hit(item, 0.0), t)
+    turn.noted_service(item.id)  # what the turn was about, for the reports, whichever way it is answered
     if state.last_service == item.id and aspect.key in state.last_shown:
         turn.say(
             t.gettext(

@@ -137,6 +137,7 @@ class State(_Model):
     explained: list[str] = Field(default_factory=list)  # official terms already explained
     last_service: str | None = None  # the service last answered: "怎么办", "要带什么" ask about it
     last_shown: list[str] = Field(default_factory=list)  # what of it is on screen: brief, parts, aspects
+    shown_on: date | None = None  # the day `last_shown` was shown: on a later day nothing is on screen
     answered: list[str] = Field(default_factory=list)  # the services last answered, newest last (a few)
     unanswered: str | None = None  # the last question the knowledge base had no answer to
     checklists: dict[str, Checklist] = Field(default_factory=dict)

@@ -135,8 +135,8 @@ class Month:
                 self.ledger.gaps.append((family.user_id, family.district, text))
             if isinstance(effect, OpenHandoff):
                 family.handed_off = True
-                after = self._last_service.get(family.user_id, "")
-                self.ledger.tickets.append((family.user_id, family.district, effect.urgency, after))
+                last = self._last_service.get(family.user_id, "")
+                self.ledger.tickets.append((family.user_id, family.district, effect.urgency, last))
         return outcome.replies, outcome.effects
 
     def run(self, per_district: Sequence[int] = (7, 6, 6, 6, 2)) -> Ledger:

@@ -4,14 +4,19 @@ aggregates under a random marker."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
 from bot.storage.models import AnswerFeedback, TurnLog, UnansweredQuestion
 from bot.storage.turn_log import family_of
+from core.clock import FixedClock
 from core.message import Inbound
+from tests.bot.reports.synthetic import START, Month
 
 SERVICE = "fj_03_compulsory_education"
 
@@ -59,3 +64,41 @@ def test_forget_deletes_the_familys_questions_and_unlinks_its_turns(
         assert session.scalars(select(UnansweredQuestion)).all() == []
         families = set(session.scalars(select(TurnLog.family)))
         assert families and family not in families
+
+
+def test_a_question_asked_again_is_logged_again_and_answered_again_on_a_later_day(
+    make_app: Callable[..., App],
+) -> None:
+    clock = FixedClock(START)
+    app = make_app(None, clock)
+    _send(app, "我们住在厦门思明区，孩子上学要什么材料")
+    _send(app, "孩子上学要什么材料")  # the same day: the part it asks for, already on screen
+    clock.move_to(START + timedelta(days=3))
+    replies = app.conversations.handle(Inbound("parent-9", "telegram", text="孩子上学要什么材料"))
+    assert not any("上面说的" in reply.text for reply in replies)  # days later nothing is "上面"
+    assert any(b.payload.endswith(SERVICE) for reply in replies for b in reply.buttons)
+    with app.storage.sessions() as session:
+        rows = session.scalars(select(TurnLog).order_by(TurnLog.id)).all()
+        assert [(row.service, row.question) for row in rows] == [(SERVICE, True)] * 3
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 5, 6])
+def test_demand_logs_one_question_for_every_answer_a_parent_got_in_words(
+    make_app: Callable[..., App], seed: int
+) -> None:
+    """Across months of different families (seeds that once showed demand below what parents were
+    answered: a question asked again was read as a follow-up and logged without its service)."""
+    clock = FixedClock(START)
+    app = make_app(None, clock)
+    ledger = Month(app, clock, seed=seed).run(per_district=(6, 5, 5, 4, 2))
+    kb = app.data.knowledge
+    expected = Counter((district, kb.by_id[service].topic) for _, district, service in ledger.answered)
+    with app.storage.sessions() as session:
+        logged = Counter(
+            session.execute(
+                select(TurnLog.district, TurnLog.topic).where(
+                    TurnLog.question.is_(True), TurnLog.service.is_not(None)
+                )
+            ).all()
+        )
+    assert logged == expected
