@@ -30,7 +30,7 @@ from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
-from reminders.store import waiting_statement
+from reminders.store import waiting_exists
 
 # The statements of every turn, built once (a turn is a few milliseconds: building and caching these
 # each time was a tenth of it). Core statements on the tables, run on the session's connection (no
@@ -52,7 +52,9 @@ _STORE_STATE = (
 )
 _LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
 _LOG_TURN = cast(Table, TurnLog.__table__).insert()
-_WAITING = waiting_statement()
+# the same, also saying whether reminders wait for the parent (one statement, not two: RETURNING
+# works on PostgreSQL and on SQLite from 3.35)
+_STORE_STATE_SEE_WAITING = _STORE_STATE.returning(waiting_exists().label("waiting"))
 
 
 class LockedConversation(StoredConversation, Protocol):
@@ -150,8 +152,13 @@ class ConversationService:
                 # storage, not part of the conversation.
                 extra.append(state_kept_aside_notice(translator))
             stored = self.cipher.encrypt(outcome.state.model_dump_json())
-            session.connection().execute(_STORE_STATE, {"row_id": row.id, "state": stored, "updated_at": now})
-            waiting = look_for_waiting and session.connection().scalar(_WAITING, {"key": key}) is not None
+            values = {"row_id": row.id, "state": stored, "updated_at": now}
+            if look_for_waiting:
+                values["key"] = key
+                waiting = bool(session.connection().scalar(_STORE_STATE_SEE_WAITING, values))
+            else:
+                session.connection().execute(_STORE_STATE, values)
+                waiting = False
         return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
     def _lock(self, session: Session, key: str) -> LockedConversation:

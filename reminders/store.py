@@ -24,7 +24,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, Index, Integer, Select, String, Text, bindparam, or_, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Exists,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -270,14 +283,11 @@ def replace_planned(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def waiting_statement() -> Select[Any]:
-    """`SELECT id ... LIMIT 1` of a row waiting for the parent (bind `key`): the check a turn makes in
-    its own transaction, so that a message with nothing waiting (nearly all) costs no second one."""
-    return (
-        select(ReminderRow.id)
-        .where(ReminderRow.user_key == bindparam("key"), ReminderRow.status == "waiting_window")
-        .limit(1)
-    )
+def waiting_exists() -> Exists:
+    """`EXISTS` a row waiting for the parent (bind `key`): the check a turn makes in its own
+    transaction (returned by the statement that stores its state), so that a message with nothing
+    waiting (nearly all) costs no second transaction and no statement of its own."""
+    return exists().where(ReminderRow.user_key == bindparam("key"), ReminderRow.status == "waiting_window")
 
 
 def plan_again(session: Session, reminders: Sequence[PlannedReminder], now: datetime) -> int:

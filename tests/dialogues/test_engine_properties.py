@@ -59,3 +59,23 @@ def test_any_sequence_of_inputs_gets_replies_and_keeps_stored_data(
             assert outcome.state.residence.city == "xiamen" or outcome.state.flow is not None
             assert [child.id for child in outcome.state.children] == ["c1"]
         state = outcome.state
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(TEXTS, PAYLOADS), min_size=1, max_size=6))
+def test_the_engine_never_changes_the_state_it_is_given(
+    base_app: App, steps: list[tuple[str, str | None]]
+) -> None:
+    """The turn works on its own copy: a turn that is rolled back, or a redelivered message, leaves
+    the stored state exactly as it was."""
+    engine = base_app.dialogue
+    state = State(
+        residence=Place(province="fujian", city="xiamen"),
+        consent={"child_profile": True, "reminders": True},
+        children=[Child(id="c1", age=1.0, doses={"hepb:1": "2026-01-02"}, vaccine_reminders=True)],
+    )
+    for text, payload in steps:
+        before = state.model_dump_json()
+        outcome = engine.handle(state, Inbound(user_id="p", channel="test", text=text, payload=payload))
+        assert state.model_dump_json() == before
+        state = outcome.state
