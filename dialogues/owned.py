@@ -1,11 +1,13 @@
 """What the parent may still do while a worker owns the conversation (the assistant is otherwise
-silent, crisis handling aside): delete their data. /forget, typed or pressed, gets its usual
-question, and the answer to it its usual reply; deleting then closes the worker's ticket as
-"forgotten" (bot/storage/appliers.py). Everything else reaches the worker only."""
+silent, crisis handling aside): see and delete their data, the rights the privacy law gives them.
+/mydata, typed or pressed, gets its usual answer; /forget its usual question, and the answer to it
+its usual reply; deleting then closes the worker's ticket as "forgotten" (bot/storage/appliers.py).
+Everything else reaches the worker only."""
 
 from __future__ import annotations
 
 from dialogues.buttons import on_button
+from dialogues.commands import run_command
 from dialogues.offered import pressed
 from dialogues.payload import PendingReply, RunCommand, parse
 from dialogues.pending import on_pending
@@ -14,6 +16,7 @@ from dialogues.turn import Turn
 from nlu.result import Parse
 
 FORGET = "forget"
+MY_DATA = "mydata"
 
 
 def _is_forget(raw: str) -> bool:
@@ -23,11 +26,20 @@ def _is_forget(raw: str) -> bool:
     )
 
 
+def _is_my_data(raw: str) -> bool:
+    payload = parse(raw)
+    return isinstance(payload, RunCommand) and payload.name == MY_DATA
+
+
 def owned_text(turn: Turn, text: str, parse_result: Parse | None) -> bool:
     """A message while a worker owns the conversation: True when it was /forget or the answer to
     its question (and was answered), False to stay silent."""
-    if text.startswith("/") and text.split()[0][1:].lower() == FORGET:
+    command = text.split()[0][1:].lower() if text.startswith("/") else None
+    if command == FORGET:
         ask_forget(turn)
+        return True
+    if command == MY_DATA:
+        run_command(turn, MY_DATA)
         return True
     pending = turn.state.pending
     if pending is None or pending.kind != FORGET:
@@ -40,8 +52,9 @@ def owned_text(turn: Turn, text: str, parse_result: Parse | None) -> bool:
 
 
 def owned_button(turn: Turn, raw: str) -> bool:
-    """A button while a worker owns the conversation: only /forget's and its answers are pressed."""
-    if not _is_forget(raw):
+    """A button while a worker owns the conversation: only /mydata, /forget and /forget's answers
+    are pressed."""
+    if not (_is_forget(raw) or _is_my_data(raw)):
         return False
     on_button(turn, raw)
     return True

@@ -11,6 +11,7 @@ import pytest
 
 from core.event import ConsentWithdrawn, ReminderDue, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from dialogues.collecting import Chat
+from dialogues.payload import RunCommand, render
 from dialogues.state import Checklist, Child, Place, State, WorkerOwner
 from tests.conftest import TODAY
 
@@ -195,3 +196,20 @@ def test_a_button_from_before_a_restart_reads_against_the_stored_state(chat: Cal
     restarted = chat(state=stored)
     restarted.payload("answer:residence_permit:lived_6_months:yes")
     assert "孩子今年几岁了" in restarted.text
+
+
+def test_a_parent_can_see_their_data_while_a_worker_owns_the_conversation(chat: Callable[..., Chat]) -> None:
+    """Seeing one's data is a right like deleting it: /mydata, typed or pressed, is answered while a
+    worker owns the conversation; other commands and buttons still reach only the worker."""
+    talk = in_permit_flow(chat())
+    talk.send(take_over())
+    talk.say("/mydata")
+    assert "我存了这些关于你的信息" in talk.text and "厦门" in talk.text
+    talk.payload(render(RunCommand("mydata")))
+    assert "我存了这些关于你的信息" in talk.text
+    for text in ("/help", "/reminders", "/checklist"):
+        talk.say(text)
+        assert talk.last.replies == ()
+    talk.payload(render(RunCommand("help")))
+    assert talk.last.replies == ()
+    assert talk.state.worker is not None and talk.state.flow is not None
