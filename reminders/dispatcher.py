@@ -150,8 +150,7 @@ class Dispatcher:
                     .values(
                         status="unknown",
                         next_attempt_at=None,
-                        claimed_by=None,
-                        cancelled_while_claimed=None,
+                        cancelled_while_claimed=None,  # it may have gone out: unknown stands
                         updated_at=now,
                         last_error="dispatcher died between send and mark; channel cannot dedupe",
                     )
