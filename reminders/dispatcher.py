@@ -14,7 +14,11 @@ repeat by the idempotency key (`Notifier.supports_idempotency`); otherwise it ma
 (`tongxing reminders status` counts them): a parent is never reminded twice, and an operator sees
 what may have been missed. Failures are retried with exponential backoff, then marked failed;
 quiet hours defer to their end; nothing is dropped silently. Rows are streamed in batches, never the
-whole table in memory."""
+whole table in memory.
+
+A row cancelled while this dispatcher holds it (a re-plan, a stop: `store.cancel_where`) is left to
+it: sent, it is marked sent (the truth); deferred, failed, waiting for the window, given back, or its
+lease expired, it is cancelled instead (`store.end_claim`), never sent later."""
 
 from __future__ import annotations
 
@@ -31,17 +35,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import DateTime, Integer, String, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
 from reminders.notifier import DeliveryResult, Notifier, Reminder
 from reminders.quiet import QuietHours
 from reminders.ratelimit import RateLimits
-from reminders.store import DUE_STATUSES, ReminderRow, cancel
+from reminders.store import DUE_STATUSES, ReminderRow, cancel, end_claim
 
 LOG = logging.getLogger("tongxing.reminders")
 TABLE = cast(Table, ReminderRow.__table__)
+WENT_OUT = ("sent", "late")
 
 
 @dataclass(frozen=True)
@@ -123,13 +128,21 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)
             )
             rows = session.scalars(query).all()
-            taken, unknown = [], []
+            taken, unknown, dropped = [], [], []
             for row in rows:
                 expired = row.status == "claimed"
                 if expired and not self.notifier.supports_idempotency(row.channel):
-                    unknown.append(row.id)
+                    unknown.append(row.id)  # cancelled while held or not: it may have gone out
+                elif expired and row.cancelled_while_claimed is not None:
+                    dropped.append(row.id)  # the claim ends unsent: cancelled, with its reason
                 else:
                     taken.append(row)
+            if dropped:
+                session.execute(
+                    update(ReminderRow)
+                    .where(ReminderRow.id.in_(dropped))
+                    .values(**end_claim("planned", next_at=now), updated_at=now)
+                )
             if unknown:
                 session.execute(
                     update(ReminderRow)
@@ -137,6 +150,7 @@ class Dispatcher:
                     .values(
                         status="unknown",
                         next_attempt_at=None,
+                        cancelled_while_claimed=None,  # it may have gone out: unknown stands
                         updated_at=now,
                         last_error="dispatcher died between send and mark; channel cannot dedupe",
                     )
@@ -211,10 +225,35 @@ class Dispatcher:
         return _mark(reminder, "deferred", next_at=retry_at, attempts=attempts, error=result.reason)
 
     def _flush(self, marks: list[dict[str, Any]], blocked: list[str], report: TickReport) -> None:
+        """Mark the results, only on rows this dispatcher still holds: one statement for what went
+        out, one for the rest (`end_claim`: a row cancelled while held is cancelled, not pending)."""
         if not marks:
             return
         now = self.now()
-        statement = (
+        with transaction(self.sessions) as session:
+            for went_out in (True, False):
+                group = [
+                    {**mark, "b_me": self.name}
+                    for mark in marks
+                    if (mark["b_status"] in WENT_OUT) == went_out
+                ]
+                if group:
+                    session.connection().execute(self._mark_statement(now, went_out=went_out), group)
+            for user_key in set(blocked):
+                cancel(session, user_key, now, reason="blocked")
+        for mark in marks:
+            report.count(mark["b_status"])
+
+    @staticmethod
+    def _mark_statement(now: datetime, *, went_out: bool) -> Any:
+        """The UPDATE of one mark (an executemany of the `_mark` values), by `end_claim`'s rule."""
+        ending = end_claim(
+            bindparam("b_status", type_=String(16)),
+            next_at=bindparam("b_next", type_=DateTime(timezone=True)),
+            error=bindparam("b_error", type_=String(200)),
+            went_out=went_out,
+        )
+        return (
             update(TABLE)
             .where(
                 TABLE.c.id == bindparam("b_id"),
@@ -222,32 +261,28 @@ class Dispatcher:
                 TABLE.c.status == "claimed",
             )
             .values(
-                status=bindparam("b_status"),
-                next_attempt_at=bindparam("b_next"),
-                sent_at=bindparam("b_sent"),
-                attempts=bindparam("b_attempts"),
-                last_error=bindparam("b_error"),
-                claimed_by=None,
+                **ending,
+                sent_at=bindparam("b_sent", type_=DateTime(timezone=True)),
+                attempts=bindparam("b_attempts", type_=Integer),
                 updated_at=now,
             )
         )
-        with transaction(self.sessions) as session:
-            session.connection().execute(statement, [{**mark, "b_me": self.name} for mark in marks])
-            for user_key in set(blocked):
-                cancel(session, user_key, now, reason="blocked")
-        for mark in marks:
-            report.count(mark["b_status"])
 
     def _release(self, rest: list[Reminder]) -> None:
-        """Give back rows not started (stopping, or the lease half gone): due again at once."""
+        """Give back rows not started (stopping, or the lease half gone): due again at once (or
+        cancelled, if they were cancelled while held: `end_claim`)."""
         if not rest:
             return
         now = self.now()
         with transaction(self.sessions) as session:
             session.execute(
                 update(ReminderRow)
-                .where(ReminderRow.id.in_([item.id for item in rest]), ReminderRow.claimed_by == self.name)
-                .values(status="planned", claimed_by=None, next_attempt_at=now, updated_at=now)
+                .where(
+                    ReminderRow.id.in_([item.id for item in rest]),
+                    ReminderRow.claimed_by == self.name,
+                    ReminderRow.status == "claimed",
+                )
+                .values(**end_claim("planned", next_at=now), updated_at=now)
             )
 
 

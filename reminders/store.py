@@ -12,6 +12,11 @@ worker owns: waits for `next_attempt_at`), sent, late (sent after the day it was
 up after the retries), waiting_window (the channel cannot reach the parent now: it waits for the
 parent's next message), cancelled, unknown (a dispatcher died between sending and marking on a
 channel that cannot drop a repeat: not sent again, reported by `tongxing reminders status`).
+
+Cancelling never takes a row from under its holder (a dispatcher, or a parent's turn saying what
+waited for them): a claimed row is only marked (`cancelled_while_claimed`, the reason), and the end of
+the claim decides (`end_claim`): sent or late when it went out (what the parent received is the
+truth), else cancelled with that reason, never pending again. The mark exists only on claimed rows.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     bindparam,
+    case,
     exists,
     or_,
     select,
@@ -48,7 +55,6 @@ from core.user_data import OnForget, UserData, UserDataDeclaration
 
 KINDS = ("vaccine", "renewal", "school", "visit")
 PENDING = ("planned", "claimed", "deferred", "waiting_window")  # not yet out, may still go
-UNCLAIMED = tuple(status for status in PENDING if status != "claimed")  # pending, no dispatcher holds it
 DUE_STATUSES = ("planned", "deferred", "claimed")  # what the dispatcher picks once next_attempt_at passed
 STATUSES = (*PENDING, "sent", "late", "failed", "cancelled", "unknown")
 PLAN_CHUNK = 1000  # rows per INSERT statement when planning many
@@ -81,6 +87,9 @@ class ReminderRow(UserData, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Why the row was cancelled while claimed (re-planned, stopped...): its claim's end cancels it
+    # unless it went out (`end_claim`). Only ever set on a claimed row.
+    cancelled_while_claimed: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -185,7 +194,7 @@ def cancel(
     reason: str = "cancelled",
 ) -> int:
     """Cancel what is pending for a user (optionally one child's, or one kind's) at once; a row a
-    dispatcher holds right now is cancelled too (its mark then finds it cancelled and leaves it)."""
+    dispatcher holds right now is cancelled when its claim ends, unless it went out (`cancel_where`)."""
     conditions = [ReminderRow.user_key == user_key]
     if child_ref is not None:
         conditions.append(ReminderRow.child_ref == child_ref)
@@ -195,20 +204,89 @@ def cancel(
 
 
 def cancel_where(session: Session, now: datetime, reason: str, *conditions: Any) -> int:
-    """Cancel the pending rows that meet every condition (what cancelling a row sets, in one place)."""
+    """Cancel the pending rows that meet every condition (what cancelling a row sets, in one place).
+
+    A claimed row is not cancelled under its holder: the holder's mark records what the parent
+    received (a row cancelled in flight would lose that mark, and a later re-plan could bring it back
+    and send it twice). It is marked instead (`cancelled_while_claimed`, the reason) and `end_claim`
+    cancels it when the claim ends without a send (deferred, failed, waiting for the window, given
+    back, its lease expired), so a stale reminder never goes back to pending. One UPDATE deciding per
+    row: a claim ending at the same moment is seen either way (PostgreSQL re-evaluates the CASE on
+    the row's new version after waiting for its lock; SQLite runs one writer). Returns how many rows
+    were cancelled or marked."""
+    held = ReminderRow.status == "claimed"
     result = session.execute(
         update(ReminderRow)
         .where(ReminderRow.status.in_(PENDING), *conditions)
-        .values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
+        .values(
+            status=case((held, ReminderRow.status), else_="cancelled"),
+            next_attempt_at=case((held, ReminderRow.next_attempt_at), else_=None),
+            last_error=case((held, ReminderRow.last_error), else_=reason[:200]),
+            cancelled_while_claimed=case((held, reason[:200]), else_=None),
+            updated_at=now,
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_claim(
+    status: Any, *, next_at: Any = None, error: Any = None, went_out: bool = False
+) -> dict[str, Any]:
+    """The values that end a claim (to give with `updated_at` to an UPDATE of claimed rows): what the
+    holder decided (`status`, `next_at`, `error`: values or bind parameters), except that a row
+    cancelled while it was held (`cancel_where`) and that did not go out is cancelled, with the reason
+    it was cancelled for. The one rule for every end of a claim: the dispatcher's marks, rows given
+    back, a parent's turn releasing what it did not say, an expired lease."""
+    if went_out:
+        return {
+            "status": status,
+            "next_attempt_at": next_at,
+            "last_error": error,
+            "claimed_by": None,
+            "cancelled_while_claimed": None,
+        }
+    cancelled = ReminderRow.cancelled_while_claimed.is_not(None)
+    return {
+        "status": case((cancelled, "cancelled"), else_=status),
+        "next_attempt_at": case((cancelled, None), else_=next_at),
+        "last_error": case((cancelled, ReminderRow.cancelled_while_claimed), else_=error),
+        "claimed_by": None,
+        "cancelled_while_claimed": None,
+    }
+
+
+def _bring_back(session: Session, keys: Sequence[str], now: datetime, *conditions: Any) -> None:
+    """The reminders of `keys` are planned again: a cancelled row comes back planned (`plan` then
+    gives it its time), and a row claimed and marked to be cancelled keeps its claim without the mark
+    (the end of its claim then follows its holder). One UPDATE, so that a claim ending meanwhile (the
+    row cancelled by its end) is seen either way."""
+    if not keys:
+        return
+    was_cancelled = ReminderRow.status == "cancelled"
+    marked = and_(ReminderRow.status == "claimed", ReminderRow.cancelled_while_claimed.is_not(None))
+    session.execute(
+        update(ReminderRow)
+        .where(ReminderRow.idempotency_key.in_(keys), or_(was_cancelled, marked), *conditions)
+        .values(
+            status=case((was_cancelled, "planned"), else_=ReminderRow.status),
+            attempts=case((was_cancelled, 0), else_=ReminderRow.attempts),
+            claimed_by=case((was_cancelled, None), else_=ReminderRow.claimed_by),
+            last_error=case((was_cancelled, None), else_=ReminderRow.last_error),
+            cancelled_while_claimed=None,
+            updated_at=now,
+        )
+    )
 
 
 def upcoming(session: Session, user_key: str, limit: int = 20) -> Sequence[ReminderRow]:
     """What is still to come for a user, soonest first."""
     query = (
         select(ReminderRow)
-        .where(ReminderRow.user_key == user_key, ReminderRow.status.in_(PENDING))
+        .where(
+            ReminderRow.user_key == user_key,
+            ReminderRow.status.in_(PENDING),
+            ReminderRow.cancelled_while_claimed.is_(None),  # cancelled, only still held
+        )
         .order_by(ReminderRow.send_at, ReminderRow.id)
         .limit(limit)
     )
@@ -243,13 +321,16 @@ def replace_planned(
       means the family's own rows (those for no child), never every child's. A reminder outside that
       is refused (ValueError), since no later re-plan of its own would ever replace it.
     - A reminder among them that was cancelled before (stopped, then resumed) comes back: planned
-      again at its new time. Sent, late, failed or unknown rows stay as they are.
-    - What is pending and not among them is cancelled, except a row a dispatcher holds (claimed): the
-      dispatcher is sending it, and its mark records what the parent received (a cancelled row in
-      flight would lose that mark, and could then be brought back and sent twice).
+      again at its new time; one claimed and marked to be cancelled by an earlier re-plan loses the
+      mark (its holder's mark stands). Sent, late, failed or unknown rows stay as they are.
+    - What is pending and not among them is cancelled (`cancel_where`). A row a dispatcher or a
+      parent's turn holds (claimed) is only marked: its holder's mark records what the parent
+      received (a cancelled row in flight would lose that mark, and could then be brought back and
+      sent twice), and if it was not sent (deferred, failed, waiting, given back, its lease expired)
+      the end of the claim cancels it (`end_claim`): a superseded reminder never goes out later.
 
     The rest is written by `plan` (same key: moved, never duplicated). Returns how many were
-    cancelled."""
+    cancelled (or marked, to be cancelled when their claim ends)."""
     for reminder in reminders:
         if (reminder.user_key, reminder.kind, reminder.child_ref) != (user_key, kind, child_ref):
             raise ValueError(
@@ -257,30 +338,13 @@ def replace_planned(
                 f"the re-plan of {user_key!r}/{kind!r}/{child_ref!r}"
             )
     keys = [reminder.idempotency_key for reminder in reminders]
-    if keys:
-        session.execute(
-            update(ReminderRow)
-            .where(
-                ReminderRow.user_key == user_key,
-                ReminderRow.idempotency_key.in_(keys),
-                ReminderRow.status == "cancelled",
-            )
-            .values(status="planned", attempts=0, claimed_by=None, last_error=None, updated_at=now)
-        )
+    _bring_back(session, keys, now, ReminderRow.user_key == user_key)
     plan(session, reminders, now)
     child = ReminderRow.child_ref.is_(None) if child_ref is None else ReminderRow.child_ref == child_ref
-    stale = update(ReminderRow).where(
-        ReminderRow.user_key == user_key,
-        ReminderRow.kind == kind,
-        child,
-        ReminderRow.status.in_(UNCLAIMED),
-    )
+    stale = [ReminderRow.user_key == user_key, ReminderRow.kind == kind, child]
     if keys:
-        stale = stale.where(ReminderRow.idempotency_key.not_in(keys))
-    result = session.execute(
-        stale.values(status="cancelled", next_attempt_at=None, last_error=reason[:200], updated_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        stale.append(ReminderRow.idempotency_key.not_in(keys))
+    return cancel_where(session, now, reason, *stale)
 
 
 def waiting_exists() -> Exists:
@@ -292,14 +356,9 @@ def waiting_exists() -> Exists:
 
 def plan_again(session: Session, reminders: Sequence[PlannedReminder], now: datetime) -> int:
     """Like `plan`, but a reminder among them that was cancelled before (a key child handed to
-    another worker and back) is planned again rather than left cancelled. Returns how many."""
-    keys = [reminder.idempotency_key for reminder in reminders]
-    if keys:
-        session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.idempotency_key.in_(keys), ReminderRow.status == "cancelled")
-            .values(status="planned", attempts=0, last_error=None, updated_at=now)
-        )
+    another worker and back) is planned again rather than left cancelled (and one still held, marked
+    to be cancelled, loses the mark). Returns how many."""
+    _bring_back(session, [reminder.idempotency_key for reminder in reminders], now)
     return plan(session, reminders, now)
 
 
@@ -343,6 +402,7 @@ def mark_delivered(session: Session, ids: Sequence[int], claimer: str, now: date
     ):
         row.status = "late" if now.astimezone(ZoneInfo(row.zone)).date() > row.due_date else "sent"
         row.sent_at, row.next_attempt_at, row.claimed_by, row.updated_at = now, None, None, now
+        row.cancelled_while_claimed = None  # it went out: the truth, even if cancelled meanwhile
         count += 1
     return count
 
@@ -351,16 +411,11 @@ def release_claimed(
     session: Session, ids: Sequence[int], claimer: str, next_at: datetime, now: datetime, reason: str
 ) -> int:
     """Rows claimed but not said (a worker owns the conversation, consent withdrawn): back to the
-    dispatcher at `next_at`, which keeps or cancels them by its own rules."""
+    dispatcher at `next_at`, which keeps or cancels them by its own rules; a row cancelled while it
+    was held is cancelled now (`end_claim`)."""
     result = session.execute(
         update(ReminderRow)
         .where(ReminderRow.id.in_(ids), ReminderRow.claimed_by == claimer, ReminderRow.status == "claimed")
-        .values(
-            status="deferred",
-            next_attempt_at=next_at,
-            claimed_by=None,
-            last_error=reason[:200],
-            updated_at=now,
-        )
+        .values(**end_claim("deferred", next_at=next_at, error=reason[:200]), updated_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)

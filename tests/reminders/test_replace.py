@@ -1,7 +1,8 @@
 """Re-planning one child's reminders of one kind (`replace_planned`: a corrected birth date, a dose
 given, a flow finished again with other dates), on SQLite and PostgreSQL. The three rules:
-a row a dispatcher holds is left to it; a cancelled reminder planned again comes back; the re-plan
-covers exactly one child's rows (or, with no child, the family's own rows) and nobody else's."""
+a row a dispatcher holds is left to it (and cancelled when its claim ends unsent: test_superseded.py);
+a cancelled reminder planned again comes back; the re-plan covers exactly one child's rows (or, with
+no child, the family's own rows) and nobody else's."""
 
 from __future__ import annotations
 
