@@ -16,6 +16,7 @@ import csv
 import io
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,11 +54,12 @@ from bot.server.console_session import (
     new_nonce,
 )
 from bot.server.push import PushTargets
-from bot.storage.desk import OUTCOMES, AuditLog, Desk, QueueRows, TicketView, add_entry, csv_rows
+from bot.storage.desk import OUTCOMES, AuditLog, Desk, QueuePage, QueueRows, TicketView, add_entry, csv_rows
 from bot.storage.workers import StaffMember, Workers, active_in
 from core.database import transaction
 from core.event import Event, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from core.i18n import N_, Translator, normalize_locale
+from core.lexicon import Lexicon
 from core.message import Reply
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -129,6 +131,17 @@ def waited(t: Translator, span: timedelta) -> str:
     if hours < 48:
         return t.gettext("{hours} 小时 {minutes} 分钟", hours=hours, minutes=minutes)
     return t.gettext("{days} 天", days=hours // 24)
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """A ticket of the queue page with its words (`Console.queue_lines`)."""
+
+    ticket: TicketView
+    urgency: str
+    place: str
+    waited: str
+    status: str
 
 
 class Staffed:
@@ -307,6 +320,34 @@ class Console:
             return None
         return {name: values[0] for name, values in parsed.items()}
 
+    def queue_lines(self, t: Translator, shown: QueuePage) -> list[QueueLine]:
+        """The page's tickets with their urgency, place, wait and status in words, each distinct
+        one put in words once (a page's 50 tickets share a few places and labels), in Python rather
+        than by five template calls per ticket."""
+        lexicon = self.application.data.lexicon
+        words: dict[tuple[str, str], str] = {}
+        lines = []
+        for ticket in shown.tickets:
+            minutes = max(int(ticket.waited.total_seconds() // 60), 0)
+            keys = (("urgency", ticket.urgency), ("place", ticket.place), ("waited", str(minutes)))
+            keys += (("status", ticket.status),)
+            for key in keys:
+                if key not in words:
+                    words[key] = self._words(t, lexicon, key, ticket)
+            lines.append(QueueLine(ticket, *(words[key] for key in keys)))
+        return lines
+
+    @staticmethod
+    def _words(t: Translator, lexicon: Lexicon, key: tuple[str, str], ticket: TicketView) -> str:
+        kind, value = key
+        if kind == "urgency":
+            return t.gettext(URGENCY_NAMES.get(value, value))
+        if kind == "place":
+            return place_in_words(lexicon, value, t)
+        if kind == "waited":
+            return t.gettext("等了 {span}", span=waited(t, ticket.waited))
+        return t.gettext(STATUS_NAMES.get(value, value))
+
     async def form(self, request: Request, nonce: str | None) -> dict[str, str]:
         """The posted form (url-encoded), after its CSRF token is checked (ForbiddenError otherwise)."""
         fields = await self.posted(request)
@@ -463,7 +504,8 @@ class Console:
 
             staffed, read_rows = await self.within(request, read)
             shown = self.desk.queue_page(read_rows, self.clock.now())
-            return self.page(request, staffed, "console_queue.html", queue=shown)
+            lines = self.queue_lines(self.translator(request), shown)
+            return self.page(request, staffed, "console_queue.html", queue=shown, lines=lines)
 
         async def login_page(request: Request) -> Response:
             if await anyio.to_thread.run_sync(self._staffed, request) is not None:
