@@ -28,7 +28,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-
 from sqlalchemy.orm import Session
 
 from bot.app import App
@@ -203,7 +202,8 @@ class Console:
         loop = asyncio.get_running_loop()
         gate = self._gates.get(loop)
         if gate is None:
-            gate = self._gates[loop] = anyio.CapacityLimiter(self.application.settings.resolved_turn_threads())
+            threads = self.application.settings.resolved_turn_threads()
+            gate = self._gates[loop] = anyio.CapacityLimiter(threads)
         return await anyio.to_thread.run_sync(work, limiter=gate)
 
     async def staffed(self, request: Request) -> Staffed:
@@ -329,8 +329,12 @@ class Console:
         lines = []
         for ticket in shown.tickets:
             minutes = max(int(ticket.waited.total_seconds() // 60), 0)
-            keys = (("urgency", ticket.urgency), ("place", ticket.place), ("waited", str(minutes)))
-            keys += (("status", ticket.status),)
+            keys = (
+                ("urgency", ticket.urgency),
+                ("place", ticket.place),
+                ("waited", str(minutes)),
+                ("status", ticket.status),
+            )
             for key in keys:
                 if key not in words:
                     words[key] = self._words(t, lexicon, key, ticket)
