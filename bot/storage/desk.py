@@ -173,7 +173,8 @@ class Desk:
         counted = (
             select(HandoffTicket.urgency, func.count()).where(*open_tickets).group_by(HandoffTicket.urgency)
         )
-        counts = {urgency: int(number) for urgency, number in session.execute(counted).all()}
+        database = session.connection()  # Core statements: none of the ORM's per-statement work
+        counts = {urgency: int(number) for urgency, number in database.execute(counted).all()}
         rows: list[Any] = []
         for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
             here = counts.get(urgency, 0)
@@ -187,7 +188,7 @@ class Desk:
                 .offset(offset)
                 .limit(PAGE_SIZE - len(rows))
             )
-            rows += session.execute(query).all()
+            rows += database.execute(query).all()
             offset = 0
             if len(rows) >= PAGE_SIZE:
                 break
@@ -197,7 +198,7 @@ class Desk:
         names: dict[int, str] = {}
         if owner_ids:
             owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
-            names = {worker_id: name for worker_id, name in session.execute(owners).all()}
+            names = {worker_id: name for worker_id, name in database.execute(owners).all()}
         return QueueRows(rows, names, counts, page)
 
     def queue_page(self, read: QueueRows, now: datetime) -> QueuePage:
@@ -236,7 +237,7 @@ class Desk:
             .values(status="assigned", worker_id=member.id, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(session.execute(statement), "rowcount", 0) == 1)
+        return bool(getattr(session.connection().execute(statement), "rowcount", 0) == 1)
 
     def close(self, member: StaffMember, ticket_id: int, outcome: str, now: datetime) -> bool:
         if outcome not in OUTCOMES:
@@ -346,7 +347,7 @@ def add_entry(
 ) -> None:
     """An entry of the audit log, written in the caller's transaction (so that what a request does
     and its entry are committed together, or neither is): one INSERT, no ORM object."""
-    session.execute(
+    session.connection().execute(
         insert(AuditEntry).values(
             worker_id=worker_id,
             worker_login=login[:64],

@@ -180,7 +180,7 @@ class Workers:
 def active_in(session: Session, worker_id: int, epoch: int) -> StaffMember | None:
     """`Workers.active` inside a transaction the caller holds (the console reads the worker of a
     request in the same transaction as what the request reads and writes)."""
-    row = session.execute(select(*MEMBER_COLUMNS).where(Worker.id == worker_id)).first()
+    row = session.connection().execute(select(*MEMBER_COLUMNS).where(Worker.id == worker_id)).first()
     if row is None or row.disabled or row.session_epoch != epoch:
         return None
     return StaffMember(
