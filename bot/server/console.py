@@ -11,19 +11,24 @@ read and export as CSV. A ticket outside the worker's scope answers 404, like on
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.canned import CannedReply, load_canned
@@ -48,10 +53,12 @@ from bot.server.console_session import (
     new_nonce,
 )
 from bot.server.push import PushTargets
-from bot.storage.desk import OUTCOMES, AuditLog, Desk, TicketView, csv_rows
-from bot.storage.workers import StaffMember, Workers
+from bot.storage.desk import OUTCOMES, AuditLog, Desk, QueuePage, QueueRows, TicketView, add_entry, csv_rows
+from bot.storage.workers import StaffMember, Workers, active_in
+from core.database import transaction
 from core.event import Event, WorkerHandBack, WorkerMessage, WorkerTakeOver
 from core.i18n import N_, Translator, normalize_locale
+from core.lexicon import Lexicon
 from core.message import Reply
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -110,6 +117,7 @@ NOTICES = {
     "closed": N_("已结案。"),
     "not_yours": N_("只有认领这个对话的社工（或督导）能这样做。"),
 }
+T = TypeVar("T")
 LANGUAGE_COOKIE = "tongxing_console_lang"
 LANGUAGES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}  # each in its own words
 
@@ -122,6 +130,17 @@ def waited(t: Translator, span: timedelta) -> str:
     if hours < 48:
         return t.gettext("{hours} 小时 {minutes} 分钟", hours=hours, minutes=minutes)
     return t.gettext("{days} 天", days=hours // 24)
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """A ticket of the queue page with its words (`Console.queue_lines`)."""
+
+    ticket: TicketView
+    urgency: str
+    place: str
+    waited: str
+    status: str
 
 
 class Staffed:
@@ -154,21 +173,68 @@ class Console:
         )
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ASSETS}
         self.report_names: Names = names_of(application.data.knowledge, application.data.flows)
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # --- sessions --------------------------------------------------------------------------------
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
+    def _session(self, request: Request) -> ConsoleSession | None:
+        """The request's session cookie, when it is genuine and not expired (no database)."""
+        return self.codec.decode(request.cookies.get(SESSION_COOKIE), self._now())
+
     def _staffed(self, request: Request) -> Staffed | None:
-        session = self.codec.decode(request.cookies.get(SESSION_COOKIE), self._now())
+        session = self._session(request)
         if session is None:
             return None
         member = self.workers.active(session.worker_id, session.epoch)
         return None if member is None else Staffed(member, session)
 
+    async def run(self, work: Callable[[], T]) -> T:
+        """A short piece of the console's database work in a thread, through the console's gate:
+        at most `Settings.turn_threads` at once, the others waiting their turn in the order they
+        came. Without it 50 workers' requests took up to anyio's 40 threads, which competed for the
+        interpreter and for more connections than the pool keeps (each one beyond it opened and
+        closed again)."""
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            threads = self.application.settings.resolved_turn_threads()
+            gate = self._gates[loop] = anyio.CapacityLimiter(threads)
+        return await anyio.to_thread.run_sync(work, limiter=gate)
+
     async def staffed(self, request: Request) -> Staffed:
-        found = await anyio.to_thread.run_sync(self._staffed, request)
+        found = await self.run(lambda: self._staffed(request))
+        if found is None:
+            raise UnauthorisedError
+        return found
+
+    async def within(
+        self, request: Request, work: Callable[[Session, Staffed], T], *, posted: bool = False
+    ) -> tuple[Staffed, T]:
+        """The request's worker and `work` done for them, in one transaction in one thread: what a
+        request reads, changes and writes to the audit log is committed together, or nothing is.
+        UnauthorisedError without a valid session; with `posted`, the form is read and its CSRF
+        token checked (ForbiddenError, after the session: a stale session is told to sign in)."""
+        session = self._session(request)
+        if session is None:
+            raise UnauthorisedError
+        fields = await self.posted(request) if posted else {}
+
+        def run() -> tuple[Staffed, T] | None:
+            with transaction(self.application.storage.sessions) as db:
+                member = active_in(db, session.worker_id, session.epoch)
+                if member is None:
+                    return None
+                staffed = Staffed(member, session)
+                if posted and not (fields and self.codec.csrf_matches(session.nonce, fields.get("csrf"))):
+                    raise ForbiddenError
+                return staffed, work(db, staffed)
+
+        found = await self.run(run)
         if found is None:
             raise UnauthorisedError
         return found
@@ -243,17 +309,53 @@ class Console:
             self._cookie(response, request, LANGUAGE_COOKIE, str(chosen), 365 * 24 * 3600)
         return response
 
-    async def form(self, request: Request, nonce: str | None) -> dict[str, str]:
-        """The posted form (url-encoded), after its CSRF token is checked (ForbiddenError otherwise)."""
+    async def posted(self, request: Request) -> dict[str, str] | None:
+        """The posted form (url-encoded), or None when it is too long or not a form."""
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
-            raise ForbiddenError
+            return None
         try:
             parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ForbiddenError from error
-        fields = {name: values[0] for name, values in parsed.items()}
-        if not self.codec.csrf_matches(nonce, fields.get("csrf")):
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return {name: values[0] for name, values in parsed.items()}
+
+    def queue_lines(self, t: Translator, shown: QueuePage) -> list[QueueLine]:
+        """The page's tickets with their urgency, place, wait and status in words, each distinct
+        one put in words once (a page's 50 tickets share a few places and labels), in Python rather
+        than by five template calls per ticket."""
+        lexicon = self.application.data.lexicon
+        words: dict[tuple[str, str], str] = {}
+        lines = []
+        for ticket in shown.tickets:
+            minutes = max(int(ticket.waited.total_seconds() // 60), 0)
+            keys = (
+                ("urgency", ticket.urgency),
+                ("place", ticket.place),
+                ("waited", str(minutes)),
+                ("status", ticket.status),
+            )
+            for key in keys:
+                if key not in words:
+                    words[key] = self._words(t, lexicon, key, ticket)
+            lines.append(QueueLine(ticket, *(words[key] for key in keys)))
+        return lines
+
+    @staticmethod
+    def _words(t: Translator, lexicon: Lexicon, key: tuple[str, str], ticket: TicketView) -> str:
+        kind, value = key
+        if kind == "urgency":
+            return t.gettext(URGENCY_NAMES.get(value, value))
+        if kind == "place":
+            return place_in_words(lexicon, value, t)
+        if kind == "waited":
+            return t.gettext("等了 {span}", span=waited(t, ticket.waited))
+        return t.gettext(STATUS_NAMES.get(value, value))
+
+    async def form(self, request: Request, nonce: str | None) -> dict[str, str]:
+        """The posted form (url-encoded), after its CSRF token is checked (ForbiddenError otherwise)."""
+        fields = await self.posted(request)
+        if fields is None or not self.codec.csrf_matches(nonce, fields.get("csrf")):
             raise ForbiddenError
         return fields
 
@@ -261,16 +363,32 @@ class Console:
         self, staffed: Staffed, action: str, ticket: TicketView | None = None, detail: str = ""
     ) -> None:
         member = staffed.member
-        await anyio.to_thread.run_sync(
+        await self.run(
             lambda: self.audit.record(
                 member.id, member.login, action, self.clock.now(), ticket=ticket, detail=detail
             )
         )
 
+    def audited(
+        self, db: Session, staffed: Staffed, action: str, ticket: TicketView | None = None, detail: str = ""
+    ) -> None:
+        """`record` in the caller's transaction."""
+        member = staffed.member
+        add_entry(db, member.id, member.login, action, self.clock.now(), ticket=ticket, detail=detail)
+
     async def ticket(self, staffed: Staffed, ticket_id: int) -> TicketView:
         if not 0 < ticket_id < 2**31:
             raise NotFoundError
-        found = await anyio.to_thread.run_sync(self.desk.find, staffed.member, ticket_id, self.clock.now())
+        found = await self.run(lambda: self.desk.find(staffed.member, ticket_id, self.clock.now()))
+        if found is None:
+            raise NotFoundError
+        return found
+
+    def ticket_in(self, db: Session, staffed: Staffed, ticket_id: int) -> TicketView:
+        """`ticket` in the caller's transaction."""
+        if not 0 < ticket_id < 2**31:
+            raise NotFoundError
+        found = self.desk.find_in(db, staffed.member, ticket_id, self.clock.now())
         if found is None:
             raise NotFoundError
         return found
@@ -380,14 +498,18 @@ class Console:
             return run
 
         async def queue(request: Request) -> Response:
-            staffed = await self.staffed(request)
             asked = request.query_params.get("page", "1")
             number = min(int(asked), 10_000) if asked.isdigit() and int(asked) > 0 else 1
-            shown = await anyio.to_thread.run_sync(
-                lambda: self.desk.queue(staffed.member, self.clock.now(), page=number - 1)
-            )
-            await self.record(staffed, "view_queue", detail=f"page {number}, {len(shown.tickets)} tickets")
-            return self.page(request, staffed, "console_queue.html", queue=shown)
+
+            def read(db: Session, staffed: Staffed) -> QueueRows:  # the worker, the page, its audit entry
+                found = self.desk.queue_rows(db, staffed.member, page=number - 1)
+                self.audited(db, staffed, "view_queue", detail=f"page {number}, {len(found.rows)} tickets")
+                return found
+
+            staffed, read_rows = await self.within(request, read)
+            shown = self.desk.queue_page(read_rows, self.clock.now())
+            lines = self.queue_lines(self.translator(request), shown)
+            return self.page(request, staffed, "console_queue.html", queue=shown, lines=lines)
 
         async def login_page(request: Request) -> Response:
             if await anyio.to_thread.run_sync(self._staffed, request) is not None:
@@ -483,15 +605,26 @@ class Console:
             return {"user_id": user_id, "channel": channel, "worker_id": str(staffed.member.id)}
 
         async def claim(request: Request, ticket_id: int) -> Response:
-            staffed = await self.staffed(request)
-            await self.form(request, staffed.session.nonce)
-            ticket = await self.ticket(staffed, ticket_id)
-            won = await anyio.to_thread.run_sync(self.desk.claim, staffed.member, ticket.id, self.clock.now())
+            def take(db: Session, staffed: Staffed) -> tuple[TicketView, bool]:
+                """The worker, the ticket (within their scope) and the claim in one transaction; a
+                lost claim's audit entry in it too."""
+                ticket = self.ticket_in(db, staffed, ticket_id)
+                won = self.desk.claim_in(db, staffed.member, ticket.id, self.clock.now())
+                if not won:
+                    self.audited(db, staffed, "claim_lost", ticket)
+                return ticket, won
+
+            staffed, (ticket, won) = await self.within(request, take, posted=True)
             if not won:
-                await self.record(staffed, "claim_lost", ticket)
                 return back(request, staffed, ticket.id, "taken")
+            # the parent is told through the conversation core (its own transaction, under the
+            # conversation's lock); the claim's entry says whether the notice reached them
             event = WorkerTakeOver(display_name=staffed.member.display_name, **event_base(staffed, ticket))
-            _, delivered = await self.turn(event, ticket.user_key)
+            try:
+                _, delivered = await self.turn(event, ticket.user_key)
+            except Exception as error:  # the claim holds: it is audited even when the notice failed
+                await self.record(staffed, "claim", ticket, f"notice failed ({error.__class__.__name__})")
+                raise
             await self.record(staffed, "claim", ticket, f"notice {delivered}")
             return back(request, staffed, ticket.id, "claimed")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, CipherError
@@ -74,6 +74,16 @@ class QueuePage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class QueueRows:
+    """A page of the queue as read (`Desk.queue_rows`), before it is shown (`Desk.queue_page`)."""
+
+    rows: list[Any]
+    names: dict[int, str]  # the owners' display names by worker id
+    counts: dict[str, int]
+    page: int
 
 
 @dataclass(frozen=True)
@@ -149,62 +159,85 @@ class Desk:
         Each urgency is read on its own, in the order of the partial index on (urgency, created_at,
         id) of the tickets not closed (migration 0012): the first page never sorts the whole queue,
         and the counts come from the index on (district, urgency)."""
+        with transaction(self.sessions) as session:
+            read = self.queue_rows(session, member, page=page)
+        return self.queue_page(read, now)
+
+    def queue_rows(self, session: Session, member: StaffMember, *, page: int = 0) -> QueueRows:
+        """What `queue` reads, inside a transaction the caller holds: a bounded number of statements
+        however many tickets there are (the counts, the page's rows of the urgency it starts in and
+        of the next ones while the page is not full, their owners' names in one). Nothing is
+        decrypted here, so that the transaction is not held for it."""
         offset = max(page, 0) * PAGE_SIZE
         open_tickets = (HandoffTicket.status != "closed", member.may_see())
         counted = (
             select(HandoffTicket.urgency, func.count()).where(*open_tickets).group_by(HandoffTicket.urgency)
         )
-        with transaction(self.sessions) as session:
-            counts = {urgency: int(number) for urgency, number in session.execute(counted).all()}
-            rows: list[Any] = []
-            for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
-                here = counts.get(urgency, 0)
-                if offset >= here:
-                    offset -= here
-                    continue
-                query = (
-                    select(*VIEW_COLUMNS)
-                    .where(HandoffTicket.urgency == urgency, *open_tickets)
-                    .order_by(HandoffTicket.created_at, HandoffTicket.id)
-                    .offset(offset)
-                    .limit(PAGE_SIZE - len(rows))
-                )
-                rows += session.execute(query).all()
-                offset = 0
-                if len(rows) >= PAGE_SIZE:
-                    break
-            # the owners' names in a second small query rather than a join (which a planner without
-            # fresh statistics runs as a nested loop per ticket)
-            owner_ids = {row.worker_id for row in rows if row.worker_id is not None}
-            names: dict[int, str] = {}
-            if owner_ids:
-                owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
-                names = {worker_id: name for worker_id, name in session.execute(owners).all()}
-        tickets = [self._view(row, names.get(row.worker_id), now) for row in rows]
-        return QueuePage(tickets, counts, page)
+        database = session.connection()  # Core statements: none of the ORM's per-statement work
+        counts = {urgency: int(number) for urgency, number in database.execute(counted).all()}
+        rows: list[Any] = []
+        for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
+            here = counts.get(urgency, 0)
+            if offset >= here:
+                offset -= here
+                continue
+            query = (
+                select(*VIEW_COLUMNS)
+                .where(HandoffTicket.urgency == urgency, *open_tickets)
+                .order_by(HandoffTicket.created_at, HandoffTicket.id)
+                .offset(offset)
+                .limit(PAGE_SIZE - len(rows))
+            )
+            rows += database.execute(query).all()
+            offset = 0
+            if len(rows) >= PAGE_SIZE:
+                break
+        # the owners' names in a second small query rather than a join (which a planner without
+        # fresh statistics runs as a nested loop per ticket)
+        owner_ids = {row.worker_id for row in rows if row.worker_id is not None}
+        names: dict[int, str] = {}
+        if owner_ids:
+            owners = select(Worker.id, Worker.display_name).where(Worker.id.in_(owner_ids))
+            names = {worker_id: name for worker_id, name in database.execute(owners).all()}
+        return QueueRows(rows, names, counts, page)
+
+    def queue_page(self, read: QueueRows, now: datetime) -> QueuePage:
+        """The page of `queue_rows` as the console shows it (the summaries decrypted)."""
+        tickets = [self._view(row, read.names.get(row.worker_id), now) for row in read.rows]
+        return QueuePage(tickets, read.counts, read.page)
 
     def find(self, member: StaffMember, ticket_id: int, now: datetime) -> TicketView | None:
         """The ticket, or None when it does not exist or is not this person's to see."""
+        with transaction(self.sessions) as session:
+            return self.find_in(session, member, ticket_id, now)
+
+    def find_in(
+        self, session: Session, member: StaffMember, ticket_id: int, now: datetime
+    ) -> TicketView | None:
+        """`find` inside a transaction the caller holds."""
         query = (
             select(HandoffTicket, Worker.display_name)
             .outerjoin(Worker, Worker.id == HandoffTicket.worker_id)
             .where(HandoffTicket.id == ticket_id, member.may_see())
         )
-        with transaction(self.sessions) as session:
-            found = session.execute(query).first()
-            return None if found is None else self._view(found[0], found[1], now, case=True)
+        found = session.execute(query).first()
+        return None if found is None else self._view(found[0], found[1], now, case=True)
 
     def claim(self, member: StaffMember, ticket_id: int, now: datetime) -> bool:
         """Take an open ticket: one UPDATE that only an open ticket matches, so of two workers
         claiming at once exactly one wins (the other's UPDATE finds it assigned)."""
+        with transaction(self.sessions) as session:
+            return self.claim_in(session, member, ticket_id, now)
+
+    def claim_in(self, session: Session, member: StaffMember, ticket_id: int, now: datetime) -> bool:
+        """`claim` inside a transaction the caller holds (and commits: the claim holds from then)."""
         statement = (
             update(HandoffTicket)
             .where(HandoffTicket.id == ticket_id, HandoffTicket.status == "open", member.may_see())
             .values(status="assigned", worker_id=member.id, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
-        with transaction(self.sessions) as session:
-            return bool(getattr(session.execute(statement), "rowcount", 0) == 1)
+        return bool(getattr(session.connection().execute(statement), "rowcount", 0) == 1)
 
     def close(self, member: StaffMember, ticket_id: int, outcome: str, now: datetime) -> bool:
         if outcome not in OUTCOMES:
@@ -278,17 +311,7 @@ class AuditLog:
         detail: str = "",
     ) -> None:
         with transaction(self.sessions) as session:
-            session.add(
-                AuditEntry(
-                    worker_id=worker_id,
-                    worker_login=login[:64],
-                    action=action,
-                    ticket_id=ticket.id if ticket else None,
-                    user_key=ticket.user_key if ticket else "",
-                    detail=detail[:200],
-                    created_at=now,
-                )
-            )
+            add_entry(session, worker_id, login, action, now, ticket=ticket, detail=detail)
 
     def entries(self, member: StaffMember, limit: int | None = 500) -> list[AuditEntry]:
         """What `member` may read of the log, newest first: an admin everything; a supervisor what
@@ -310,6 +333,31 @@ class AuditLog:
             rows = list(session.scalars(query))
             session.expunge_all()
             return rows
+
+
+def add_entry(
+    session: Session,
+    worker_id: int | None,
+    login: str,
+    action: str,
+    now: datetime,
+    *,
+    ticket: TicketView | None = None,
+    detail: str = "",
+) -> None:
+    """An entry of the audit log, written in the caller's transaction (so that what a request does
+    and its entry are committed together, or neither is): one INSERT, no ORM object."""
+    session.connection().execute(
+        insert(AuditEntry).values(
+            worker_id=worker_id,
+            worker_login=login[:64],
+            action=action,
+            ticket_id=ticket.id if ticket else None,
+            user_key=ticket.user_key if ticket else "",
+            detail=detail[:200],
+            created_at=now,
+        )
+    )
 
 
 def csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:

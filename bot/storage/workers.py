@@ -20,6 +20,17 @@ MAX_FAILURES = 5  # failed logins in a row before the account is locked
 LOCK_OUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 Role = Literal["worker", "supervisor", "admin"]
+# what a session's check reads of its worker (not the password hash)
+MEMBER_COLUMNS = (
+    Worker.id,
+    Worker.login,
+    Worker.display_name,
+    Worker.role,
+    Worker.city,
+    Worker.districts,
+    Worker.session_epoch,
+    Worker.disabled,
+)
 
 
 class WorkerError(ValueError):
@@ -158,15 +169,23 @@ class Workers:
     def active(self, worker_id: int, epoch: int) -> StaffMember | None:
         """The worker of a session, while the session is still valid for them."""
         with transaction(self.sessions) as session:
-            row = session.get(Worker, worker_id)
-            if row is None or row.disabled or row.session_epoch != epoch:
-                return None
-            return _member(row)
+            return active_in(session, worker_id, epoch)
 
     def listed(self) -> list[StaffMember]:
         with transaction(self.sessions) as session:
             rows = session.scalars(select(Worker).where(Worker.disabled.is_(False)).order_by(Worker.id))
             return [_member(row) for row in rows]
+
+
+def active_in(session: Session, worker_id: int, epoch: int) -> StaffMember | None:
+    """`Workers.active` inside a transaction the caller holds (the console reads the worker of a
+    request in the same transaction as what the request reads and writes)."""
+    row = session.connection().execute(select(*MEMBER_COLUMNS).where(Worker.id == worker_id)).first()
+    if row is None or row.disabled or row.session_epoch != epoch:
+        return None
+    return StaffMember(
+        row.id, row.login, row.display_name, row.role, row.city, tuple(row.districts or ()), row.session_epoch
+    )
 
 
 def _aware(moment: datetime, now: datetime) -> datetime:

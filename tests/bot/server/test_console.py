@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +22,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from starlette.routing import BaseRoute
 
 from bot.app import App
@@ -307,6 +309,88 @@ def test_only_the_owner_replies_and_a_second_claim_loses(desk: Scene) -> None:
     assert "done=not_yours" in refused.headers["location"]  # type: ignore[attr-defined]
     assert len(desk.recorder.sent) == sent
     assert zhao_city_peer.get(f"/console/tickets/{ticket}").status_code == 200
+
+
+@contextmanager
+def counted(application: App) -> Iterator[Counter[str]]:
+    """The SQL statements and the transactions run on the App's database meanwhile."""
+    engine = application.storage.engine
+    seen: Counter[str] = Counter()
+
+    def statement(*_: object) -> None:
+        seen["statements"] += 1
+
+    def begin(*_: object) -> None:
+        seen["transactions"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "begin", begin)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", begin)
+
+
+def open_tickets(desk: Scene, number: int, owner: int | None = None) -> None:
+    """`number` tickets in Siming (every tenth urgent; with an owner, claimed by them), in one insert."""
+    summary = desk.application.storage.cipher.encrypt("孩子8岁，想在厦门上学")
+    rows = [
+        {
+            "user_key": f"telegram:{uuid.uuid4().hex[:12]}",
+            "reason": "requested",
+            "urgency": "urgent" if index % 10 == 0 else "normal",
+            "status": "open" if owner is None else "assigned",
+            "worker_id": owner,
+            "province": "fujian",
+            "city": "xiamen",
+            "district": "siming",
+            "summary": summary,
+            "created_at": desk.clock.now() - timedelta(minutes=index),
+        }
+        for index in range(number)
+    ]
+    with transaction(desk.application.storage.sessions) as session:
+        session.execute(insert(HandoffTicket), rows)
+
+
+def test_the_queue_page_is_one_transaction_of_the_same_few_statements_however_many_tickets(
+    desk: Scene,
+) -> None:
+    """No statement per ticket (an owner's name, a place): a page of 3 tickets and a page of 50 out
+    of 240 run the same statements, in one transaction with the page's audit entry."""
+    workers = {member.login: member.id for member in Workers(desk.application.storage.sessions).listed()}
+    open_tickets(desk, 2)
+    open_tickets(desk, 1, owner=workers["wang"])
+    client = login(desk.client, "zhao")  # the city's supervisor sees the claimed ones and their owners
+    viewed = [action for _, action, _ in audit_actions(desk.application)].count("view_queue")
+    with counted(desk.application) as few:
+        assert client.get("/console").text.count('href="/console/tickets/') == 3
+    open_tickets(desk, 120)
+    open_tickets(desk, 60, owner=workers["wang"])
+    open_tickets(desk, 57, owner=workers["li"])
+    with counted(desk.application) as many:
+        page = client.get("/console").text
+    assert page.count('href="/console/tickets/') == 50 and "王社工" in page
+    with counted(desk.application) as later:  # a later page, all normal tickets: one urgency read
+        assert client.get("/console", params={"page": "4"}).text.count('href="/console/tickets/') == 50
+    assert few == many
+    assert many["transactions"] == later["transactions"] == 1
+    assert later["statements"] == many["statements"] - 1 <= 7  # with SQLite's BEGIN
+    assert [action for _, action, _ in audit_actions(desk.application)].count("view_queue") == viewed + 3
+
+
+def test_a_lost_claim_and_its_audit_entry_are_one_transaction(desk: Scene) -> None:
+    ticket = desk.ticket()
+    wang = login(desk.client, "wang")
+    post(wang, f"/console/tickets/{ticket}/claim")
+    root = login(new_client(desk), "root")
+    token = csrf_of(root.get("/console").text)
+    with counted(desk.application) as seen:
+        lost = root.post(f"/console/tickets/{ticket}/claim", data={"csrf": token}, follow_redirects=False)
+    assert "done=taken" in lost.headers["location"]
+    assert seen["transactions"] == 1
+    assert ("root", "claim_lost", ticket) in audit_actions(desk.application)
 
 
 def test_supervisors_read_and_export_the_audit_and_workers_cannot(desk: Scene) -> None:
