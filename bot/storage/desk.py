@@ -345,15 +345,41 @@ def add_entry(
     ticket: TicketView | None = None,
     detail: str = "",
 ) -> None:
-    """An entry of the audit log, written in the caller's transaction (so that what a request does
-    and its entry are committed together, or neither is): one INSERT, no ORM object."""
+    """An entry of the audit log about a ticket as the console shows it (or none), written in the
+    caller's transaction (so that what a request does and its entry are committed together, or
+    neither is)."""
+    insert_entry(
+        session,
+        worker_id,
+        login,
+        action,
+        now,
+        ticket_id=ticket.id if ticket else None,
+        user_key=ticket.user_key if ticket else "",
+        detail=detail,
+    )
+
+
+def insert_entry(
+    session: Session,
+    worker_id: int | None,
+    login: str,
+    action: str,
+    now: datetime,
+    *,
+    ticket_id: int | None,
+    user_key: str,
+    detail: str,
+) -> None:
+    """The one INSERT of an audit entry (no ORM object), in the caller's transaction: the console's
+    entries and the key children's."""
     session.connection().execute(
         insert(AuditEntry).values(
             worker_id=worker_id,
             worker_login=login[:64],
             action=action,
-            ticket_id=ticket.id if ticket else None,
-            user_key=ticket.user_key if ticket else "",
+            ticket_id=ticket_id,
+            user_key=user_key,
             detail=detail[:200],
             created_at=now,
         )

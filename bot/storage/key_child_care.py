@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.storage.desk import insert_entry
 from bot.storage.key_child_models import WORKER_CHANNEL, KeyChild, worker_key
 from bot.storage.models import AuditEntry, Worker
 from bot.storage.workers import StaffMember
@@ -47,16 +48,15 @@ def audit(
     detail: str,
     member: StaffMember | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            worker_id=member.id if member else None,
-            worker_login=(member.login if member else PARENT)[:64],
-            action=action,
-            ticket_id=child.ticket_id,
-            user_key=child.user_key,
-            detail=f"key child {child.id}; {detail}"[:200],
-            created_at=now,
-        )
+    insert_entry(
+        session,
+        member.id if member else None,
+        member.login if member else PARENT,
+        action,
+        now,
+        ticket_id=child.ticket_id,
+        user_key=child.user_key,
+        detail=f"key child {child.id}; {detail}",
     )
 
 
