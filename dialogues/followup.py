@@ -239,15 +239,11 @@ def follow_up(turn: Turn, text: str, normalized: str, parse: Parse | None) -> bo
     ):
         sibling = _sibling(turn, stage, data.stage_topics)
         if sibling is not None:
-            if sibling.id == last.id:
-                if aspect is None and _only_follow_up_words(turn, data, text):  # "那幼儿园呢"
+            if aspect is None:
+                if sibling.id == last.id and _only_follow_up_words(turn, data, text):  # "那幼儿园呢"
                     _covered(turn, last)
-                    return True
-                if aspect is None:  # "孩子上幼儿园有补助吗" again: the question itself, answered again
-                    say_answer(turn, Hit(last, 0.0), related_hits(turn, last.topic, {}, "", None))
-                    return True
-            elif aspect is None:
-                say_answer(turn, Hit(sibling, 0.0), related_hits(turn, sibling.topic, {}, "", None))
+                else:  # the other stage's service, or "孩子上幼儿园有补助吗" again: answered (again)
+                    say_answer(turn, Hit(sibling, 0.0), related_hits(turn, sibling.topic, {}, "", None))
                 return True
             last = sibling
     if aspect is None:
