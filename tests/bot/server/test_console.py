@@ -38,6 +38,7 @@ from bot.storage.workers import Workers
 from core.clock import FixedClock
 from core.database import transaction
 from core.message import Inbound, Reply
+from tests.bot.server.tickets import open_ticket
 from tests.conftest import TODAY
 
 PASSWORD = "correct horse battery"
@@ -457,20 +458,7 @@ def test_two_workers_claiming_the_same_ticket_at_once_exactly_one_wins(
     ]
     desk = Desk(application.storage.sessions, application.storage.cipher, timedelta(minutes=30))
     for _ in range(20):
-        with transaction(application.storage.sessions) as session:
-            ticket = HandoffTicket(
-                user_key=f"telegram:{uuid.uuid4().hex[:8]}",
-                reason="requested",
-                urgency="urgent",
-                status="open",
-                city="xiamen",
-                district="siming",
-                summary=b"x",
-                created_at=now,
-            )
-            session.add(ticket)
-            session.flush()
-            ticket_id = ticket.id
+        ticket_id = open_ticket(application.storage.sessions, now, urgency="urgent")
         barrier = threading.Barrier(2)
         results: list[bool] = []
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -45,6 +44,7 @@ from tests.bot.server.test_console import (
     new_client,
     post,
 )
+from tests.bot.server.tickets import open_ticket
 
 __all__ = ["desk"]  # the fixture, shared with the console's own tests
 
@@ -459,20 +459,7 @@ def test_two_visits_recorded_at_once_on_postgresql_lose_neither(
     )
     for _ in range(10):
         clock.move_to(at(date(2026, 11, 1)))
-        with transaction(application.storage.sessions) as session:
-            ticket = HandoffTicket(
-                user_key=f"telegram:{uuid.uuid4().hex[:8]}",
-                reason="requested",
-                urgency="normal",
-                status="open",
-                city="xiamen",
-                district="siming",
-                summary=b"x",
-                created_at=clock.now(),
-            )
-            session.add(ticket)
-            session.flush()
-            ticket_id = ticket.id
+        ticket_id = open_ticket(application.storage.sessions, clock.now())
         key_id = children.mark(wang, ticket_id, "phone", "", clock.now())
         clock.move_to(at(date(2026, 11, 22)))
         barrier = threading.Barrier(2)

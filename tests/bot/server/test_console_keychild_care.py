@@ -40,6 +40,7 @@ from tests.bot.server.test_console_keychild import (
     user_key_of,
     worker_id,
 )
+from tests.bot.server.tickets import open_ticket
 
 __all__ = ["desk"]
 
@@ -292,20 +293,7 @@ def test_a_reassignment_racing_a_reassignment_or_the_parents_no_leaves_no_stray_
 
     for round_ in range(6):
         user_key = f"telegram:{uuid.uuid4().hex[:8]}"
-        with transaction(application.storage.sessions) as session:
-            ticket = HandoffTicket(
-                user_key=user_key,
-                reason="requested",
-                urgency="normal",
-                status="open",
-                city="xiamen",
-                district="siming",
-                summary=b"x",
-                created_at=now,
-            )
-            session.add(ticket)
-            session.flush()
-            ticket_id = ticket.id
+        ticket_id = open_ticket(application.storage.sessions, now, user_key=user_key)
         key_id = children.mark(wang, ticket_id, "phone", "", now)
         second = (
             partial(children.reassign, root, key_id, qian.id, now)
