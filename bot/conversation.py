@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher
 from bot.storage.appliers import build_appliers
-from bot.storage.models import Conversation, MessageLog, TurnLog
+from bot.storage.models import Conversation, MessageLog
 from bot.storage.registry import ApplierRegistry, ApplyContext
 from bot.storage.state_loader import StateLoader, StoredConversation
 from bot.storage.turn_log import family_of, turn_row
+from bot.storage.turn_writes import TurnWrite, log_messages, write_turn
 from bot.storage.user_data import check_declarations
 from core.clock import Clock
 from core.database import Base, transaction
@@ -30,7 +31,6 @@ from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
-from reminders.store import waiting_exists
 
 # The statements of every turn, built once (a turn is a few milliseconds: building and caching these
 # each time was a tenth of it). Core statements on the tables, run on the session's connection (no
@@ -41,20 +41,6 @@ _LOCKED = (
     .where(_CONVERSATION.c.user_key == bindparam("key"))
     .with_for_update()
 )
-_STORE_STATE = (
-    _CONVERSATION.update()
-    .where(_CONVERSATION.c.id == bindparam("row_id"))
-    .values(
-        state=bindparam("state"),
-        version=_CONVERSATION.c.version + 1,
-        updated_at=bindparam("updated_at"),
-    )
-)
-_LOG_MESSAGES = cast(Table, MessageLog.__table__).insert()
-_LOG_TURN = cast(Table, TurnLog.__table__).insert()
-# the same, also saying whether reminders wait for the parent (one statement, not two: RETURNING
-# works on PostgreSQL and on SQLite from 3.35)
-_STORE_STATE_SEE_WAITING = _STORE_STATE.returning(waiting_exists().label("waiting"))
 
 
 class LockedConversation(StoredConversation, Protocol):
@@ -132,7 +118,11 @@ class ConversationService:
             said = _logged_input(event)
             direction = "worker" if isinstance(event, WorkerMessage) else "out"
             lines = [("in", said)] if said is not None else []
-            self._log(session, key, lines + [(direction, reply.text) for reply in outcome.replies], now)
+            messages = self._sealed(lines + [(direction, reply.text) for reply in outcome.replies])
+            connection = session.connection()
+            if outcome.effects:  # what the effects do sees the turn's messages stored (/mydata counts them)
+                log_messages(connection, key, messages, now)
+                messages = []
             family = family_of(self.cipher, key)
             row_of_turn = turn_row(key, family, event, loaded.state, outcome, now, self.clock.zone)
             translator = self.translator(outcome.state.locale)
@@ -144,21 +134,14 @@ class ConversationService:
                 extra += self.appliers.apply(effect, context)
             if context.forgotten:  # every row of the user, this turn's messages included, is gone
                 return Turn(replace(outcome, replies=outcome.replies + tuple(extra)))
-            if row_of_turn is not None:
-                session.connection().execute(_LOG_TURN, [row_of_turn])
-            self._log(session, key, [("out", reply.text) for reply in extra], now)
+            messages += self._sealed([("out", reply.text) for reply in extra])
             if loaded.kept_aside:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about
                 # storage, not part of the conversation.
                 extra.append(state_kept_aside_notice(translator))
             stored = self.cipher.encrypt(outcome.state.model_dump_json())
-            values = {"row_id": row.id, "state": stored, "updated_at": now}
-            if look_for_waiting:
-                values["key"] = key
-                waiting = bool(session.connection().scalar(_STORE_STATE_SEE_WAITING, values))
-            else:
-                session.connection().execute(_STORE_STATE, values)
-                waiting = False
+            write = TurnWrite(key, row.id, stored, now, messages, row_of_turn)
+            waiting = write_turn(connection, write, see_waiting=look_for_waiting)
         return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
     def _lock(self, session: Session, key: str) -> LockedConversation:
@@ -181,15 +164,10 @@ class ConversationService:
             )
         return session.connection().execute(_LOCKED, {"key": key}).one()
 
-    def _log(self, session: Session, key: str, lines: list[tuple[str, str]], now: datetime) -> None:
-        """The turn's messages (direction, text), written at once in one statement (executemany)."""
-        if lines:
-            encrypt = self.cipher.encrypt
-            rows = [
-                {"user_key": key, "direction": direction, "body": encrypt(text), "created_at": now}
-                for direction, text in lines
-            ]
-            session.connection().execute(_LOG_MESSAGES, rows)
+    def _sealed(self, lines: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
+        """The turn's messages (direction, text) as the message log keeps them: encrypted."""
+        encrypt = self.cipher.encrypt
+        return [(direction, encrypt(text)) for direction, text in lines]
 
 
 def purge_messages(sessions: sessionmaker[Session], clock: Clock, retention_days: int) -> int:
