@@ -170,8 +170,10 @@ def measure(
     requests: Callable[[], list[load.Request]],
     target_rate: float,
     seconds: float = SECONDS,
+    paced_seconds: float = SECONDS,
 ) -> Measured:
-    """Warm up, then the closed-loop load, then the load paced a little above the target rate."""
+    """Warm up, then the closed-loop load, then the load paced a little above the target rate (for
+    `paced_seconds`: long enough for a p99 of some thousand requests)."""
     base = server.base
     load.run(base, requests(), CLIENTS, 1.0)  # warm: every connection and code path once
     before = load.load_average()
@@ -182,12 +184,12 @@ def measure(
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None and capacity.requests:
         cpu_ms = (cpu_after - cpu_before) * 1000 / capacity.requests
-    paced = load.run(base, requests(), CLIENTS, seconds, rate=target_rate * 1.08)
+    paced = load.run(base, requests(), CLIENTS, paced_seconds, rate=target_rate * 1.08)
     reference = min(reference, reference_ms())  # the less disturbed of the two
     scale = reference / TARGET_MACHINE_REFERENCE_MS
     scaled = None
     if scale > 1.1:
-        scaled = load.run(base, requests(), CLIENTS, seconds, rate=target_rate / scale * 1.08)
+        scaled = load.run(base, requests(), CLIENTS, paced_seconds, rate=target_rate / scale * 1.08)
     return Measured(
         label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average(), scaled
     )
