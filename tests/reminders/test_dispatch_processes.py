@@ -106,15 +106,21 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
             return left == 0
 
         wait_for(all_marked, 120)
+        with engine.connect() as connection:  # what reached the channel, by its own record
+            recorded = set(connection.scalars(text("SELECT key FROM recorded_delivery")).all())
     finally:
         (tmp_path / "stop").touch()
         for process in (first, second, restarted):
             if process is not None and process.poll() is None:
                 process.wait(timeout=30)
         engine.dispose()
+    assert recorded == keys  # none lost
+    # None twice: the channel drops a repeat by its key, and the file has a line for each it took. A
+    # victim killed between the channel's commit and its line leaves that one out of the file (the
+    # file is the test's, not the channel's record), never puts a line in twice.
     reached = Counter(line.split()[0] for line in lines(delivered))
-    assert set(reached) == keys  # none lost
-    assert max(reached.values()) == 1  # none twice
+    assert max(reached.values()) == 1
+    assert len(keys - set(reached)) <= 1
     attempts = Counter(line.split()[0] for line in lines(tmp_path / "attempts"))
     repeated = sum(1 for count in attempts.values() if count > 1)
     print(f"{in_flight} rows in flight when killed; {repeated} sent again and dropped by the channel's key")
