@@ -4,11 +4,14 @@ is two statements (the locked read, then one write), whatever it said."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
@@ -16,6 +19,7 @@ from bot import database
 from bot.cipher import Cipher
 from bot.conversation import ConversationService
 from bot.storage.models import Conversation, MessageLog, StoredChecklist, TurnLog
+from bot.storage.turn_writes import TurnWrite, write_turn
 from core.clock import FixedClock
 from core.database import make_engine, make_sessions
 from core.message import Inbound
@@ -133,3 +137,63 @@ def test_on_postgresql_a_parents_turn_is_one_locked_read_and_one_write(postgres_
         assert _messages(engine, "test:p3")[-2:] == [("in", "hi"), ("out", "turn 3")]
     finally:
         engine.dispose()
+
+
+_TEXTS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    messages=st.lists(st.tuples(st.sampled_from(["in", "out", "worker"]), _TEXTS), max_size=6),
+    with_turn=st.booleans(),
+    see_waiting=st.booleans(),
+)
+def test_every_shape_of_turn_writes_exactly_its_rows_in_order(
+    engine: Engine, messages: list[tuple[str, str]], with_turn: bool, see_waiting: bool
+) -> None:
+    """However many messages (none to six), with or without a turn-log row, looking for waiting
+    reminders or not: the rows written are exactly the turn's, in order, and the state is stored."""
+    database.upgrade(engine)
+    cipher = Cipher(KEY)
+    user = f"shape{uuid.uuid4().hex[:12]}"  # the examples share the database: each its own parent
+    _service(engine).handle(Inbound(user_id=user, channel="test", text="hello"))  # the row exists
+    key = f"test:{user}"
+    with make_sessions(engine).begin() as session:
+        row = session.execute(
+            select(Conversation.id, Conversation.version).where(Conversation.user_key == key)
+        ).one()
+        turns_before = session.scalar(select(func.count()).select_from(TurnLog))
+        sealed = [(direction, cipher.encrypt(text)) for direction, text in messages]
+        state = cipher.encrypt('{"turns": 9}')
+        write = TurnWrite(key, row.id, state, NOW, sealed, _turn_row() if with_turn else None)
+        waiting = write_turn(session.connection(), write, see_waiting=see_waiting)
+    assert waiting is False  # nothing waits for this parent
+    assert _messages(engine, key) == [("in", "hello"), ("out", "turn 1"), *messages]
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(TurnLog)) == turns_before + with_turn
+        stored = connection.execute(
+            select(Conversation.state, Conversation.version).where(Conversation.id == row.id)
+        ).one()
+    assert cipher.decrypt(stored.state) == '{"turns": 9}' and stored.version == row.version + 1
+
+
+def _turn_row() -> dict[str, object]:
+    return {
+        "at": NOW,
+        "day": NOW.date(),
+        "channel": "test",
+        "family": "f" * 32,
+        "intent": "greet",
+        "topic": None,
+        "service": None,
+        "after_service": None,
+        "flow": None,
+        "step": None,
+        "finished": False,
+        "province": "fujian",
+        "city": None,
+        "district": None,
+        "handoff": False,
+        "gap": False,
+        "question": False,
+    }
