@@ -32,9 +32,10 @@ from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
 from dialogues.state_migration import StateMigrations, state_migrations
 
-# The statements of every turn, built once (a turn is a few milliseconds: building and caching these
-# each time was a tenth of it). Core statements on the tables, run on the session's connection (no
-# unit of work at the commit, none of the ORM's per-statement work).
+# The lock every turn takes, built once (a turn is a few milliseconds: building and caching the
+# statements each time was a tenth of it). Core statements on the tables, run on the session's
+# connection (no unit of work at the commit, none of the ORM's per-statement work); what a turn
+# writes at its end is in bot/storage/turn_writes.py.
 _CONVERSATION = cast(Table, Conversation.__table__)
 _LOCKED = (
     select(_CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state)

@@ -27,6 +27,7 @@ from dialogues.effect import DescribeStoredData
 from dialogues.engine import Outcome
 from dialogues.state import State
 from reminders.store import ReminderRow
+from tests.bot.reports.test_rollup import _row
 from tests.bot.test_conversation_storage import KEY, NOW, CountingEngine, _state
 
 
@@ -165,7 +166,14 @@ def test_every_shape_of_turn_writes_exactly_its_rows_in_order(
         turns_before = session.scalar(select(func.count()).select_from(TurnLog))
         sealed = [(direction, cipher.encrypt(text)) for direction, text in messages]
         state = cipher.encrypt('{"turns": 9}')
-        write = TurnWrite(key, row.id, state, NOW, sealed, _turn_row() if with_turn else None)
+        write = TurnWrite(
+            key,
+            row.id,
+            state,
+            NOW,
+            sealed,
+            _row("f" * 32, NOW, ("fujian", None, None), intent="greet") if with_turn else None,
+        )
         waiting = write_turn(session.connection(), write, see_waiting=see_waiting)
     assert waiting is False  # nothing waits for this parent
     assert _messages(engine, key) == [("in", "hello"), ("out", "turn 1"), *messages]
@@ -175,25 +183,3 @@ def test_every_shape_of_turn_writes_exactly_its_rows_in_order(
             select(Conversation.state, Conversation.version).where(Conversation.id == row.id)
         ).one()
     assert cipher.decrypt(stored.state) == '{"turns": 9}' and stored.version == row.version + 1
-
-
-def _turn_row() -> dict[str, object]:
-    return {
-        "at": NOW,
-        "day": NOW.date(),
-        "channel": "test",
-        "family": "f" * 32,
-        "intent": "greet",
-        "topic": None,
-        "service": None,
-        "after_service": None,
-        "flow": None,
-        "step": None,
-        "finished": False,
-        "province": "fujian",
-        "city": None,
-        "district": None,
-        "handoff": False,
-        "gap": False,
-        "question": False,
-    }
