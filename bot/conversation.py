@@ -1,17 +1,24 @@
-"""Carrying out a turn: load the user's state under a lock, run the engine, carry out its effects
-through their registered appliers, store the new state (encrypted). Two messages of one user never
-lose an update: the conversation row is locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE
-on SQLite) for the whole turn. A stored state that cannot be read is kept aside (bot/storage/
+"""Carrying out a turn: load the user's state, run the engine, carry out its effects through their
+registered appliers, store the new state (encrypted). Two messages of one user never lose an update.
+
+On PostgreSQL a turn is first taken without a lock, outside a transaction: the state is read, the
+engine decides, and one statement stores the turn only if the conversation is still at the version
+read (`_take_unlocked`). Nearly every turn ends there, in two statements. A turn with effects (they
+write other tables, in the turn's transaction), a new conversation, a state that cannot be read, or
+a turn that another turn of the same parent overtook is then taken under the lock (`_take_locked`:
+SELECT ... FOR UPDATE, or BEGIN IMMEDIATE on SQLite, where every turn is locked), reusing what was
+decided if the row did not change. A stored state that cannot be read is kept aside (bot/storage/
 state_loader.py), never silently replaced."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Connection, Table, bindparam, delete, select
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +27,9 @@ from bot.cipher import Cipher
 from bot.storage.appliers import build_appliers
 from bot.storage.models import Conversation, MessageLog
 from bot.storage.registry import ApplierRegistry, ApplyContext
-from bot.storage.state_loader import StateLoader, StoredConversation
+from bot.storage.state_loader import LoadedState, StateLoader, StoredConversation, UnreadableStateError
 from bot.storage.turn_log import family_of, turn_row
-from bot.storage.turn_writes import TurnWrite, log_messages, write_turn
+from bot.storage.turn_writes import TurnWrite, log_messages, write_turn, write_turn_if_unchanged
 from bot.storage.user_data import check_declarations
 from core.clock import Clock
 from core.database import Base, transaction
@@ -30,6 +37,7 @@ from core.event import Event, WorkerMessage
 from core.i18n import Translator
 from core.message import Inbound, Reply
 from dialogues.engine import Engine, Outcome
+from dialogues.state import State
 from dialogues.state_migration import StateMigrations, state_migrations
 
 # The lock every turn takes, built once (a turn is a few milliseconds: building and caching the
@@ -37,16 +45,30 @@ from dialogues.state_migration import StateMigrations, state_migrations
 # connection (no unit of work at the commit, none of the ORM's per-statement work); what a turn
 # writes at its end is in bot/storage/turn_writes.py.
 _CONVERSATION = cast(Table, Conversation.__table__)
-_LOCKED = (
-    select(_CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state)
-    .where(_CONVERSATION.c.user_key == bindparam("key"))
-    .with_for_update()
-)
+_READ = select(
+    _CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state, _CONVERSATION.c.version
+).where(_CONVERSATION.c.user_key == bindparam("key"))
+_LOCKED = _READ.with_for_update()
 
 
 class LockedConversation(StoredConversation, Protocol):
     @property
     def id(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a turn read without the lock (the row's id and version, its state) and decided then,
+    handed to the locked turn: used as it is if the row is still at that version."""
+
+    row_id: int
+    version: int
+    state: State
+    now: datetime
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -62,11 +84,14 @@ def user_key(event: Event) -> str:
     return f"{event.channel}:{event.user_id}"[:128]
 
 
-def _logged_input(event: Event) -> str | None:
-    """What the message log keeps of the event itself: a parent's words or pressed button."""
+def _said(event: Event, outcome: Outcome) -> list[tuple[str, str]]:
+    """The turn's lines for the message log, as (direction, text): what the event itself said (a
+    parent's words or pressed button), then the replies."""
+    lines = []
     if isinstance(event, Inbound):
-        return event.text or f"[{event.payload or 'empty'}]"
-    return None
+        lines.append(("in", event.text or f"[{event.payload or 'empty'}]"))
+    direction = "worker" if isinstance(event, WorkerMessage) else "out"
+    return lines + [(direction, reply.text) for reply in outcome.replies]
 
 
 def state_kept_aside_notice(t: Translator) -> Reply:
@@ -75,6 +100,17 @@ def state_kept_aside_notice(t: Translator) -> Reply:
             "抱歉，我没能读出我们之前的对话进度，只好从头开始。之前告诉过我的情况，可能要麻烦你再说一次。"
         )
     )
+
+
+def unlocked_turns(sessions: sessionmaker[Session]) -> SqlEngine | None:
+    """Where a turn may be taken without a lock (`ConversationService._take_unlocked`): PostgreSQL,
+    which writes a turn in one statement that checks the version, run outside a transaction
+    (autocommit: no BEGIN and no COMMIT, two round trips fewer). On SQLite, where a statement costs
+    no round trip and a transaction takes the process's writer lock, every turn is locked."""
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, SqlEngine) and bind.dialect.name == "postgresql":
+        return bind.execution_options(isolation_level="AUTOCOMMIT")
+    return None
 
 
 class ConversationService:
@@ -96,6 +132,7 @@ class ConversationService:
         self.translator = translator
         self.appliers = appliers if appliers is not None else build_appliers()
         self.states = StateLoader(cipher, migrations if migrations is not None else state_migrations())
+        self.unlocked = unlocked_turns(sessions)
 
     def handle(self, event: Event) -> list[Reply]:
         return list(self.handle_outcome(event).replies)
@@ -109,17 +146,65 @@ class ConversationService:
         """`handle_outcome`, and with `look_for_waiting` whether reminders wait for the parent (one
         indexed read in the same transaction; a redelivered message does not look)."""
         key = user_key(event)
+        seen: Seen | None = None
+        if self.unlocked is not None:
+            with self.unlocked.connect() as connection:
+                taken = self._take_unlocked(connection, key, event, look_for_waiting)
+            if isinstance(taken, Turn):
+                return taken
+            seen = taken
+        return self._take_locked(key, event, look_for_waiting, seen)
+
+    def _take_unlocked(
+        self, connection: Connection, key: str, event: Event, look_for_waiting: bool
+    ) -> Turn | Seen | None:
+        """The turn read without a lock and written only if the conversation did not change in
+        between (PostgreSQL): two statements, no transaction. What it cannot finish so, it leaves
+        to the locked turn: a new conversation, a state that cannot be read, a turn with effects
+        (they write other tables in the turn's transaction), another turn of the same parent
+        stored in between. Its outcome then goes with it (`Seen`), to be used if nothing changed."""
+        row = connection.execute(_READ, {"key": key}).one_or_none()
+        if row is None or not row.state:
+            return None
+        try:
+            state = self.states.read(row.state)
+        except UnreadableStateError:
+            return None  # kept aside under the lock
+        now = self.clock.now()
+        outcome = self.engine.handle(state, event)
+        if outcome.duplicate:
+            return Turn(outcome)
+        seen = Seen(row.id, row.version, state, now, outcome)
+        if outcome.effects:
+            return seen
+        family = family_of(self.cipher, key)
+        write = TurnWrite(
+            key,
+            row.id,
+            self.cipher.encrypt(outcome.state.model_dump_json()),
+            now,
+            self._sealed(_said(event, outcome)),
+            turn_row(key, family, event, state, outcome, now, self.clock.zone),
+        )
+        waiting = write_turn_if_unchanged(
+            connection, write, version=row.version, see_waiting=look_for_waiting
+        )
+        if waiting is None:  # another turn of this parent was stored first: this one again, locked
+            return None
+        return Turn(outcome, waiting)
+
+    def _take_locked(self, key: str, event: Event, look_for_waiting: bool, seen: Seen | None) -> Turn:
         with transaction(self.sessions) as session:
             row = self._lock(session, key)
-            now = self.clock.now()
-            loaded = self.states.load(session, row, now)
-            outcome = self.engine.handle(loaded.state, event)
+            if seen is not None and (row.id, row.version) == (seen.row_id, seen.version):
+                now, loaded, outcome = seen.now, LoadedState(seen.state), seen.outcome
+            else:
+                now = self.clock.now()
+                loaded = self.states.load(session, row, now)
+                outcome = self.engine.handle(loaded.state, event)
             if outcome.duplicate:
                 return Turn(outcome)
-            said = _logged_input(event)
-            direction = "worker" if isinstance(event, WorkerMessage) else "out"
-            lines = [("in", said)] if said is not None else []
-            messages = self._sealed(lines + [(direction, reply.text) for reply in outcome.replies])
+            messages = self._sealed(_said(event, outcome))
             connection = session.connection()
             if outcome.effects:  # what the effects do sees the turn's messages stored (/mydata counts them)
                 log_messages(connection, key, messages, now)

@@ -19,7 +19,22 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Table, bindparam
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    select,
+    true,
+    values,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.storage.models import Conversation, MessageLog, TurnLog
 from reminders.store import waiting_exists
@@ -71,21 +86,15 @@ def log_messages(
 
 def write_turn(connection: Connection, write: TurnWrite, *, see_waiting: bool) -> bool:
     """The turn's writes; returns whether reminders wait for the parent (False unless `see_waiting`)."""
-    state = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
-    if see_waiting:
-        state["key"] = write.user_key
     if connection.dialect.name == "postgresql":
         sql, constants = _combined(
             connection.dialect, len(write.messages), write.turn is not None, see_waiting
         )
-        values: dict[str, Any] = {**constants, **state, "m_key": write.user_key, "m_at": write.now}
-        for number, (direction, body) in enumerate(write.messages):
-            values[f"m_direction_{number}"] = direction
-            values[f"m_body_{number}"] = body
-        if write.turn is not None:
-            values.update({f"t_{name}": write.turn[name] for name in _TURN_COLUMNS})
-        result = connection.exec_driver_sql(sql, values)
+        result = connection.exec_driver_sql(sql, {**constants, **_bound(write, see_waiting)})
         return bool(result.scalar()) if see_waiting else False
+    state = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
+    if see_waiting:
+        state["key"] = write.user_key
     log_messages(connection, write.user_key, write.messages, write.now)
     if write.turn is not None:
         connection.execute(_LOG_TURN, [write.turn])
@@ -93,6 +102,101 @@ def write_turn(connection: Connection, write: TurnWrite, *, see_waiting: bool) -
         return bool(connection.scalar(_STORE_STATE_SEE_WAITING, state))
     connection.execute(_STORE_STATE, state)
     return False
+
+
+def write_turn_if_unchanged(
+    connection: Connection, write: TurnWrite, *, version: int, see_waiting: bool
+) -> bool | None:
+    """The turn's writes, made only if the conversation is still at `version` (no other turn stored
+    a state since it was read), in one statement without a transaction of its own (PostgreSQL,
+    autocommit): the state's UPDATE checks the version, and the inserts take their rows from what it
+    updated, so either all are written or none. Returns None when the conversation changed (nothing
+    written), else whether reminders wait for the parent (False unless `see_waiting`)."""
+    shape = (len(write.messages), write.turn is not None, see_waiting)
+    sql, constants = _conditional(connection.dialect, *shape)
+    bound = {**constants, **_bound(write, see_waiting), "version": version}
+    row = connection.exec_driver_sql(sql, bound).one()
+    if not row[0]:
+        return None
+    return bool(row[1]) if see_waiting else False
+
+
+def _bound(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
+    """The values a one-statement write binds (both forms name them alike)."""
+    values: dict[str, Any] = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
+    if see_waiting:
+        values["key"] = write.user_key
+    values.update({"m_key": write.user_key, "m_at": write.now})
+    for number, (direction, body) in enumerate(write.messages):
+        values[f"m_direction_{number}"] = direction
+        values[f"m_body_{number}"] = body
+    if write.turn is not None:
+        values.update({f"t_{name}": write.turn[name] for name in _TURN_COLUMNS})
+    return values
+
+
+@lru_cache(maxsize=64)
+def _conditional(
+    dialect: Dialect, messages: int, with_turn: bool, see_waiting: bool
+) -> tuple[str, dict[str, Any]]:
+    """`write_turn_if_unchanged`'s statement for one shape (PostgreSQL), compiled once like
+    `_combined`'s. Its values are cast to their columns' types: in a SELECT, unlike in an INSERT's
+    VALUES, PostgreSQL has no column to take a parameter's type from."""
+    updated = (
+        _STORE_STATE.where(_CONVERSATION.c.version == bindparam("version"))
+        .returning(_CONVERSATION.c.id)
+        .cte("updated")
+    )
+    ctes = [updated]
+    if messages:
+        said = values(
+            column("n", Integer),
+            column("direction", _MESSAGES.c.direction.type),
+            column("body", _MESSAGES.c.body.type),
+            name="said",
+        ).data(
+            [
+                (
+                    number,
+                    _typed(f"m_direction_{number}", _MESSAGES.c.direction),
+                    _typed(f"m_body_{number}", _MESSAGES.c.body),
+                )
+                for number in range(messages)
+            ]
+        )
+        rows = (
+            select(
+                _typed("m_key", _MESSAGES.c.user_key).label("user_key"),
+                said.c.direction,
+                said.c.body,
+                _typed("m_at", _MESSAGES.c.created_at).label("created_at"),
+            )
+            .select_from(updated.join(said, true()))
+            .order_by(said.c.n)  # the ids follow the order the messages were said
+        )
+        ctes.append(
+            _MESSAGES.insert()
+            .from_select(["user_key", "direction", "body", "created_at"], rows)
+            .cte("turn_messages")
+        )
+    if with_turn:
+        turn = select(*(_typed(f"t_{name}", _TURNS.c[name]).label(name) for name in _TURN_COLUMNS))
+        turn = turn.select_from(updated)
+        ctes.append(_TURNS.insert().from_select(list(_TURN_COLUMNS), turn).cte("turn_row"))
+    written = select(func.count()).select_from(updated).scalar_subquery()
+    columns: list[ColumnElement[Any]] = [written.label("written")]
+    if see_waiting:
+        columns.append(waiting_exists().label("waiting"))
+    compiled = select(*columns).add_cte(*ctes).compile(dialect=dialect)
+    constants = {name: value for name, value in compiled.params.items() if value is not None}
+    return str(compiled), constants
+
+
+def _typed(name: str, target: Column[Any]) -> ColumnElement[Any]:
+    """A parameter cast to its column's type; a string to an unsized one, so that a value too long
+    for its column fails as in an INSERT's VALUES (a cast to VARCHAR(n) would cut it short)."""
+    kind = String() if isinstance(target.type, String) else target.type
+    return sql_cast(bindparam(name), kind)
 
 
 @lru_cache(maxsize=64)

@@ -1,6 +1,7 @@
 """What a turn writes at its end (bot/storage/turn_writes.py): the messages in the order they were
 said, the turn log's row and the state, on SQLite and on PostgreSQL; on PostgreSQL a parent's turn
-is two statements (the locked read, then one write), whatever it said."""
+is two statements outside a transaction (the read, then one write that checks the version),
+whatever it said."""
 
 from __future__ import annotations
 
@@ -46,11 +47,12 @@ def _service(engine: Engine) -> ConversationService:
 
 
 @contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
+def _statements(engine: Engine) -> Iterator[list[tuple[str, bool]]]:
+    """The statements run, each with whether its connection was in autocommit (no transaction)."""
+    seen: list[tuple[str, bool]] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+    def note(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append((statement, bool(connection.connection.dbapi_connection.autocommit)))
 
     event.listen(engine, "before_cursor_execute", note)
     try:
@@ -123,7 +125,9 @@ def test_a_turn_sees_the_reminders_waiting_for_the_parent_in_its_write(engine: E
     assert _state(engine, "p2").turns == 3
 
 
-def test_on_postgresql_a_parents_turn_is_one_locked_read_and_one_write(postgres_url: str) -> None:
+def test_on_postgresql_a_parents_turn_is_one_read_and_one_write_outside_a_transaction(
+    postgres_url: str,
+) -> None:
     engine = make_engine(postgres_url)
     try:
         database.upgrade(engine)
@@ -132,10 +136,15 @@ def test_on_postgresql_a_parents_turn_is_one_locked_read_and_one_write(postgres_
         for look in (False, True):
             with _statements(engine) as seen:
                 service.take(Inbound(user_id="p3", channel="test", text="hi"), look_for_waiting=look)
-            assert len(seen) == 2, seen
-            assert seen[0].lstrip().startswith("SELECT") and "FOR UPDATE" in seen[0]
-            assert seen[1].lstrip().startswith("WITH") and "UPDATE conversation" in seen[1]
+            assert [autocommit for _, autocommit in seen] == [True, True]  # no BEGIN, no COMMIT
+            read, write = (statement.lstrip() for statement, _ in seen)
+            assert read.startswith("SELECT") and "FOR UPDATE" not in read
+            assert write.startswith("WITH") and "UPDATE conversation" in write and "version =" in write
         assert _messages(engine, "test:p3")[-2:] == [("in", "hi"), ("out", "turn 3")]
+        with _statements(engine) as seen:  # a turn with effects takes the lock, in one transaction
+            service.handle(Inbound(user_id="p3", channel="test", text="mydata"))
+        locked = [statement for statement, autocommit in seen if not autocommit]
+        assert locked and "FOR UPDATE" in locked[0]
     finally:
         engine.dispose()
 
