@@ -80,9 +80,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             _end(connection, lambda dbapi: dbapi.rollback())
 
         return engine
-    # A process runs up to `Settings.turn_threads` turns and as many console requests at once, beside
-    # the scheduler's jobs: a pool of 10 keeps their connections open (with the default 5, connections
-    # beyond it were opened and closed again in steady state under the console bench's load).
+    # A process runs up to `Settings.turn_threads` turns and `Settings.console_threads` console
+    # requests at once, beside the scheduler's jobs: a pool of 10 keeps their connections open (with
+    # the default 5, connections beyond it were opened and closed again in steady state under the
+    # console bench's load).
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 

@@ -46,9 +46,13 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-08:00"  # no reminder in these hours of the family's day (deferred, not dropped)
     reminder_tick_seconds: float = 5.0  # how often the reminder dispatcher looks for due reminders
     # Turns run at once in one server process (threads); unset: 1 on SQLite (it lets one writer in
-    # at a time anyway), 4 on PostgreSQL (a turn also waits on the network and the commit). See
-    # bot/server/channel.py: more threads than this only compete for the interpreter.
+    # at a time anyway), 2 on PostgreSQL (while one turn waits on the network and the commit, the
+    # other computes; with 4, the threads competed for the interpreter: more CPU a turn and a longer
+    # tail, measured in the README). See bot/server/channel.py.
     turn_threads: int | None = Field(default=None, ge=1, le=64)
+    # The worker console's database work run at once in one process (threads); unset: 1 on SQLite,
+    # 4 on PostgreSQL (its requests mostly wait on queries: measured with 4 in the README)
+    console_threads: int | None = Field(default=None, ge=1, le=64)
     # The worker console (/console)
     urgent_sla_minutes: int = 30  # an urgent ticket waiting longer is overdue (flagged, shown first)
     console_session_hours: float = 8.0  # a console login lasts at most this long
@@ -93,6 +97,11 @@ class Settings(BaseSettings):
     def resolved_turn_threads(self) -> int:
         if self.turn_threads is not None:
             return self.turn_threads
+        return 1 if self.resolved_database_url().startswith("sqlite") else 2
+
+    def resolved_console_threads(self) -> int:
+        if self.console_threads is not None:
+            return self.console_threads
         return 1 if self.resolved_database_url().startswith("sqlite") else 4
 
     def ensure_data_dir(self) -> Path:

@@ -195,14 +195,14 @@ class Console:
 
     async def run(self, work: Callable[[], T]) -> T:
         """A short piece of the console's database work in a thread, through the console's gate:
-        at most `Settings.turn_threads` at once, the others waiting their turn in the order they
+        at most `Settings.console_threads` at once, the others waiting their turn in the order they
         came. Without it 50 workers' requests took up to anyio's 40 threads, which competed for the
         interpreter and for more connections than the pool keeps (each one beyond it opened and
         closed again)."""
         loop = asyncio.get_running_loop()
         gate = self._gates.get(loop)
         if gate is None:
-            threads = self.application.settings.resolved_turn_threads()
+            threads = self.application.settings.resolved_console_threads()
             gate = self._gates[loop] = anyio.CapacityLimiter(threads)
         return await anyio.to_thread.run_sync(work, limiter=gate)
 

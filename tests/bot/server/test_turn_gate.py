@@ -71,10 +71,18 @@ def test_turns_that_wait_at_the_gate_are_served_in_the_order_they_came() -> None
     assert conversations.started == users
 
 
-def test_one_turn_at_a_time_on_sqlite_and_four_on_postgresql_unless_set() -> None:
+def test_one_turn_at_a_time_on_sqlite_and_two_on_postgresql_unless_set() -> None:
     assert Settings(database_url="sqlite:///x.db").resolved_turn_threads() == 1
-    assert Settings(database_url="postgresql+psycopg://db/x").resolved_turn_threads() == 4
+    assert Settings(database_url="postgresql+psycopg://db/x").resolved_turn_threads() == 2
     assert Settings(database_url="postgresql+psycopg://db/x", turn_threads=8).resolved_turn_threads() == 8
+
+
+def test_the_console_runs_one_piece_at_a_time_on_sqlite_and_four_on_postgresql_unless_set() -> None:
+    postgres = "postgresql+psycopg://db/x"
+    assert Settings(database_url="sqlite:///x.db").resolved_console_threads() == 1
+    assert Settings(database_url=postgres).resolved_console_threads() == 4
+    assert Settings(database_url=postgres, turn_threads=8).resolved_console_threads() == 4
+    assert Settings(database_url=postgres, console_threads=3).resolved_console_threads() == 3
 
 
 def test_a_gate_is_made_per_event_loop_so_a_second_loop_can_use_the_same_app() -> None:
