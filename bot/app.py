@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher, load_or_create_key
-from bot.conversation import ConversationService
+from bot.conversation import ConversationService, unlocked_turns
 from bot.database import require_head
 from bot.hotline import Hotline
 from bot.metrics import CountingParser
@@ -69,13 +69,17 @@ class Data:
 
 @dataclass(frozen=True)
 class Storage:
-    """The database (checked to be at the latest migration), its sessions and the cipher."""
+    """The database (checked to be at the latest migration), its sessions and the cipher; on
+    PostgreSQL also the pool of the turns taken without a lock (bot/conversation.py)."""
 
     engine: Engine
     sessions: sessionmaker[Session]
     cipher: Cipher
+    turns: Engine | None = None
 
     def close(self) -> None:
+        if self.turns is not None:
+            self.turns.dispose()
         self.engine.dispose()
 
 
@@ -160,7 +164,8 @@ def open_storage(settings: Settings) -> Storage:
         engine.dispose()
         raise
     cipher = Cipher(load_or_create_key(settings.ensure_data_dir(), settings.secret_key))
-    return Storage(engine=engine, sessions=make_sessions(engine), cipher=cipher)
+    turns = unlocked_turns(engine, pool_size=settings.resolved_turn_threads())
+    return Storage(engine=engine, sessions=make_sessions(engine), cipher=cipher, turns=turns)
 
 
 def build_dialogue(
@@ -198,7 +203,9 @@ def build_app(settings: Settings, clock: Clock | None = None, *, shared: App | N
     clock = clock or SystemClock(settings.zone)
     translator = Translators(settings.default_locale)
     dialogue = build_dialogue(settings, data, parser, clock, translator)
-    conversations = ConversationService(dialogue, storage.sessions, storage.cipher, clock, translator)
+    conversations = ConversationService(
+        dialogue, storage.sessions, storage.cipher, clock, translator, unlocked=storage.turns
+    )
     return App(
         settings=settings,
         clock=clock,

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import Literal, Protocol, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, select
+from sqlalchemy import Connection, Table, bindparam, create_engine, delete, select
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cipher import Cipher
@@ -102,15 +103,21 @@ def state_kept_aside_notice(t: Translator) -> Reply:
     )
 
 
-def unlocked_turns(sessions: sessionmaker[Session]) -> SqlEngine | None:
+def unlocked_turns(bind: SqlEngine, *, pool_size: int | None = None) -> SqlEngine | None:
     """Where a turn may be taken without a lock (`ConversationService._take_unlocked`): PostgreSQL,
     which writes a turn in one statement that checks the version, run outside a transaction
     (autocommit: no BEGIN and no COMMIT, two round trips fewer). On SQLite, where a statement costs
-    no round trip and a transaction takes the process's writer lock, every turn is locked."""
-    bind = sessions.kw.get("bind")
-    if isinstance(bind, SqlEngine) and bind.dialect.name == "postgresql":
+    no round trip and a transaction takes the process's writer lock, every turn is locked (None).
+
+    With `pool_size`, on a pool of its own (the server's: `open_storage`, closed with it), where the
+    connections stay in autocommit and are not pinged before each turn (a ping is a round trip; a
+    connection found closed is replaced and the read made again, `_read_unlocked`). Without, on
+    `bind`'s own pool, switched to autocommit for the turn."""
+    if bind.dialect.name != "postgresql":
+        return None
+    if pool_size is None:
         return bind.execution_options(isolation_level="AUTOCOMMIT")
-    return None
+    return create_engine(bind.url, isolation_level="AUTOCOMMIT", pool_size=pool_size, max_overflow=10)
 
 
 class ConversationService:
@@ -123,7 +130,10 @@ class ConversationService:
         translator: Callable[[str], Translator] = Translator,
         appliers: ApplierRegistry | None = None,
         migrations: StateMigrations | None = None,
+        unlocked: SqlEngine | Literal["shared"] | None = "shared",
     ) -> None:
+        """`unlocked`: where turns are taken without a lock (`unlocked_turns`), None for every turn
+        locked; by default `sessions`' own engine switched to autocommit, when it is PostgreSQL."""
         check_declarations(Base)
         self.engine = engine
         self.sessions = sessions
@@ -132,7 +142,10 @@ class ConversationService:
         self.translator = translator
         self.appliers = appliers if appliers is not None else build_appliers()
         self.states = StateLoader(cipher, migrations if migrations is not None else state_migrations())
-        self.unlocked = unlocked_turns(sessions)
+        if unlocked == "shared":
+            bind = sessions.kw.get("bind")
+            unlocked = unlocked_turns(bind) if isinstance(bind, SqlEngine) else None
+        self.unlocked = unlocked
 
     def handle(self, event: Event) -> list[Reply]:
         return list(self.handle_outcome(event).replies)
@@ -148,22 +161,34 @@ class ConversationService:
         key = user_key(event)
         seen: Seen | None = None
         if self.unlocked is not None:
-            with self.unlocked.connect() as connection:
-                taken = self._take_unlocked(connection, key, event, look_for_waiting)
+            taken = self._take_unlocked(self.unlocked, key, event, look_for_waiting)
             if isinstance(taken, Turn):
                 return taken
             seen = taken
         return self._take_locked(key, event, look_for_waiting, seen)
 
-    def _take_unlocked(
-        self, connection: Connection, key: str, event: Event, look_for_waiting: bool
-    ) -> Turn | Seen | None:
+    def _take_unlocked(self, unlocked: SqlEngine, key: str, event: Event, look: bool) -> Turn | Seen | None:
         """The turn read without a lock and written only if the conversation did not change in
         between (PostgreSQL): two statements, no transaction. What it cannot finish so, it leaves
         to the locked turn: a new conversation, a state that cannot be read, a turn with effects
         (they write other tables in the turn's transaction), another turn of the same parent
         stored in between. Its outcome then goes with it (`Seen`), to be used if nothing changed."""
-        row = connection.execute(_READ, {"key": key}).one_or_none()
+        for attempt in (1, 2):
+            with unlocked.connect() as connection:
+                try:
+                    row = connection.execute(_READ, {"key": key}).one_or_none()
+                except DBAPIError as error:
+                    # a connection the database closed while it waited in the pool (a restart): the
+                    # pool is refreshed, and the read, which changed nothing, is made once more
+                    if error.connection_invalidated and attempt == 1:
+                        continue
+                    raise
+                return self._decide_unlocked(connection, row, key, event, look)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _decide_unlocked(
+        self, connection: Connection, row: LockedConversation | None, key: str, event: Event, look: bool
+    ) -> Turn | Seen | None:
         if row is None or not row.state:
             return None
         try:
@@ -186,9 +211,7 @@ class ConversationService:
             self._sealed(_said(event, outcome)),
             turn_row(key, family, event, state, outcome, now, self.clock.zone),
         )
-        waiting = write_turn_if_unchanged(
-            connection, write, version=row.version, see_waiting=look_for_waiting
-        )
+        waiting = write_turn_if_unchanged(connection, write, version=row.version, see_waiting=look)
         if waiting is None:  # another turn of this parent was stored first: this one again, locked
             return None
         return Turn(outcome, waiting)

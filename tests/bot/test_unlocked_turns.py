@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from bot import database
@@ -182,10 +182,45 @@ def test_many_turns_of_one_parent_at_once_are_each_stored_once(pg: Engine) -> No
     assert _turn_rows(pg) == 61
 
 
+def test_a_turn_on_a_connection_the_database_closed_while_idle_is_read_again_on_a_fresh_one(
+    pg: Engine,
+) -> None:
+    """The server's pool of unlocked turns does not ping before each turn: after PostgreSQL closed
+    its connections (a restart), the first read fails, and is made again on a new connection."""
+    pool = unlocked_turns(pg, pool_size=2)
+    assert pool is not None
+    try:
+        dialogue = MeddlingEngine()
+        service = ConversationService(
+            dialogue,  # type: ignore[arg-type]
+            make_sessions(pg),
+            Cipher(KEY),
+            FixedClock(NOW),
+            unlocked=pool,
+        )
+        say = _saying(service)
+        say("hello")
+        say("again")  # the pool now holds an idle connection
+        with pg.connect() as connection:
+            closed = connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        assert closed
+        assert say("after")[0].text == "turn 3"
+        assert dialogue.decided == ["hello", "again", "after"]  # decided once: the read was redone
+        assert _state(pg, "p").turns == 3
+    finally:
+        pool.dispose()
+
+
 def test_on_sqlite_every_turn_takes_the_lock(tmp_path: object) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/t.db")
     try:
-        assert unlocked_turns(make_sessions(engine)) is None
+        assert unlocked_turns(engine) is None
+        assert unlocked_turns(engine, pool_size=2) is None
     finally:
         engine.dispose()
 
