@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export TONGXING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install model run test lint bench i18n catalogs rasa-compare clean e2e-deps chromium screenshots
+.PHONY: install model run test lint bench bench-deps i18n catalogs rasa-compare clean e2e-deps chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,8 +73,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install
+bench: install bench-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)  # BENCH_ARGS=--full: the reminders at full size
+
+# The server benches' load generator: wrk (Debian's package, compiled), so that the client takes little
+# of the 2 cores it shares with the server. Where it cannot be installed, the bench falls back to its
+# Python client and says so in its figures (that client took about a quarter of the server's capacity).
+bench-deps:
+	@command -v wrk >/dev/null || { 	    echo "installing Debian's wrk for the server benches"; 	    { $(SUDO) apt-get update -qq && 	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null; } || 	    echo "wrk could not be installed: the benches use their Python client"; }
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TELEGRAM_EMULATOR)/node_modules
