@@ -14,9 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import MetaData, delete, func, select, update
+from sqlalchemy import MetaData, Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from core.user_data import OnForget as OnForget  # re-exported: the tables import them from here
@@ -72,18 +73,29 @@ def _key_column(model: type[Any]) -> Any:
 def count_user_data(session: Session, models: Iterable[type[Any]], user_key: str) -> list[Stored]:
     """For each declared table, how many rows the user has there: one statement (a count per table,
     each by its indexed user key, as scalar subqueries)."""
-    models = list(models)
+    models = tuple(models)
     if not models:
         return []
-    counts = [
-        select(func.count()).select_from(model).where(_key_column(model) == user_key).scalar_subquery()
-        for model in models
-    ]
-    row = session.execute(select(*counts)).one()
+    row = session.execute(_counts(models), {"key": user_key}).one()
     return [
         Stored(model.__tablename__, model.__user_data__.description, int(count))
         for model, count in zip(models, row, strict=True)
     ]
+
+
+@lru_cache(maxsize=8)
+def _counts(models: tuple[type[Any], ...]) -> Select[Any]:
+    """`count_user_data`'s statement, built once: building it (17 subqueries) and working out its
+    cache key each time cost 0.8 ms of the 1 ms it took."""
+    return select(
+        *(
+            select(func.count())
+            .select_from(model)
+            .where(_key_column(model) == bindparam("key"))
+            .scalar_subquery()
+            for model in models
+        )
+    )
 
 
 def forget_user(session: Session, models: Iterable[type[Any]], user_key: str) -> dict[str, int]:
