@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,47 @@ SECONDS = 5.0
 # references (a rate divided by it, a time multiplied), the one comparison that means anything there.
 TARGET_MACHINE_REFERENCE_MS = 2.95
 BENCH_DATABASE = "tongxing_bench"
+SETTLE_SECONDS = 2.0  # after a run without pause, for the server to finish what was sent
 TONGXING = str(Path(sys.executable).parent / "tongxing")
+
+
+@dataclass(frozen=True)
+class Inside:
+    """What share of a paced run's requests the server itself timed within the target, from its own
+    histogram on /metrics (bot/metrics.py): the time from the handler to the answer, the wait for a
+    turn thread included, the HTTP stack and the client's side of loopback not."""
+
+    metric: str
+    what: str
+    within: int
+    total: int
+    limit_ms: float
+
+    def line(self) -> str:
+        share = self.within / self.total if self.total else 0.0
+        return (
+            f"  in the server ({self.what}, timed by the server: no HTTP stack, no client): "
+            f"{share:.1%} of {self.total} within {self.limit_ms:.0f} ms "
+            f"(p99 {'<=' if share >= 0.99 else '>'} {self.limit_ms:.0f} ms)"
+        )
+
+
+def _histogram(base: str, metric: str, le: str) -> tuple[int, int] | None:
+    """(observations within the bucket `le`, all observations) of `metric` over every label set,
+    from the server's /metrics; None when it cannot be read."""
+    try:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            text_ = response.read().decode()
+    except OSError:
+        return None
+    within = total = 0.0
+    for line in text_.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name.startswith(f"{metric}_bucket{{") and f'le="{le}"' in name:
+            within += float(value)
+        elif name.startswith(f"{metric}_count"):
+            total += float(value)
+    return int(within), int(total)
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,7 @@ class Measured:
     load_before: str
     load_after: str
     scaled: load.Result | None = None  # paced to the target rate scaled to this machine, when slower
+    inside: Inside | None = None  # the paced run as the server itself timed it (1 process only)
 
     @property
     def scale(self) -> float:
@@ -71,6 +113,7 @@ class Measured:
             f"(= {self.paced.p99_ms / ref:.1f}x the reference workload of {ref:.2f} ms), "
             f"{self.paced.failures} failed of {self.paced.requests}: target p99 <= "
             f"{target_p99_ms:.0f} ms at >= {self.target_rate:.0f}/s {'MET' if met else 'NOT MET'}",
+            *([self.inside.line()] if self.inside is not None else []),
             *self._scaled_lines(target_p99_ms),
             f"  load average {self.load_before} before, {self.load_after} after",
         ]
@@ -99,6 +142,7 @@ class Measured:
 class Server:
     base: str
     pid: int
+    workers: int = 1
 
     def cpu_seconds(self) -> float | None:
         """User + system time of the server and its direct children (the workers), from /proc."""
@@ -158,7 +202,7 @@ def serving(data_dir: Path, url: str, port: int, workers: int) -> Iterator[Serve
     try:
         load.wait_ready(base)
         time.sleep(2.0 * workers)  # every worker has loaded its model and answers
-        yield Server(base, server.pid)
+        yield Server(base, server.pid, workers)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)
@@ -171,9 +215,12 @@ def measure(
     target_rate: float,
     seconds: float = SECONDS,
     paced_seconds: float = SECONDS,
+    inside: tuple[str, str, float] | None = None,
 ) -> Measured:
     """Warm up, then the closed-loop load, then the load paced a little above the target rate (for
-    `paced_seconds`: long enough for a p99 of some thousand requests)."""
+    `paced_seconds`: long enough for a p99 of some thousand requests). With `inside` (the server's
+    histogram, what it times, the target in ms: one of its buckets), the paced run is also read as
+    the server timed it, with one process (each of several keeps its own histogram)."""
     base = server.base
     load.run(base, requests(), CLIENTS, 1.0)  # warm: every connection and code path once
     before = load.load_average()
@@ -184,14 +231,27 @@ def measure(
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None and capacity.requests:
         cpu_ms = (cpu_after - cpu_before) * 1000 / capacity.requests
+    # The closed loop ends with a request in flight per client (50 queued at the server, ~0.15 s of
+    # work it still does after the clients left): without a pause the paced run's first requests
+    # waited behind them, about 1% of its requests, exactly what its p99 measures.
+    time.sleep(SETTLE_SECONDS)
+    counted = None
+    if inside is not None and server.workers == 1:
+        counted = _histogram(base, inside[0], f"{inside[2] / 1000}")
     paced = load.run(base, requests(), CLIENTS, paced_seconds, rate=target_rate * 1.08)
+    timed = None
+    if inside is not None and counted is not None:
+        after = _histogram(base, inside[0], f"{inside[2] / 1000}")
+        if after is not None:
+            within, total = after[0] - counted[0], after[1] - counted[1]
+            timed = Inside(inside[0], inside[1], within, total, inside[2])
     reference = min(reference, reference_ms())  # the less disturbed of the two
     scale = reference / TARGET_MACHINE_REFERENCE_MS
     scaled = None
     if scale > 1.1:
         scaled = load.run(base, requests(), CLIENTS, paced_seconds, rate=target_rate / scale * 1.08)
     return Measured(
-        label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average(), scaled
+        label, capacity, cpu_ms, paced, target_rate, reference, before, load.load_average(), scaled, timed
     )
 
 
