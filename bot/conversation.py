@@ -41,10 +41,10 @@ from dialogues.engine import Engine, Outcome
 from dialogues.state import State
 from dialogues.state_migration import StateMigrations, state_migrations
 
-# The lock every turn takes, built once (a turn is a few milliseconds: building and caching the
-# statements each time was a tenth of it). Core statements on the tables, run on the session's
-# connection (no unit of work at the commit, none of the ORM's per-statement work); what a turn
-# writes at its end is in bot/storage/turn_writes.py.
+# The read every turn makes (unlocked, or with the lock), built once (a turn is a few milliseconds:
+# building and caching the statements each time was a tenth of it). Core statements on the tables,
+# run on the turn's connection (no unit of work at the commit, none of the ORM's per-statement
+# work); what a turn writes at its end is in bot/storage/turn_writes.py.
 _CONVERSATION = cast(Table, Conversation.__table__)
 _READ = select(
     _CONVERSATION.c.id, _CONVERSATION.c.user_key, _CONVERSATION.c.state, _CONVERSATION.c.version
@@ -111,7 +111,7 @@ def unlocked_turns(bind: SqlEngine, *, pool_size: int | None = None) -> SqlEngin
 
     With `pool_size`, on a pool of its own (the server's: `open_storage`, closed with it), where the
     connections stay in autocommit and are not pinged before each turn (a ping is a round trip; a
-    connection found closed is replaced and the read made again, `_read_unlocked`). Without, on
+    connection found closed is replaced and the read made again, `_take_unlocked`). Without, on
     `bind`'s own pool, switched to autocommit for the turn."""
     if bind.dialect.name != "postgresql":
         return None
@@ -151,8 +151,8 @@ class ConversationService:
         return list(self.handle_outcome(event).replies)
 
     def handle_outcome(self, event: Event) -> Outcome:
-        """Any event of a conversation (a parent's message, a worker's, a reminder...), under the lock.
-        A redelivered message changes nothing and stores nothing."""
+        """Any event of a conversation (a parent's message, a worker's, a reminder...), losing no
+        update of another turn. A redelivered message changes nothing and stores nothing."""
         return self.take(event).outcome
 
     def take(self, event: Event, *, look_for_waiting: bool = False) -> Turn:

@@ -8,6 +8,10 @@ was most of a chat request's cost, and its round trips each a release and a re-t
 interpreter's lock by a turn thread. On SQLite (in process, where a statement costs no round trip,
 and which has no data-modifying CTEs) they are run one after the other, in the same order.
 
+A turn taken without a lock (PostgreSQL, bot/conversation.py) uses the same statement with the
+version it read as a condition of the UPDATE, and the inserts take their rows from what the UPDATE
+returned (`write_turn_if_unchanged`): if another turn stored a state in between, nothing is written.
+
 The statements are built once per shape (how many messages, with or without the turn's row, with or
 without the look for waiting reminders) and kept: a handful of shapes in all."""
 
