@@ -121,6 +121,9 @@ def test_an_unreachable_server_gets_a_clear_message_and_the_text_is_kept(page: P
 def test_the_offline_message_speaks_the_chosen_language(page: Page) -> None:
     page.select_option("#language", "en")
     expect(page.locator("#send")).to_have_text("Send")
+    # the switch is also said to the assistant: while that message is on its way, Send is disabled
+    # (one message at a time), so the next one is typed once the assistant has confirmed
+    expect(page.locator("#log li.message.assistant").last).to_contain_text("English")
     page.route("**/chat/api/message", lambda route: route.abort("internetdisconnected"))
     type_and_send(page, "hello")
     expect(page.locator("#status")).to_contain_text("Cannot reach the server")
