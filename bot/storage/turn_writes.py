@@ -1,19 +1,19 @@
 """What a turn writes at its end: the conversation's new messages, the turn log's row and the new
 state (and, when the channel asks, whether reminders wait for the parent).
 
-On PostgreSQL these are one statement: the inserts are data-modifying CTEs of the state's UPDATE,
-which PostgreSQL runs exactly once each, with the UPDATE, whether or not it reads them. One round
+On PostgreSQL these are one statement: the state's UPDATE, with the inserts as data-modifying CTEs
+that take their rows from what the UPDATE returned, so that all are written or none. One round
 trip instead of three, and two statements fewer for the driver and SQLAlchemy to carry out: the turn
 was most of a chat request's cost, and its round trips each a release and a re-take of the
-interpreter's lock by a turn thread. On SQLite (in process, where a statement costs no round trip,
-and which has no data-modifying CTEs) they are run one after the other, in the same order.
+interpreter's lock by a turn thread. A turn taken without a lock (bot/conversation.py) adds the
+version it read as a condition of the UPDATE (`write_turn_if_unchanged`): if another turn stored a
+state in between, nothing is written. On SQLite (in process, where a statement costs no round trip,
+and which has no data-modifying CTEs) the writes are run one after the other, in the same order,
+always under the lock.
 
-A turn taken without a lock (PostgreSQL, bot/conversation.py) uses the same statement with the
-version it read as a condition of the UPDATE, and the inserts take their rows from what the UPDATE
-returned (`write_turn_if_unchanged`): if another turn stored a state in between, nothing is written.
-
-The statements are built once per shape (how many messages, with or without the turn's row, with or
-without the look for waiting reminders) and kept: a handful of shapes in all."""
+The statement is built once per shape (how many messages, with or without the turn's row, with or
+without the look for waiting reminders, with or without the version) and kept: a handful of shapes
+in all."""
 
 from __future__ import annotations
 
@@ -91,11 +91,10 @@ def log_messages(
 def write_turn(connection: Connection, write: TurnWrite, *, see_waiting: bool) -> bool:
     """The turn's writes; returns whether reminders wait for the parent (False unless `see_waiting`)."""
     if connection.dialect.name == "postgresql":
-        sql, constants = _combined(
-            connection.dialect, len(write.messages), write.turn is not None, see_waiting
-        )
-        result = connection.exec_driver_sql(sql, {**constants, **_bound(write, see_waiting)})
-        return bool(result.scalar()) if see_waiting else False
+        waiting = _write_in_one(connection, write, see_waiting, version=None)
+        if waiting is None:  # the row is locked by this transaction: it cannot have gone
+            raise RuntimeError("the locked conversation row was not found to store the turn")
+        return waiting
     state = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
     if see_waiting:
         state["key"] = write.user_key
@@ -116,9 +115,19 @@ def write_turn_if_unchanged(
     autocommit): the state's UPDATE checks the version, and the inserts take their rows from what it
     updated, so either all are written or none. Returns None when the conversation changed (nothing
     written), else whether reminders wait for the parent (False unless `see_waiting`)."""
-    shape = (len(write.messages), write.turn is not None, see_waiting)
-    sql, constants = _conditional(connection.dialect, *shape)
-    bound = {**constants, **_bound(write, see_waiting), "version": version}
+    return _write_in_one(connection, write, see_waiting, version)
+
+
+def _write_in_one(
+    connection: Connection, write: TurnWrite, see_waiting: bool, version: int | None
+) -> bool | None:
+    """The one statement (PostgreSQL), with the version as a condition unless None: None when it
+    updated no row (nothing written), else whether reminders wait (False unless `see_waiting`)."""
+    shape = (len(write.messages), write.turn is not None, see_waiting, version is not None)
+    sql, constants = _combined(connection.dialect, *shape)
+    bound = {**constants, **_bound(write, see_waiting)}
+    if version is not None:
+        bound["version"] = version
     row = connection.exec_driver_sql(sql, bound).one()
     if not row[0]:
         return None
@@ -126,7 +135,7 @@ def write_turn_if_unchanged(
 
 
 def _bound(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
-    """The values a one-statement write binds (both forms name them alike)."""
+    """The values the one statement binds."""
     values: dict[str, Any] = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
     if see_waiting:
         values["key"] = write.user_key
@@ -140,17 +149,20 @@ def _bound(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _conditional(
-    dialect: Dialect, messages: int, with_turn: bool, see_waiting: bool
+def _combined(
+    dialect: Dialect, messages: int, with_turn: bool, see_waiting: bool, versioned: bool
 ) -> tuple[str, dict[str, Any]]:
-    """`write_turn_if_unchanged`'s statement for one shape (PostgreSQL), compiled once like
-    `_combined`'s. Its values are cast to their columns' types: in a SELECT, unlike in an INSERT's
-    VALUES, PostgreSQL has no column to take a parameter's type from."""
-    updated = (
-        _STORE_STATE.where(_CONVERSATION.c.version == bindparam("version"))
-        .returning(_CONVERSATION.c.id)
-        .cte("updated")
+    """The state's UPDATE (with the version as a condition when `versioned`) and the inserts as
+    data-modifying CTEs that take their rows from what it updated (PostgreSQL), for one shape of
+    turn: its SQL in the driver's own terms, and the values it always binds (the version's step, the
+    waiting status). Compiled here once: SQLAlchemy keeps no compiled form of a statement with
+    data-modifying CTEs, and compiling it took longer than the rest of the turn's storage. Its
+    values are cast to their columns' types: in a SELECT, unlike in an INSERT's VALUES, PostgreSQL
+    has no column to take a parameter's type from."""
+    update = (
+        _STORE_STATE.where(_CONVERSATION.c.version == bindparam("version")) if versioned else _STORE_STATE
     )
+    updated = update.returning(_CONVERSATION.c.id).cte("updated")
     ctes = [updated]
     if messages:
         said = values(
@@ -201,32 +213,3 @@ def _typed(name: str, target: Column[Any]) -> ColumnElement[Any]:
     for its column fails as in an INSERT's VALUES (a cast to VARCHAR(n) would cut it short)."""
     kind = String() if isinstance(target.type, String) else target.type
     return sql_cast(bindparam(name), kind)
-
-
-@lru_cache(maxsize=64)
-def _combined(
-    dialect: Dialect, messages: int, with_turn: bool, see_waiting: bool
-) -> tuple[str, dict[str, Any]]:
-    """The state's UPDATE with the inserts as its CTEs (PostgreSQL), for one shape of turn: its SQL
-    in the driver's own terms, and the values it always binds (the version's step, the waiting
-    status). Compiled here once: SQLAlchemy keeps no compiled form of a statement with
-    data-modifying CTEs, and compiling it took longer than the rest of the turn's storage."""
-    statement = _STORE_STATE_SEE_WAITING if see_waiting else _STORE_STATE
-    ctes = []
-    if messages:
-        rows: list[dict[str, Any]] = [
-            {
-                "user_key": bindparam("m_key"),
-                "direction": bindparam(f"m_direction_{number}"),
-                "body": bindparam(f"m_body_{number}"),
-                "created_at": bindparam("m_at"),
-            }
-            for number in range(messages)
-        ]
-        ctes.append(_MESSAGES.insert().values(rows).cte("turn_messages"))
-    if with_turn:
-        row: dict[str, Any] = {name: bindparam(f"t_{name}") for name in _TURN_COLUMNS}
-        ctes.append(_TURNS.insert().values(row).cte("turn_row"))
-    compiled = (statement.add_cte(*ctes) if ctes else statement).compile(dialect=dialect)
-    constants = {name: value for name, value in compiled.params.items() if value is not None}
-    return str(compiled), constants
