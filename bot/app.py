@@ -164,7 +164,10 @@ def open_storage(settings: Settings) -> Storage:
         engine.dispose()
         raise
     cipher = Cipher(load_or_create_key(settings.ensure_data_dir(), settings.secret_key))
-    turns = unlocked_turns(engine, pool_size=settings.resolved_turn_threads())
+    # the chat's turns and the console's (a claim tells the parent in a turn) use it at once: each
+    # keeps its connection, and only the scheduler's turns may open one beyond
+    threads = settings.resolved_turn_threads() + settings.resolved_console_threads()
+    turns = unlocked_turns(engine, pool_size=threads)
     return Storage(engine=engine, sessions=make_sessions(engine), cipher=cipher, turns=turns)
 
 
