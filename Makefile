@@ -80,7 +80,11 @@ bench: install bench-deps
 # of the 2 cores it shares with the server. Where it cannot be installed, the bench falls back to its
 # Python client and says so in its figures (that client took about a quarter of the server's capacity).
 bench-deps:
-	@command -v wrk >/dev/null || { 	    echo "installing Debian's wrk for the server benches"; 	    { $(SUDO) apt-get update -qq && 	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null; } || 	    echo "wrk could not be installed: the benches use their Python client"; }
+	@command -v wrk >/dev/null || { \
+	    echo "installing Debian's wrk for the server benches"; \
+	    { $(SUDO) apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null; } || \
+	    echo "wrk could not be installed: the benches use their Python client"; }
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TELEGRAM_EMULATOR)/node_modules
