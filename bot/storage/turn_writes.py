@@ -95,9 +95,7 @@ def write_turn(connection: Connection, write: TurnWrite, *, see_waiting: bool) -
         if waiting is None:  # the row is locked by this transaction: it cannot have gone
             raise RuntimeError("the locked conversation row was not found to store the turn")
         return waiting
-    state = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
-    if see_waiting:
-        state["key"] = write.user_key
+    state = _state_values(write, see_waiting)
     log_messages(connection, write.user_key, write.messages, write.now)
     if write.turn is not None:
         connection.execute(_LOG_TURN, [write.turn])
@@ -134,11 +132,17 @@ def _write_in_one(
     return bool(row[1]) if see_waiting else False
 
 
-def _bound(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
-    """The values the one statement binds."""
+def _state_values(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
+    """What the state's UPDATE binds, and the parent's key for the look for waiting reminders."""
     values: dict[str, Any] = {"row_id": write.row_id, "state": write.state, "updated_at": write.now}
     if see_waiting:
         values["key"] = write.user_key
+    return values
+
+
+def _bound(write: TurnWrite, see_waiting: bool) -> dict[str, Any]:
+    """The values the one statement binds."""
+    values = _state_values(write, see_waiting)
     values.update({"m_key": write.user_key, "m_at": write.now})
     for number, (direction, body) in enumerate(write.messages):
         values[f"m_direction_{number}"] = direction
