@@ -202,15 +202,8 @@ class ConversationService:
         seen = Seen(row.id, row.version, state, now, outcome)
         if outcome.effects:
             return seen
-        family = family_of(self.cipher, key)
-        write = TurnWrite(
-            key,
-            row.id,
-            self.cipher.encrypt(outcome.state.model_dump_json()),
-            now,
-            self._sealed(_said(event, outcome)),
-            turn_row(key, family, event, state, outcome, now, self.clock.zone),
-        )
+        messages = self._sealed(_said(event, outcome))
+        write = self._write(key, row.id, family_of(self.cipher, key), event, state, outcome, now, messages)
         waiting = write_turn_if_unchanged(connection, write, version=row.version, see_waiting=look)
         if waiting is None:  # another turn of this parent was stored first: this one again, locked
             return None
@@ -233,7 +226,6 @@ class ConversationService:
                 log_messages(connection, key, messages, now)
                 messages = []
             family = family_of(self.cipher, key)
-            row_of_turn = turn_row(key, family, event, loaded.state, outcome, now, self.clock.zone)
             translator = self.translator(outcome.state.locale)
             context = ApplyContext(
                 session, key, now, self.cipher, translator, family=family, zone=self.clock.zone
@@ -248,8 +240,7 @@ class ConversationService:
                 # Said once: the next turn reads the fresh state stored below. Not logged: it is about
                 # storage, not part of the conversation.
                 extra.append(state_kept_aside_notice(translator))
-            stored = self.cipher.encrypt(outcome.state.model_dump_json())
-            write = TurnWrite(key, row.id, stored, now, messages, row_of_turn)
+            write = self._write(key, row.id, family, event, loaded.state, outcome, now, messages)
             waiting = write_turn(connection, write, see_waiting=look_for_waiting)
         return Turn(replace(outcome, replies=outcome.replies + tuple(extra)), waiting)
 
@@ -272,6 +263,23 @@ class ConversationService:
                 .on_conflict_do_nothing(index_elements=["user_key"])
             )
         return session.connection().execute(_LOCKED, {"key": key}).one()
+
+    def _write(
+        self,
+        key: str,
+        row_id: int,
+        family: str,
+        event: Event,
+        before: State,
+        outcome: Outcome,
+        now: datetime,
+        messages: list[tuple[str, bytes]],
+    ) -> TurnWrite:
+        """What the turn stores at its end, locked or not: its messages, its turn-log row (from the
+        state it started from), its new state encrypted."""
+        stored = self.cipher.encrypt(outcome.state.model_dump_json())
+        row_of_turn = turn_row(key, family, event, before, outcome, now, self.clock.zone)
+        return TurnWrite(key, row_id, stored, now, messages, row_of_turn)
 
     def _sealed(self, lines: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
         """The turn's messages (direction, text) as the message log keeps them: encrypted."""
