@@ -237,14 +237,15 @@ def measure(
     time.sleep(SETTLE_SECONDS)
     counted = None
     if inside is not None and server.workers == 1:
-        counted = _histogram(base, inside[0], f"{inside[2] / 1000}")
+        metric, what, limit_ms = inside
+        bucket = f"{limit_ms / 1000}"  # the bucket's bound as /metrics writes it (0.03)
+        counted = _histogram(base, metric, bucket)
     paced = load.run(base, requests(), CLIENTS, paced_seconds, rate=target_rate * 1.08)
     timed = None
     if inside is not None and counted is not None:
-        after = _histogram(base, inside[0], f"{inside[2] / 1000}")
+        after = _histogram(base, metric, bucket)
         if after is not None:
-            within, total = after[0] - counted[0], after[1] - counted[1]
-            timed = Inside(inside[0], inside[1], within, total, inside[2])
+            timed = Inside(metric, what, after[0] - counted[0], after[1] - counted[1], limit_ms)
     reference = min(reference, reference_ms())  # the less disturbed of the two
     scale = reference / TARGET_MACHINE_REFERENCE_MS
     scaled = None
